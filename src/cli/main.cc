@@ -1,0 +1,50 @@
+// stepup: one binary, one subcommand per file under cli/.
+#include <iostream>
+
+#include "cli/cli.h"
+#include "core/catalog_loader.h"
+#include "store/firmware_dir.h"
+
+namespace stepup::cli {
+
+int Fail(const Error& e) {
+  std::cerr << "stepup: " << e.message << "\n";
+  switch (e.kind) {
+    case ErrorKind::kBadInput: return kExitBadInput;
+    case ErrorKind::kNoPath: return kExitNoPath;
+    case ErrorKind::kUnknown: return kExitUnknown;
+    case ErrorKind::kIo: return kExitBadInput;
+  }
+  return kExitBadInput;
+}
+
+Result<Catalog> OpenCatalog(const std::string& catalog_path) {
+  if (catalog_path.empty()) return LoadCatalog(BundledCatalog());
+  auto sources = ReadCatalogPath(catalog_path);
+  if (!sources) return sources.error();
+  return LoadCatalog(*sources);
+}
+
+}  // namespace stepup::cli
+
+int main(int argc, char** argv) {
+  using namespace stepup::cli;
+  CLI::App app{"stepup: zero-touch provisioning and multi-hop firmware upgrades for IP phones"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "stepup 0.1.0");
+  Action action;
+  AddVersionCommand(app, action);
+  AddCatalogCommand(app, action);
+  AddPlanCommand(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  if (!action) {
+    std::cerr << app.help();
+    return kExitBadInput;
+  }
+  return action();
+}

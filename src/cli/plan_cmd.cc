@@ -1,0 +1,117 @@
+// stepup plan --model M --from V [--to V|latest] [--protocol P] [--have LOAD,...]
+//             [--firmware DIR] [--catalog FILE] [--hardware REV] [--date YYYY-MM-DD] [--json]
+#include <ctime>
+#include <iostream>
+#include <memory>
+
+#include "cli/cli.h"
+#include "core/plan_format.h"
+#include "core/planner.h"
+#include "store/firmware_dir.h"
+
+namespace stepup::cli {
+namespace {
+
+struct PlanOptions {
+  std::string model, from, to = "latest", protocol, to_protocol, firmware, catalog, hardware, date;
+  std::vector<std::string> have;
+  bool json = false;
+};
+
+Result<std::optional<Protocol>> ProtocolOption(const std::string& flag, const std::string& value) {
+  if (value.empty()) return std::optional<Protocol>();
+  if (auto p = ParseProtocol(value)) return std::optional<Protocol>(*p);
+  return BadInput(flag + " \"" + value + "\" is not sip, sccp or mpp");
+}
+
+Result<int64_t> DateOption(const std::string& value) {
+  if (value.empty()) return static_cast<int64_t>(std::time(nullptr));
+  std::tm tm{};
+  const char* end = strptime(value.c_str(), "%Y-%m-%d", &tm);
+  if (!end || *end != '\0') return BadInput("--date \"" + value + "\" is not YYYY-MM-DD");
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+// Loads of the model's family named by --have, plus those whose images are in --firmware.
+Result<std::optional<std::unordered_set<const Load*>>> Available(const Catalog& cat,
+                                                                 const PlanOptions& o) {
+  if (o.have.empty() && o.firmware.empty()) return std::optional<std::unordered_set<const Load*>>();
+  const Model* model = cat.FindModel(o.model);
+  if (!model) return Unknown("unknown model \"" + o.model + "\"");
+  std::unordered_set<const Load*> out;
+  for (const auto& name : o.have) {
+    const Load* found = cat.FindLoad(model->family, name);
+    if (!found) {
+      auto v = ParseVersion(name);
+      if (!v) return BadInput("--have: " + v.error().message);
+      for (const Load* l : cat.LoadsOf(model->family)) {
+        if (v->is_load() ? Compare(l->load_version, *v) == 0 : SameRelease(l->version, *v)) {
+          if (found) return BadInput("--have " + name + " is ambiguous: name the load");
+          found = l;
+        }
+      }
+    }
+    if (!found) return BadInput("--have " + name + " is not a catalogued load of " + model->name);
+    out.insert(found);
+  }
+  if (!o.firmware.empty()) {
+    auto names = ListFirmwareNames(o.firmware);
+    if (!names) return names.error();
+    for (const Load* l : cat.LoadsOf(model->family)) {
+      if (LoadAvailable(*l, *names)) out.insert(l);
+    }
+  }
+  return std::optional<std::unordered_set<const Load*>>(std::move(out));
+}
+
+int RunPlan(const PlanOptions& o) {
+  auto cat = OpenCatalog(o.catalog);
+  if (!cat) return Fail(cat.error());
+  PlanRequest req;
+  req.model = o.model;
+  req.from = o.from;
+  req.to = o.to;
+  req.hardware = o.hardware;
+  auto proto = ProtocolOption("--protocol", o.protocol);
+  if (!proto) return Fail(proto.error());
+  req.protocol = *proto;
+  auto to_proto = ProtocolOption("--to-protocol", o.to_protocol);
+  if (!to_proto) return Fail(to_proto.error());
+  req.to_protocol = *to_proto;
+  auto now = DateOption(o.date);
+  if (!now) return Fail(now.error());
+  req.now = *now;
+  if (!cat->FindModel(o.model)) return Fail(Unknown("unknown model \"" + o.model + "\""));
+  auto avail = Available(*cat, o);
+  if (!avail) return Fail(avail.error());
+  req.available = std::move(avail).value();
+  auto plan = MakePlan(*cat, req);
+  if (!plan) return Fail(plan.error());
+  if (o.json) {
+    std::cout << PlanToJson(*plan).dump(2) << "\n";
+  } else {
+    std::cout << PlanToText(*plan);
+  }
+  return plan->status == PlanStatus::kNoPath ? kExitNoPath : kExitOk;
+}
+
+}  // namespace
+
+void AddPlanCommand(CLI::App& app, Action& action) {
+  auto o = std::make_shared<PlanOptions>();
+  auto* cmd = app.add_subcommand("plan", "Plan the shortest valid chain of firmware releases");
+  cmd->add_option("--model", o->model, "model (canonical name or alias)")->required();
+  cmd->add_option("--from", o->from, "running load name or version")->required();
+  cmd->add_option("--to", o->to, "target load name, version or 'latest'")->capture_default_str();
+  cmd->add_option("--protocol", o->protocol, "protocol of a bare --from version: sip|sccp|mpp");
+  cmd->add_option("--to-protocol", o->to_protocol, "target protocol (default: the --from one)");
+  cmd->add_option("--have", o->have, "loads on hand, comma-separated")->delimiter(',');
+  cmd->add_option("--firmware", o->firmware, "firmware directory: loads whose files are there");
+  cmd->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
+  cmd->add_option("--hardware", o->hardware, "hardware revision, e.g. V15");
+  cmd->add_option("--date", o->date, "date for trust-store expiry checks (default: today)");
+  cmd->add_flag("--json", o->json, "print JSON");
+  cmd->callback([&action, o] { action = [o] { return RunPlan(*o); }; });
+}
+
+}  // namespace stepup::cli

@@ -1,0 +1,151 @@
+#include "core/catalog.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace stepup {
+namespace {
+
+std::string Lowered(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
+}
+
+// Overlays the facts a rule sets onto `into`.
+void Overlay(const ReleaseFacts& from, ReleaseFacts& into) {
+  if (from.signed_with.set) into.signed_with = from.signed_with;
+  if (from.accepts.set) into.accepts = from.accepts;
+  if (from.min_from.set) into.min_from = from.min_from;
+  if (from.roots.set) into.roots = from.roots;
+}
+
+}  // namespace
+
+std::string_view FactStatusName(FactStatus s) {
+  switch (s) {
+    case FactStatus::kConfirmed: return "confirmed";
+    case FactStatus::kSecondary: return "secondary";
+    case FactStatus::kInferred: return "inferred";
+    case FactStatus::kUncertain: return "uncertain";
+  }
+  return "uncertain";
+}
+
+std::optional<FactStatus> ParseFactStatus(std::string_view s) {
+  std::string l = Lowered(s);
+  if (l == "confirmed" || l == "c") return FactStatus::kConfirmed;
+  if (l == "secondary" || l == "c2" || l == "s") return FactStatus::kSecondary;
+  if (l == "inferred" || l == "i") return FactStatus::kInferred;
+  if (l == "uncertain" || l == "u") return FactStatus::kUncertain;
+  return std::nullopt;
+}
+
+std::optional<int> ParseHardwareRevision(std::string_view rev) {
+  if (rev.size() < 2 || rev.size() > 6 || (rev[0] != 'V' && rev[0] != 'v')) return std::nullopt;
+  int n = 0;
+  for (char c : rev.substr(1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+bool Rule::Covers(std::string_view family, Protocol p, const Version& v) const {
+  if (std::find(families.begin(), families.end(), family) == families.end()) return false;
+  if (!protocols.empty() && std::find(protocols.begin(), protocols.end(), p) == protocols.end()) {
+    return false;
+  }
+  if (from && Compare(v, *from) < 0) return false;
+  if (below && Compare(v, *below) >= 0) return false;
+  return true;
+}
+
+void Catalog::Index() {
+  model_index_.clear();
+  for (size_t i = 0; i < models.size(); ++i) {
+    model_index_.emplace(Lowered(models[i].name), i);
+    for (const auto& a : models[i].aliases) model_index_.emplace(Lowered(a), i);
+  }
+  family_loads_.clear();
+  for (const auto& l : loads) family_loads_[l.family].push_back(&l);
+  for (auto& [_, v] : family_loads_) {
+    std::stable_sort(v.begin(), v.end(), [](const Load* a, const Load* b) {
+      int c = Compare(a->version, b->version);
+      if (c != 0) return c < 0;
+      return Compare(a->load_version, b->load_version) < 0;
+    });
+  }
+}
+
+const Model* Catalog::FindModel(std::string_view name) const {
+  auto it = model_index_.find(Lowered(name));
+  return it == model_index_.end() ? nullptr : &models[it->second];
+}
+
+const Family* Catalog::FindFamily(std::string_view id) const {
+  for (const auto& f : families) {
+    if (f.id == id) return &f;
+  }
+  return nullptr;
+}
+
+const TrustRoot* Catalog::FindRoot(std::string_view id) const {
+  for (const auto& r : roots) {
+    if (r.id == id) return &r;
+  }
+  return nullptr;
+}
+
+const std::vector<const Load*>& Catalog::LoadsOf(std::string_view family) const {
+  static const std::vector<const Load*> kNone;
+  auto it = family_loads_.find(std::string(family));
+  return it == family_loads_.end() ? kNone : it->second;
+}
+
+const Load* Catalog::FindLoad(std::string_view family, std::string_view load_name) const {
+  std::string want = Lowered(load_name);
+  for (const Load* l : LoadsOf(family)) {
+    if (Lowered(l->load) == want) return l;
+  }
+  return nullptr;
+}
+
+ReleaseFacts Catalog::RuleFacts(std::string_view family, Protocol p, const Version& v) const {
+  ReleaseFacts out;
+  for (const auto& r : rules) {
+    if (r.Covers(family, p, v)) Overlay(r.facts, out);
+  }
+  return out;
+}
+
+const HardwareMinimum* Catalog::HardwareFloor(std::string_view model,
+                                              std::string_view revision) const {
+  auto rev = ParseHardwareRevision(revision);
+  if (!rev) return nullptr;
+  const HardwareMinimum* best = nullptr;
+  for (const auto& h : hardware) {
+    if (h.revision_number > *rev) continue;
+    if (std::find(h.models.begin(), h.models.end(), model) == h.models.end()) continue;
+    if (!best || Compare(h.min_version, best->min_version) > 0) best = &h;
+  }
+  return best;
+}
+
+}  // namespace stepup
+
+namespace stepup {
+
+bool LoadAvailable(const Load& load, const std::unordered_set<std::string>& lower_names) {
+  for (const auto& b : load.bundles) {
+    if (lower_names.count(Lowered(b))) return true;
+  }
+  if (load.files.empty()) return false;
+  for (const auto& f : load.files) {
+    if (!lower_names.count(Lowered(f))) return false;
+  }
+  return true;
+}
+
+}  // namespace stepup

@@ -1,0 +1,152 @@
+// The firmware catalog: models, families, loads and the range rules that give each load its
+// facts (signing key, keys accepted once running, minimum starting release, trust roots).
+// Built by catalog_loader.h from TOML data; immutable afterwards, so any number of threads may
+// read one Catalog at once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/version.h"
+
+namespace stepup {
+
+enum class FactStatus { kConfirmed, kSecondary, kInferred, kUncertain };
+
+std::string_view FactStatusName(FactStatus s);
+std::optional<FactStatus> ParseFactStatus(std::string_view s);
+// Inferred and uncertain facts make a plan hop "uncertain".
+inline bool IsShaky(FactStatus s) {
+  return s == FactStatus::kInferred || s == FactStatus::kUncertain;
+}
+
+// One fact with its provenance. `set` is false when neither the load nor a rule gives it.
+template <typename T>
+struct Fact {
+  T value{};
+  bool set = false;
+  FactStatus status = FactStatus::kConfirmed;
+  std::string source;
+  std::string why;  // prose for plan output (from the rule or the load's note)
+};
+
+struct SigningKey {
+  std::string id, description, source;
+  FactStatus status = FactStatus::kConfirmed;
+};
+
+struct Family {
+  std::string id, line, load_code, source, note;
+  std::vector<Protocol> protocols;
+  Protocol default_protocol = Protocol::kNone;
+  FactStatus status = FactStatus::kConfirmed;
+};
+
+struct Model {
+  std::string name, family, vendor, source;
+  std::vector<std::string> aliases;
+  int device_type = 0;
+  FactStatus status = FactStatus::kConfirmed;
+};
+
+// The facts that hold for one release of one family in one protocol.
+struct ReleaseFacts {
+  Fact<std::string> signed_with;
+  Fact<std::vector<std::string>> accepts;
+  Fact<std::optional<Version>> min_from;
+  Fact<std::vector<std::string>> roots;
+};
+
+struct Load {
+  std::string family;
+  std::string load;        // load name as the phone reports it
+  Version load_version;    // parsed load name
+  std::string version_label;
+  Version version;         // parsed release label
+  Protocol protocol = Protocol::kNone;
+  std::vector<std::string> files, bundles;
+  std::string released, source, note;
+  FactStatus status = FactStatus::kConfirmed;
+  ReleaseFacts facts;      // resolved: per-load values over rules
+};
+
+struct Rule {
+  std::vector<std::string> families;
+  std::vector<Protocol> protocols;  // empty: all
+  std::optional<Version> from, below;
+  ReleaseFacts facts;               // only the facts this rule sets have set == true
+  std::string where;                // "catalog/79xx.toml:12", for problem messages
+
+  bool Covers(std::string_view family, Protocol p, const Version& v) const;
+};
+
+struct HardwareMinimum {
+  std::vector<std::string> models;
+  std::string revision;  // "V15"
+  int revision_number = 0;
+  std::string min_label;
+  Version min_version;
+  std::string source, note;
+  FactStatus status = FactStatus::kConfirmed;
+};
+
+struct TrustRoot {
+  std::string id, subject, sha1, sha256, not_after, source, note;
+  int64_t not_after_epoch = 0;  // seconds since 1970-01-01T00:00:00Z
+  FactStatus status = FactStatus::kConfirmed;
+};
+
+class Catalog {
+ public:
+  Catalog() = default;
+  Catalog(const Catalog&) = delete;  // the indexes point into the vectors
+  Catalog& operator=(const Catalog&) = delete;
+  Catalog(Catalog&&) = default;
+  Catalog& operator=(Catalog&&) = default;
+
+  std::vector<SigningKey> keys;
+  std::vector<Family> families;
+  std::vector<Model> models;
+  std::vector<Load> loads;
+  std::vector<Rule> rules;
+  std::vector<HardwareMinimum> hardware;
+  std::vector<TrustRoot> roots;
+
+  // Builds the lookup indexes; the loader calls it once all tables are read.
+  void Index();
+
+  // Finds a model by canonical name or alias, case-insensitively; nullptr if unknown.
+  const Model* FindModel(std::string_view name) const;
+  const Family* FindFamily(std::string_view id) const;
+  const TrustRoot* FindRoot(std::string_view id) const;
+  // Loads of a family, oldest first.
+  const std::vector<const Load*>& LoadsOf(std::string_view family) const;
+  // The load of a family with this exact load name (case-insensitive), or nullptr.
+  const Load* FindLoad(std::string_view family, std::string_view load_name) const;
+  // Facts the rules give a release (listed or not) of a family in a protocol.
+  ReleaseFacts RuleFacts(std::string_view family, Protocol p, const Version& v) const;
+  // The strictest minimum release for a model at a hardware revision ("V15"), if any.
+  const HardwareMinimum* HardwareFloor(std::string_view model, std::string_view revision) const;
+
+ private:
+  std::unordered_map<std::string, size_t> model_index_;   // lower-case name/alias -> models[i]
+  std::unordered_map<std::string, std::vector<const Load*>> family_loads_;
+};
+
+// "V15" -> 15; nullopt when not of the form V<digits> (case-insensitive).
+std::optional<int> ParseHardwareRevision(std::string_view rev);
+
+}  // namespace stepup
+
+namespace stepup {
+
+// True when a load's images are among `names` (lower-case file names): one of its bundles, or
+// all of its files.
+bool LoadAvailable(const Load& load, const std::unordered_set<std::string>& lower_names);
+
+}  // namespace stepup

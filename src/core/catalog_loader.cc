@@ -1,0 +1,594 @@
+#include "core/catalog_loader.h"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <map>
+#include <set>
+#include <toml++/toml.h>
+
+namespace stepup {
+namespace {
+
+using Problems = std::vector<std::string>;
+
+std::string Lowered(std::string_view s) {
+  std::string out;
+  for (char c : s) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
+}
+
+std::string Where(const std::string& file, const toml::node& n) {
+  return file + ":" + std::to_string(n.source().begin.line);
+}
+
+// Reads one TOML table, remembering which keys were read so unknown ones can be reported.
+class TableReader {
+ public:
+  TableReader(const toml::table& t, std::string where, std::string what, Problems& problems)
+      : t_(t), where_(std::move(where)), what_(std::move(what)), problems_(problems) {}
+
+  void Problem(const std::string& msg) { problems_.push_back(where_ + ": " + what_ + ": " + msg); }
+  void SetWhat(std::string what) { what_ = std::move(what); }
+  const std::string& where() const { return where_; }
+
+  const toml::node* Node(std::string_view key) {
+    known_.insert(std::string(key));
+    return t_.get(key);
+  }
+
+  std::string Str(std::string_view key, bool required) {
+    const toml::node* n = Node(key);
+    if (!n) {
+      if (required) Problem("missing required key '" + std::string(key) + "'");
+      return {};
+    }
+    if (auto v = n->value<std::string>()) return *v;
+    Problem("'" + std::string(key) + "' must be a string");
+    return {};
+  }
+
+  std::vector<std::string> StrList(const toml::node* n, std::string_view key) {
+    std::vector<std::string> out;
+    if (!n) return out;
+    const toml::array* a = n->as_array();
+    if (!a) {
+      Problem("'" + std::string(key) + "' must be an array of strings");
+      return out;
+    }
+    for (const auto& el : *a) {
+      if (auto v = el.value<std::string>()) {
+        out.push_back(*v);
+      } else {
+        Problem("'" + std::string(key) + "' must contain only strings");
+      }
+    }
+    return out;
+  }
+  std::vector<std::string> StrList(std::string_view key) { return StrList(Node(key), key); }
+
+  int64_t Int(std::string_view key) {
+    const toml::node* n = Node(key);
+    if (!n) return 0;
+    if (auto v = n->value<int64_t>()) return *v;
+    Problem("'" + std::string(key) + "' must be an integer");
+    return 0;
+  }
+
+  FactStatus Status(bool required = true) {
+    std::string s = Str("status", required);
+    if (s.empty()) return FactStatus::kConfirmed;
+    if (auto st = ParseFactStatus(s)) return *st;
+    Problem("unknown status '" + s + "' (confirmed, secondary, inferred, uncertain)");
+    return FactStatus::kUncertain;
+  }
+
+  std::optional<Version> VersionAt(std::string_view key, bool required) {
+    std::string s = Str(key, required);
+    if (s.empty()) return std::nullopt;
+    auto v = ParseVersion(s);
+    if (!v) {
+      Problem("'" + std::string(key) + "': " + v.error().message);
+      return std::nullopt;
+    }
+    return *v;
+  }
+
+  Protocol ProtocolAt(std::string_view key, bool required) {
+    std::string s = Str(key, required);
+    if (s.empty()) return Protocol::kNone;
+    if (auto p = ParseProtocol(s)) return *p;
+    Problem("unknown protocol '" + s + "' in '" + std::string(key) + "' (sccp, sip, mpp)");
+    return Protocol::kNone;
+  }
+
+  std::vector<Protocol> Protocols(std::string_view key) {
+    std::vector<Protocol> out;
+    for (const auto& s : StrList(key)) {
+      if (auto p = ParseProtocol(s)) {
+        out.push_back(*p);
+      } else {
+        Problem("unknown protocol '" + s + "' in '" + std::string(key) + "' (sccp, sip, mpp)");
+      }
+    }
+    return out;
+  }
+
+  // Reports keys present in the table but never read.
+  void Finish() {
+    for (const auto& [k, _] : t_) {
+      if (!known_.count(std::string(k.str()))) Problem("unknown key '" + std::string(k.str()) + "'");
+    }
+  }
+
+ private:
+  const toml::table& t_;
+  std::string where_, what_;
+  Problems& problems_;
+  std::set<std::string> known_;
+};
+
+// Reads the four release facts from a [[load]] (value or {value, status, source} table) or a
+// [[rule]] (plain values; status, source and why come from the rule itself).
+void ReadFacts(TableReader& r, ReleaseFacts& f, FactStatus status, const std::string& source,
+               const std::string& why, bool allow_tables) {
+  auto read = [&](std::string_view key, auto& fact, auto convert) {
+    const toml::node* n = r.Node(key);
+    if (!n) return;
+    fact.set = true;
+    fact.status = status;
+    fact.source = source;
+    fact.why = why;
+    const toml::node* value = n;
+    if (const toml::table* t = n->as_table(); t && allow_tables) {
+      value = t->get("value");
+      for (const auto& [k, _] : *t) {
+        std::string ks(k.str());
+        if (ks != "value" && ks != "status" && ks != "source" && ks != "why") {
+          r.Problem("unknown key '" + ks + "' in '" + std::string(key) + "'");
+        }
+      }
+      if (!value) {
+        r.Problem("'" + std::string(key) + "' table needs a 'value'");
+        fact.set = false;
+        return;
+      }
+      if (auto s = t->get("status")) {
+        auto st = ParseFactStatus(s->value<std::string>().value_or(""));
+        if (st) {
+          fact.status = *st;
+        } else {
+          r.Problem("bad status in '" + std::string(key) + "'");
+        }
+      }
+      if (auto s = t->get("source")) fact.source = s->value<std::string>().value_or(source);
+      if (auto s = t->get("why")) fact.why = s->value<std::string>().value_or(why);
+    }
+    convert(*value, fact);
+  };
+  read("signed_with", f.signed_with, [&](const toml::node& v, Fact<std::string>& fact) {
+    if (auto s = v.value<std::string>()) {
+      fact.value = *s;
+    } else {
+      r.Problem("'signed_with' must be a key id");
+      fact.set = false;
+    }
+  });
+  read("accepts", f.accepts, [&](const toml::node& v, Fact<std::vector<std::string>>& fact) {
+    fact.value = r.StrList(&v, "accepts");
+  });
+  read("roots", f.roots, [&](const toml::node& v, Fact<std::vector<std::string>>& fact) {
+    fact.value = r.StrList(&v, "roots");
+  });
+  read("min_from", f.min_from, [&](const toml::node& v, Fact<std::optional<Version>>& fact) {
+    auto s = v.value<std::string>();
+    auto parsed = s ? ParseVersion(*s) : Result<Version>(BadInput("'min_from' must be a string"));
+    if (parsed) {
+      fact.value = *parsed;
+    } else {
+      r.Problem("'min_from': " + parsed.error().message);
+      fact.set = false;
+    }
+  });
+}
+
+// Parses "2020-05-30T10:48:38Z" (UTC only) into epoch seconds.
+std::optional<int64_t> ParseUtc(const std::string& s) {
+  std::tm tm{};
+  int y, mo, d, h, mi, se;
+  char z = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 ||
+      z != 'Z' || s.size() != 20) {
+    return std::nullopt;
+  }
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = se;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+bool IsHexFingerprint(const std::string& s, size_t digits) {
+  size_t n = 0;
+  for (char c : s) {
+    if (c == ':') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+    ++n;
+  }
+  return n == digits;
+}
+
+template <typename Fn>
+void EachTable(const toml::table& doc, std::string_view key, const std::string& file,
+               Problems& problems, Fn fn) {
+  const toml::node* n = doc.get(key);
+  if (!n) return;
+  const toml::array* a = n->as_array();
+  if (!a) {
+    problems.push_back(file + ": '" + std::string(key) + "' must be an array of tables ([[" +
+                       std::string(key) + "]])");
+    return;
+  }
+  for (const auto& el : *a) {
+    if (const toml::table* t = el.as_table()) {
+      fn(*t, Where(file, el));
+    } else {
+      problems.push_back(Where(file, el) + ": '" + std::string(key) + "' entries must be tables");
+    }
+  }
+}
+
+class Builder {
+ public:
+  Problems problems;
+  Catalog cat;
+  std::vector<std::string> load_where;  // parallel to cat.loads
+  std::vector<ReleaseFacts> load_own;   // per-load facts as written, before rules
+
+  void ReadDocument(const CatalogSource& src) {
+    toml::table doc;
+    try {
+      doc = toml::parse(src.text, src.name);
+    } catch (const toml::parse_error& e) {
+      problems.push_back(src.name + ":" + std::to_string(e.source().begin.line) +
+                         ": TOML syntax error: " + std::string(e.description()));
+      return;
+    }
+    static const std::set<std::string> kTables = {"key",  "family",   "model", "load",
+                                                  "rule", "hardware", "root"};
+    for (const auto& [k, _] : doc) {
+      if (!kTables.count(std::string(k.str()))) {
+        problems.push_back(src.name + ": unknown top-level key '" + std::string(k.str()) + "'");
+      }
+    }
+    const std::string& f = src.name;
+    EachTable(doc, "key", f, problems, [&](const toml::table& t, std::string w) { Key(t, w); });
+    EachTable(doc, "family", f, problems, [&](const toml::table& t, std::string w) { Fam(t, w); });
+    EachTable(doc, "model", f, problems, [&](const toml::table& t, std::string w) { Mod(t, w); });
+    EachTable(doc, "load", f, problems, [&](const toml::table& t, std::string w) { Ld(t, w); });
+    EachTable(doc, "rule", f, problems, [&](const toml::table& t, std::string w) { Rul(t, w); });
+    EachTable(doc, "hardware", f, problems, [&](const toml::table& t, std::string w) { Hw(t, w); });
+    EachTable(doc, "root", f, problems, [&](const toml::table& t, std::string w) { Root(t, w); });
+  }
+
+  void Key(const toml::table& t, const std::string& w) {
+    TableReader r(t, w, "key", problems);
+    SigningKey k;
+    k.id = r.Str("id", true);
+    r.SetWhat("key " + k.id);
+    k.description = r.Str("description", false);
+    k.source = r.Str("source", true);
+    k.status = r.Status();
+    r.Finish();
+    cat.keys.push_back(std::move(k));
+  }
+
+  void Fam(const toml::table& t, const std::string& w) {
+    TableReader r(t, w, "family", problems);
+    Family f;
+    f.id = r.Str("id", true);
+    r.SetWhat("family " + f.id);
+    f.line = r.Str("line", true);
+    f.load_code = r.Str("load_code", false);
+    f.protocols = r.Protocols("protocols");
+    if (f.protocols.empty()) r.Problem("'protocols' must name at least one protocol");
+    f.default_protocol = r.ProtocolAt("default_protocol", true);
+    if (f.default_protocol != Protocol::kNone &&
+        std::find(f.protocols.begin(), f.protocols.end(), f.default_protocol) == f.protocols.end()) {
+      r.Problem("default_protocol is not one of its protocols");
+    }
+    f.source = r.Str("source", true);
+    f.note = r.Str("note", false);
+    f.status = r.Status();
+    r.Finish();
+    cat.families.push_back(std::move(f));
+  }
+
+  void Mod(const toml::table& t, const std::string& w) {
+    TableReader r(t, w, "model", problems);
+    Model m;
+    m.name = r.Str("name", true);
+    r.SetWhat("model " + m.name);
+    m.family = r.Str("family", false);
+    m.vendor = r.Str("vendor", true);
+    m.aliases = r.StrList("aliases");
+    m.device_type = static_cast<int>(r.Int("device_type"));
+    m.source = r.Str("source", true);
+    m.status = r.Status();
+    r.Finish();
+    model_where[m.name] = w;
+    cat.models.push_back(std::move(m));
+  }
+
+  void Ld(const toml::table& t, const std::string& w) {
+    TableReader r(t, w, "load", problems);
+    Load l;
+    l.family = r.Str("family", true);
+    l.load = r.Str("load", true);
+    r.SetWhat("load " + l.load);
+    l.version_label = r.Str("version", true);
+    if (!l.load.empty()) {
+      if (auto v = ParseVersion(l.load)) {
+        l.load_version = *v;
+      } else {
+        r.Problem(v.error().message);
+      }
+    }
+    if (!l.version_label.empty()) {
+      if (auto v = ParseVersion(l.version_label)) {
+        l.version = *v;
+      } else {
+        r.Problem("'version': " + v.error().message);
+      }
+    }
+    l.protocol = r.ProtocolAt("protocol", false);
+    l.files = r.StrList("files");
+    l.bundles = r.StrList("bundles");
+    if (l.files.empty() && l.bundles.empty()) {
+      r.Problem("'files' or 'bundles' must name at least one file");
+    }
+    l.released = r.Str("released", false);
+    l.source = r.Str("source", true);
+    l.note = r.Str("note", false);
+    l.status = r.Status();
+    ReleaseFacts own;
+    ReadFacts(r, own, l.status, l.source, l.note, /*allow_tables=*/true);
+    r.Finish();
+    cat.loads.push_back(std::move(l));
+    load_where.push_back(w);
+    load_own.push_back(std::move(own));
+  }
+
+  void Rul(const toml::table& t, const std::string& w) {
+    TableReader r(t, w, "rule", problems);
+    Rule rule;
+    rule.where = w;
+    rule.families = r.StrList("families");
+    if (rule.families.empty()) r.Problem("'families' must name at least one family");
+    rule.protocols = r.Protocols("protocols");
+    rule.from = r.VersionAt("from", false);
+    rule.below = r.VersionAt("below", false);
+    FactStatus status = r.Status();
+    std::string source = r.Str("source", true);
+    std::string why = r.Str("why", false);
+    ReadFacts(r, rule.facts, status, source, why, /*allow_tables=*/false);
+    const ReleaseFacts& f = rule.facts;
+    if (!f.signed_with.set && !f.accepts.set && !f.min_from.set && !f.roots.set) {
+      r.Problem("sets no fact (signed_with, accepts, min_from or roots)");
+    }
+    if (rule.from && rule.below && Compare(*rule.from, *rule.below) >= 0) {
+      r.Problem("empty range: 'from' is not below 'below'");
+    }
+    r.Finish();
+    cat.rules.push_back(std::move(rule));
+  }
+
+  void Hw(const toml::table& t, const std::string& w) {
+    TableReader r(t, w, "hardware", problems);
+    HardwareMinimum h;
+    h.models = r.StrList("models");
+    h.revision = r.Str("revision", true);
+    r.SetWhat("hardware " + h.revision);
+    if (auto n = ParseHardwareRevision(h.revision)) {
+      h.revision_number = *n;
+    } else if (!h.revision.empty()) {
+      r.Problem("revision '" + h.revision + "' is not of the form V<number>");
+    }
+    h.min_label = r.Str("min_version", true);
+    if (auto v = r.VersionAt("min_version", false)) h.min_version = *v;
+    h.source = r.Str("source", true);
+    h.note = r.Str("note", false);
+    h.status = r.Status();
+    r.Finish();
+    hardware_where.push_back(w);
+    cat.hardware.push_back(std::move(h));
+  }
+
+  void Root(const toml::table& t, const std::string& w) {
+    TableReader r(t, w, "root", problems);
+    TrustRoot root;
+    root.id = r.Str("id", true);
+    r.SetWhat("root " + root.id);
+    root.subject = r.Str("subject", true);
+    root.sha1 = r.Str("sha1", true);
+    root.sha256 = r.Str("sha256", false);
+    if (!root.sha1.empty() && !IsHexFingerprint(root.sha1, 40)) {
+      r.Problem("sha1 '" + root.sha1 + "' is not 40 hex digits");
+    }
+    if (!root.sha256.empty() && !IsHexFingerprint(root.sha256, 64)) {
+      r.Problem("sha256 '" + root.sha256 + "' is not 64 hex digits");
+    }
+    root.not_after = r.Str("not_after", true);
+    if (auto e = ParseUtc(root.not_after)) {
+      root.not_after_epoch = *e;
+    } else if (!root.not_after.empty()) {
+      r.Problem("not_after '" + root.not_after + "' is not YYYY-MM-DDTHH:MM:SSZ");
+    }
+    root.source = r.Str("source", true);
+    root.note = r.Str("note", false);
+    root.status = r.Status();
+    r.Finish();
+    cat.roots.push_back(std::move(root));
+  }
+
+  // Cross-table checks and rule resolution; run after every document is read.
+  void Resolve() {
+    std::set<std::string> ids;
+    auto unique = [&](const std::string& kind, const std::string& id) {
+      if (!ids.insert(kind + "\x1f" + id).second) problems.push_back("duplicate " + kind + " '" + id + "'");
+    };
+    std::set<std::string> key_ids;
+    for (const auto& k : cat.keys) {
+      unique("key", k.id);
+      key_ids.insert(k.id);
+    }
+    for (const auto& f : cat.families) unique("family", f.id);
+    for (const auto& r : cat.roots) unique("root", r.id);
+
+    std::map<std::string, std::string> names;  // lower-case name/alias -> model
+    for (const auto& m : cat.models) {
+      const std::string& w = model_where[m.name];
+      if (!m.family.empty() && !cat.FindFamily(m.family)) {
+        problems.push_back(w + ": model " + m.name + ": unknown family '" + m.family + "'");
+      }
+      std::vector<std::string> all = m.aliases;
+      all.insert(all.begin(), m.name);
+      for (const auto& a : all) {
+        auto [it, fresh] = names.emplace(Lowered(a), m.name);
+        if (!fresh && !(it->second == m.name && a != m.name)) {
+          problems.push_back(w + ": model " + m.name + ": name or alias '" + a +
+                             "' is already used by model " + it->second);
+        }
+      }
+    }
+    for (const auto& r : cat.rules) {
+      for (const auto& f : r.families) {
+        if (!cat.FindFamily(f)) problems.push_back(r.where + ": rule: unknown family '" + f + "'");
+      }
+      CheckFactRefs(r.facts, r.where + ": rule", key_ids);
+    }
+    for (size_t i = 0; i < cat.hardware.size(); ++i) {
+      for (const auto& m : cat.hardware[i].models) {
+        if (!names.count(Lowered(m)) || names[Lowered(m)] != m) {
+          problems.push_back(hardware_where[i] + ": hardware " + cat.hardware[i].revision +
+                             ": unknown model '" + m + "' (use the canonical name)");
+        }
+      }
+    }
+    std::set<std::string> seen_loads, seen_releases;
+    for (size_t i = 0; i < cat.loads.size(); ++i) ResolveLoad(i, key_ids, seen_loads, seen_releases);
+  }
+
+ private:
+  std::map<std::string, std::string> model_where;
+  std::vector<std::string> hardware_where;
+
+  void CheckFactRefs(const ReleaseFacts& f, const std::string& what,
+                     const std::set<std::string>& key_ids) {
+    if (f.signed_with.set && !key_ids.count(f.signed_with.value)) {
+      problems.push_back(what + ": unknown key '" + f.signed_with.value + "' in signed_with");
+    }
+    for (const auto& k : f.accepts.value) {
+      if (!key_ids.count(k)) problems.push_back(what + ": unknown key '" + k + "' in accepts");
+    }
+    for (const auto& id : f.roots.value) {
+      if (!cat.FindRoot(id)) problems.push_back(what + ": unknown root '" + id + "' in roots");
+    }
+  }
+
+  void ResolveLoad(size_t i, const std::set<std::string>& key_ids, std::set<std::string>& seen_loads,
+                   std::set<std::string>& seen_releases) {
+    Load& l = cat.loads[i];
+    const std::string what = load_where[i] + ": load " + l.load;
+    const Family* fam = cat.FindFamily(l.family);
+    if (!fam) {
+      problems.push_back(what + ": unknown family '" + l.family + "'");
+      return;
+    }
+    if (l.load_version.scheme.empty() || l.version.scheme.empty()) return;  // already reported
+    // The load name must agree with its family, protocol and release label.
+    if (l.load_version.is_load()) {
+      if (l.load_version.model_code != fam->load_code) {
+        problems.push_back(what + ": model code '" + l.load_version.model_code +
+                           "' does not match family " + fam->id + " (load_code '" +
+                           fam->load_code + "')");
+      }
+      if (l.protocol == Protocol::kNone) {
+        l.protocol = l.load_version.protocol;
+      } else if (l.protocol != l.load_version.protocol) {
+        problems.push_back(what + ": protocol '" + std::string(ProtocolName(l.protocol)) +
+                           "' but the load name implies '" +
+                           std::string(ProtocolName(l.load_version.protocol)) + "'");
+      }
+    } else if (!fam->load_code.empty()) {
+      problems.push_back(what + ": family " + fam->id + " expects load names with code '" +
+                         fam->load_code + "'");
+    }
+    if (l.protocol == Protocol::kNone) l.protocol = fam->default_protocol;
+    if (std::find(fam->protocols.begin(), fam->protocols.end(), l.protocol) == fam->protocols.end()) {
+      problems.push_back(what + ": protocol '" + std::string(ProtocolName(l.protocol)) +
+                         "' is not one of family " + fam->id + "'s");
+    }
+    if (!SameRelease(l.load_version, l.version)) {
+      problems.push_back(what + ": load name release " + ReleaseLabel(l.load_version) +
+                         " does not match version '" + l.version_label + "'");
+    }
+    if (!seen_loads.insert(Lowered(l.family + "/" + l.load)).second) {
+      problems.push_back(what + ": duplicate load in family " + l.family);
+    }
+    std::string rel = l.family + "/" + std::string(ProtocolName(l.protocol)) + "/" +
+                      ReleaseLabel(l.version) + "/" + l.version.letter;
+    if (!seen_releases.insert(rel).second) {
+      problems.push_back(what + ": a second " + std::string(ProtocolName(l.protocol)) +
+                         " load for release " + l.version_label + " in family " + l.family);
+    }
+    // Facts: the load's own values over the rules; two rules may not set the same fact.
+    const ReleaseFacts& own = load_own[i];
+    CheckFactRefs(own, what, key_ids);
+    ReleaseFacts resolved;
+    std::map<std::string, std::string> setters;
+    auto note_setter = [&](bool set, const char* fact, const Rule& r) {
+      if (!set) return;
+      auto [it, fresh] = setters.emplace(fact, r.where);
+      if (!fresh) {
+        problems.push_back(what + ": both rules at " + it->second + " and " + r.where +
+                           " set '" + fact + "'");
+      }
+    };
+    for (const auto& r : cat.rules) {
+      if (!r.Covers(l.family, l.protocol, l.version)) continue;
+      note_setter(r.facts.signed_with.set && !own.signed_with.set, "signed_with", r);
+      note_setter(r.facts.accepts.set && !own.accepts.set, "accepts", r);
+      note_setter(r.facts.min_from.set && !own.min_from.set, "min_from", r);
+      note_setter(r.facts.roots.set && !own.roots.set, "roots", r);
+    }
+    resolved = cat.RuleFacts(l.family, l.protocol, l.version);
+    if (own.signed_with.set) resolved.signed_with = own.signed_with;
+    if (own.accepts.set) resolved.accepts = own.accepts;
+    if (own.min_from.set) resolved.min_from = own.min_from;
+    if (own.roots.set) resolved.roots = own.roots;
+    if (!resolved.signed_with.set) problems.push_back(what + ": no signed_with (no rule covers it)");
+    if (!resolved.accepts.set) problems.push_back(what + ": no accepts (no rule covers it)");
+    l.facts = std::move(resolved);
+  }
+};
+
+}  // namespace
+
+Result<Catalog> LoadCatalog(const std::vector<CatalogSource>& sources) {
+  Builder b;
+  if (sources.empty()) b.problems.push_back("the catalog is empty: no TOML sources");
+  for (const auto& s : sources) b.ReadDocument(s);
+  b.Resolve();
+  if (!b.problems.empty()) {
+    std::string msg = std::to_string(b.problems.size()) + " problem(s) in the catalog:";
+    for (const auto& p : b.problems) msg += "\n  " + p;
+    return BadInput(msg);
+  }
+  b.cat.Index();
+  return std::move(b.cat);
+}
+
+}  // namespace stepup

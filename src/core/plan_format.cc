@@ -1,0 +1,149 @@
+#include "core/plan_format.h"
+
+namespace stepup {
+namespace {
+
+nlohmann::json FactJson(const std::string& status, const std::string& source) {
+  return {{"status", status}, {"source", source}};
+}
+
+template <typename T>
+nlohmann::json FactMeta(const Fact<T>& f) {
+  return FactJson(std::string(FactStatusName(f.status)), f.source);
+}
+
+}  // namespace
+
+nlohmann::json VersionToJson(const Version& v) {
+  nlohmann::json j = {{"input", v.input}, {"scheme", v.scheme}, {"release", v.release},
+                      {"label", ReleaseLabel(v)}};
+  j["letter"] = v.letter;
+  j["sr"] = v.sr;
+  j["es"] = v.es;
+  j["build"] = v.build;
+  if (!v.tag.empty()) j["tag"] = v.tag;
+  j["protocol"] = v.protocol == Protocol::kNone ? nlohmann::json(nullptr)
+                                                : nlohmann::json(ProtocolName(v.protocol));
+  j["model_code"] = v.model_code.empty() ? nlohmann::json(nullptr) : nlohmann::json(v.model_code);
+  j["load"] = v.is_load();
+  return j;
+}
+
+nlohmann::json LoadToJson(const Load& l, const Model& m) {
+  const ReleaseFacts& f = l.facts;
+  nlohmann::json j = {
+      {"model", m.name},
+      {"family", l.family},
+      {"load", l.load},
+      {"protocol", ProtocolName(l.protocol)},
+      {"version", l.version_label},
+      {"signed_with", f.signed_with.value},
+      {"accepts", f.accepts.value},
+      {"files", l.files},
+      {"bundles", l.bundles},
+      {"source", l.source},
+      {"status", FactStatusName(l.status)},
+  };
+  j["min_from"] = f.min_from.set && f.min_from.value ? nlohmann::json(f.min_from.value->input)
+                                                     : nlohmann::json(nullptr);
+  j["roots"] = f.roots.value;
+  nlohmann::json facts = {{"signed_with", FactMeta(f.signed_with)},
+                          {"accepts", FactMeta(f.accepts)}};
+  if (f.min_from.set) facts["min_from"] = FactMeta(f.min_from);
+  if (f.roots.set) facts["roots"] = FactMeta(f.roots);
+  j["facts"] = facts;
+  if (!l.note.empty()) j["note"] = l.note;
+  if (!l.released.empty()) j["released"] = l.released;
+  return j;
+}
+
+nlohmann::json PlanToJson(const Plan& p) {
+  nlohmann::json hops = nlohmann::json::array();
+  for (const auto& h : p.hops) {
+    hops.push_back({{"load", h.load->load},
+                    {"protocol", ProtocolName(h.load->protocol)},
+                    {"version", h.load->version_label},
+                    {"files", h.load->files},
+                    {"bundles", h.load->bundles},
+                    {"why", h.why},
+                    {"uncertain", h.uncertain},
+                    {"uncertain_facts", h.uncertain_facts}});
+  }
+  nlohmann::json missing = nlohmann::json::array();
+  for (const auto& m : p.missing) {
+    nlohmann::json alts = nlohmann::json::array();
+    for (const Load* a : m.alternatives) alts.push_back(a->load);
+    missing.push_back({{"load", m.load->load},
+                       {"version", m.load->version_label},
+                       {"protocol", ProtocolName(m.load->protocol)},
+                       {"files", m.load->files},
+                       {"bundles", m.load->bundles},
+                       {"why", m.why},
+                       {"alternatives", alts}});
+  }
+  nlohmann::json j = {{"model", p.model->name},
+                      {"from", p.from},
+                      {"to", p.to},
+                      {"from_load", p.from_load},
+                      {"from_version", p.from_version},
+                      {"from_protocol", ProtocolName(p.from_protocol)},
+                      {"from_catalogued", p.from_catalogued},
+                      {"to_load", p.to_load},
+                      {"to_version", p.to_version},
+                      {"to_protocol", ProtocolName(p.to_protocol)},
+                      {"status", PlanStatusName(p.status)},
+                      {"hops", hops},
+                      {"missing", missing},
+                      {"warnings", p.warnings}};
+  if (!p.reason.empty()) j["reason"] = p.reason;
+  return j;
+}
+
+std::string PlanToText(const Plan& p) {
+  std::string out = p.model->name + ": " + p.from_load + " (" + p.from_version + ", " +
+                    std::string(ProtocolName(p.from_protocol)) + ")" +
+                    (p.from_catalogued ? "" : " [not catalogued: placed among listed releases]") +
+                    " -> " + p.to_load + " (" + p.to_version + ", " +
+                    std::string(ProtocolName(p.to_protocol)) + ")\n";
+  switch (p.status) {
+    case PlanStatus::kCurrent:
+      out += "status: current (already at the target)\n";
+      break;
+    case PlanStatus::kOk:
+      out += "status: ok, " + std::to_string(p.hops.size()) + " hop(s)\n";
+      for (size_t i = 0; i < p.hops.size(); ++i) {
+        const auto& h = p.hops[i];
+        out += "  " + std::to_string(i + 1) + ". " + h.load->load + " (" + h.load->version_label +
+               ", " + std::string(ProtocolName(h.load->protocol)) + ")" +
+               (h.uncertain ? "  [uncertain]" : "") + "\n";
+        out += "     why: " + h.why + "\n";
+        if (!h.load->files.empty()) {
+          out += "     files: ";
+          for (size_t k = 0; k < h.load->files.size(); ++k) {
+            out += (k ? ", " : "") + h.load->files[k];
+          }
+          out += "\n";
+        }
+        for (const auto& u : h.uncertain_facts) out += "     rests on: " + u + "\n";
+      }
+      break;
+    case PlanStatus::kNoPath:
+      out += "status: no-path\n";
+      if (!p.reason.empty()) out += "  " + p.reason + "\n";
+      for (const auto& m : p.missing) {
+        out += "  missing: " + m.load->load + " (" + m.load->version_label + ")";
+        if (!m.load->bundles.empty()) out += " in " + m.load->bundles.front();
+        out += "\n     why: " + m.why + "\n";
+        if (!m.alternatives.empty()) {
+          out += "     or instead any of:";
+          for (const Load* a : m.alternatives) out += " " + a->load;
+          out += "\n";
+        }
+      }
+      break;
+  }
+  for (const auto& w : p.warnings) out += "warning: " + w + "\n";
+  return out;
+}
+
+}  // namespace stepup

@@ -1,0 +1,80 @@
+#include "store/firmware_dir.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+namespace stepup {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool Inside(const fs::path& child, const fs::path& root) {
+  auto c = child.begin();
+  for (auto r = root.begin(); r != root.end(); ++r, ++c) {
+    if (c == child.end() || *c != *r) return false;
+  }
+  return true;
+}
+
+Result<std::string> ReadText(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return BadInput("cannot read catalog file \"" + p.string() + "\"");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+Result<std::unordered_set<std::string>> ListFirmwareNames(const std::string& dir) {
+  std::error_code ec;
+  fs::path root = fs::canonical(dir, ec);
+  if (ec || !fs::is_directory(root, ec)) {
+    return BadInput("--firmware \"" + dir + "\" is not a readable directory");
+  }
+  std::unordered_set<std::string> names;
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    fs::path target = fs::canonical(it->path(), ec);
+    if (ec) {  // dangling symlink: skip it
+      ec.clear();
+      continue;
+    }
+    if (!Inside(target, root) || !fs::is_regular_file(target, ec)) continue;
+    std::string name = it->path().filename().string();
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    names.insert(std::move(name));
+  }
+  if (ec) return BadInput("--firmware \"" + dir + "\": " + ec.message());
+  return names;
+}
+
+Result<std::vector<CatalogSource>> ReadCatalogPath(const std::string& path) {
+  std::error_code ec;
+  std::vector<CatalogSource> out;
+  if (fs::is_directory(path, ec)) {
+    std::vector<fs::path> files;
+    for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->path().extension() == ".toml") files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty()) return BadInput("--catalog \"" + path + "\" holds no .toml file");
+    for (const auto& f : files) {
+      auto text = ReadText(f);
+      if (!text) return text.error();
+      out.push_back({f.string(), std::move(text).value()});
+    }
+    return out;
+  }
+  if (!fs::is_regular_file(path, ec)) return BadInput("--catalog \"" + path + "\" does not exist");
+  auto text = ReadText(path);
+  if (!text) return text.error();
+  out.push_back({path, std::move(text).value()});
+  return out;
+}
+
+}  // namespace stepup

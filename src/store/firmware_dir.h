@@ -1,0 +1,21 @@
+// Reads the operator's firmware repository and catalog files from disk. The only layer that
+// touches the file system for these; the domain gets plain names and texts.
+#pragma once
+
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "core/bundled_catalog.h"
+#include "core/result.h"
+
+namespace stepup {
+
+// Lower-case names of the regular files directly in `dir` (symlinks are followed only when
+// they resolve inside `dir`). Error (kBadInput) naming the directory if it cannot be read.
+Result<std::unordered_set<std::string>> ListFirmwareNames(const std::string& dir);
+
+// Reads a catalog: one TOML file, or every *.toml file of a directory in name order.
+Result<std::vector<CatalogSource>> ReadCatalogPath(const std::string& path);
+
+}  // namespace stepup
