@@ -1,1 +1,176 @@
+// The command-line contract (contract.md): output shapes and exit codes of the real binary.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace {
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Outcome Stepup(const std::vector<std::string>& args) {
+  static int n = 0;
+  fs::path dir = fs::temp_directory_path() / ("stepup-cli-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path out = dir / ("out" + std::to_string(n)), err = dir / ("err" + std::to_string(n++));
+  std::string cmd = Quote(STEPUP_BINARY);
+  for (const auto& a : args) cmd += " " + Quote(a);
+  cmd += " >" + Quote(out.string()) + " 2>" + Quote(err.string());
+  int status = std::system(cmd.c_str());
+  Outcome r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = Slurp(out);
+  r.err = Slurp(err);
+  return r;
+}
+
+TEST(Cli, VersionCompareAndParse) {
+  EXPECT_EQ(Stepup({"version", "compare", "7.4.10", "7.4.9"}).out, ">\n");
+  EXPECT_EQ(Stepup({"version", "compare", "7.5.2", "7.5.2b"}).out, "<\n");
+  EXPECT_EQ(Stepup({"version", "compare", "SCCP70.8-5-2S", "8.5(2)"}).out, "=\n");
+  EXPECT_EQ(Stepup({"version", "compare", "8.5(3)", "8.5(2)SR1"}).out, ">\n");
+  Outcome p = Stepup({"version", "parse", "SCCP41.9-4-2SR1-1S", "--json"});
+  ASSERT_EQ(p.code, 0) << p.err;
+  auto j = nlohmann::json::parse(p.out);
+  EXPECT_EQ(j["input"], "SCCP41.9-4-2SR1-1S");
+  EXPECT_EQ(j["scheme"], "load");
+  EXPECT_EQ(j["release"], nlohmann::json({9, 4, 2}));
+  EXPECT_EQ(j["protocol"], "sccp");
+  EXPECT_EQ(j["model_code"], "41");
+}
+
+TEST(Cli, BadInputExitsTwoNamingTheValue) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"version", "compare", "7.5.x", "7.5.2"},
+           {"version", "parse", "SIP70.nope"},
+           {"plan", "--model", "SPA504G", "--from", "7..3"},
+           {"plan", "--model", "SPA504G", "--from", "7.3.7", "--to", "9.9.9"},
+           {"plan", "--model", "SPA504G", "--from", "7.3.7", "--protocol", "h323"},
+           {"plan", "--model", "SPA504G", "--from", "7.3.7", "--have", "7.5.9z"},
+           {"plan", "--model", "SPA504G", "--from", "7.3.7", "--firmware", "/nonexistent-fw"},
+           {"plan", "--model", "SPA504G", "--from", "7.3.7", "--date", "yesterday"},
+           {"plan", "--model", "SPA504G", "--from", "7.3.7", "--catalog", "/nonexistent.toml"}}) {
+    Outcome r = Stepup(args);
+    EXPECT_EQ(r.code, 2) << args.back() << ": " << r.err;
+    std::string named = args[args.size() - 1];
+    if (args[0] == "version") named = args[2];
+    if (args[0] == "plan" && args[3] == "7..3") named = "7..3";
+    EXPECT_NE(r.err.find(named), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(Stepup({"plan", "--model", "SPA504G"}).code, 2);  // missing --from
+  EXPECT_EQ(Stepup({"frobnicate"}).code, 2);
+  EXPECT_EQ(Stepup({"--help"}).code, 0);
+}
+
+TEST(Cli, UnknownModelExitsFour) {
+  Outcome r = Stepup({"plan", "--model", "CP-9999G", "--from", "1.0.0"});
+  EXPECT_EQ(r.code, 4);
+  EXPECT_NE(r.err.find("CP-9999G"), std::string::npos);
+  EXPECT_EQ(Stepup({"catalog", "list", "--model", "CP-9999G"}).code, 4);
+}
+
+TEST(Cli, PlanJsonHasTheContractShapeAndNoPathExitsThree) {
+  Outcome ok = Stepup({"plan", "--model", "SPA-504G", "--from", "7.3.7", "--to", "7.6.1", "--have",
+                   "7.5.2b,7.6.1", "--json"});
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  auto j = nlohmann::json::parse(ok.out);
+  EXPECT_EQ(j["model"], "SPA504G");  // the canonical name, not the alias
+  EXPECT_EQ(j["from"], "7.3.7");
+  EXPECT_EQ(j["to"], "7.6.1");
+  EXPECT_EQ(j["status"], "ok");
+  ASSERT_EQ(j["hops"].size(), 2u);
+  for (const char* k : {"load", "protocol", "version", "files", "why", "uncertain"}) {
+    EXPECT_TRUE(j["hops"][0].contains(k)) << k;
+  }
+  EXPECT_EQ(j["hops"][0]["load"], "7.5.2b");
+  EXPECT_TRUE(j["missing"].is_array());
+
+  Outcome none = Stepup({"plan", "--model", "SPA504G", "--from", "7.3.7", "--to", "7.6.1", "--have",
+                     "7.6.1", "--json"});
+  EXPECT_EQ(none.code, 3);
+  auto n = nlohmann::json::parse(none.out);
+  EXPECT_EQ(n["status"], "no-path");
+  ASSERT_EQ(n["missing"].size(), 1u);
+  EXPECT_EQ(n["missing"][0]["load"], "7.5.2b");
+  EXPECT_FALSE(n["missing"][0]["why"].get<std::string>().empty());
+
+  Outcome cur = Stepup({"plan", "--model", "SPA504G", "--from", "7.6.1", "--to", "7.6.1", "--json"});
+  EXPECT_EQ(cur.code, 0);
+  EXPECT_EQ(nlohmann::json::parse(cur.out)["status"], "current");
+}
+
+TEST(Cli, PlanReadsAvailabilityFromAFirmwareDirectory) {
+  fs::path dir = fs::temp_directory_path() / ("stepup-cli-fw-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "cmterm-7970_7971-sccp.8-5-2.zip") << "zip";
+  std::ofstream(dir / "cmterm-7970_7971-sccp.8-5-3.zip") << "zip";
+  Outcome r = Stepup({"plan", "--model", "CP-7970G", "--from", "SIP70.8-2-1S", "--to",
+                  "SCCP70.8-5-3S", "--firmware", dir.string(), "--json"});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["hops"].size(), 2u);
+  EXPECT_EQ(j["hops"][0]["load"], "SCCP70.8-5-2S");
+  EXPECT_EQ(j["hops"][1]["load"], "SCCP70.8-5-3S");
+  fs::remove(dir / "cmterm-7970_7971-sccp.8-5-2.zip");
+  Outcome none = Stepup({"plan", "--model", "CP-7970G", "--from", "SIP70.8-2-1S", "--to",
+                     "SCCP70.8-5-3S", "--firmware", dir.string()});
+  EXPECT_EQ(none.code, 3);
+  EXPECT_NE(none.out.find("missing: SCCP70.8-5-2S"), std::string::npos) << none.out;
+  fs::remove_all(dir);
+}
+
+TEST(Cli, CatalogListAndCheck) {
+  Outcome list = Stepup({"catalog", "list", "--model", "7970G", "--json"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  auto j = nlohmann::json::parse(list.out);
+  ASSERT_TRUE(j.is_array());
+  bool found = false;
+  for (const auto& e : j) {
+    EXPECT_EQ(e["model"], "CP-7970G");
+    for (const char* k : {"load", "protocol", "version", "signed_with", "accepts", "files", "source"}) {
+      EXPECT_TRUE(e.contains(k)) << k;
+    }
+    if (e["load"] == "SCCP70.8-5-2S") {
+      found = true;
+      EXPECT_EQ(e["version"], "8.5(2)");
+      EXPECT_EQ(e["protocol"], "sccp");
+      EXPECT_EQ(e["signed_with"], "79xx-old");
+    }
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(Stepup({"catalog", "check"}).code, 0);
+
+  fs::path bad = fs::temp_directory_path() / ("stepup-bad-" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(bad) << "[[load]]\nfamily = \"x\"\nload = \"SIP70.8-2-1S\"\nversion = \"8.2(\"\n"
+                        "files = [\"a\"]\nsource = \"t\"\nstatus = \"confirmed\"\nbogus = 1\n";
+  Outcome check = Stepup({"catalog", "check", "--catalog", bad.string()});
+  EXPECT_EQ(check.code, 2);
+  EXPECT_NE(check.err.find("unknown key 'bogus'"), std::string::npos) << check.err;
+  EXPECT_NE(check.err.find("8.2("), std::string::npos) << check.err;
+  EXPECT_NE(check.err.find("unknown family 'x'"), std::string::npos) << check.err;
+  fs::remove(bad);
+}
+
+}  // namespace

@@ -4,6 +4,7 @@
 #include <climits>
 #include <ctime>
 #include <functional>
+#include <tuple>
 
 namespace stepup {
 namespace {
@@ -222,33 +223,39 @@ std::vector<const Load*> ShortestChain(const Search& s, const Node& start,
   return {};
 }
 
-// With every catalog load allowed, the chain needing the fewest missing loads (then fewest hops).
+// With every catalog load allowed, the chain needing the fewest missing loads, then the fewest
+// hops, then the fewest hops outside the target protocol; ties go to newer releases.
 std::vector<const Load*> FewestMissingChain(const Search& s, const Node& start,
                                             const std::vector<const Load*>& all, const Load* target,
+                                            Protocol to_proto,
                                             const std::function<bool(const Load*)>& have) {
   const size_t n = all.size();
-  using Cost = std::pair<int, int>;
-  const Cost kInf{INT_MAX, INT_MAX};
+  using Cost = std::tuple<int, int, int>;
+  const Cost kInf{INT_MAX, INT_MAX, INT_MAX};
+  auto step = [&](const Cost& c, size_t v) {
+    return Cost{std::get<0>(c) + (have(all[v]) ? 0 : 1), std::get<1>(c) + 1,
+                std::get<2>(c) + (all[v]->protocol != to_proto ? 1 : 0)};
+  };
   std::vector<Cost> cost(n, kInf);
   std::vector<size_t> prev(n, n + 1);  // n = start
   std::vector<char> done(n, 0);
   for (size_t j = 0; j < n; ++j) {
     if (s.Allowed(start, *all[j])) {
-      cost[j] = {have(all[j]) ? 0 : 1, 1};
+      cost[j] = step(Cost{0, 0, 0}, j);
       prev[j] = n;
     }
   }
   for (;;) {
     size_t u = n;
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = n; i-- > 0;) {  // newest first, so ties go to newer releases
       if (!done[i] && cost[i] != kInf && (u == n || cost[i] < cost[u])) u = i;
     }
     if (u == n || all[u] == target) break;
     done[u] = 1;
     Node from = NodeOf(*all[u]);
-    for (size_t v = 0; v < n; ++v) {
+    for (size_t v = n; v-- > 0;) {
       if (done[v] || v == u || !s.Allowed(from, *all[v])) continue;
-      Cost c{cost[u].first + (have(all[v]) ? 0 : 1), cost[u].second + 1};
+      Cost c = step(cost[u], v);
       if (c < cost[v]) {
         cost[v] = c;
         prev[v] = u;
@@ -456,7 +463,7 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
 
   // No path with what is on hand: which missing loads would make one?
   plan.status = PlanStatus::kNoPath;
-  std::vector<const Load*> best = FewestMissingChain(s, *from, all, to, have);
+  std::vector<const Load*> best = FewestMissingChain(s, *from, all, to, to->protocol, have);
   if (best.empty()) {
     auto direct = s.Blocker(*from, *to);
     plan.reason = "no chain of catalogued " + model->name + " releases leads from " + from->label +

@@ -96,8 +96,7 @@ TEST(Version, ComparesAcrossSchemesOnTheRelease) {
 }
 
 TEST(Version, RejectsUnparsableStringsNamingThem) {
-  for (const std::string bad :
-       {"", "7", "7.", "abc", "7.5.2b!", "8.5(2", "8.5()", "SIP70.", "SIP70.8-2", "FOO1.8-2-1",
+  for (const std::string& bad : std::vector<std::string>{"", "7", "7.", "abc", "7.5.2b!", "8.5(2", "8.5()", "SIP70.", "SIP70.8-2", "FOO1.8-2-1",
         "1234567890.1.1", "7.5.2 ", " 7.5.2", "12-0-7MPP02-66", "SCCP70.8-5-2MPP0001-1S",
         "9-4-2XX", "P0S3-", "P003080102", "7.5.2b(", "7.5.2(\xc3\xa9)", std::string(200, '1')}) {
     auto v = ParseVersion(bad);

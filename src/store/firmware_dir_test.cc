@@ -1,1 +1,68 @@
+#include "store/firmware_dir.h"
+
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace stepup {
+namespace {
+namespace fs = std::filesystem;
+
+class FirmwareDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            ("stepup-fwdir-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    fs::create_directories(root_ / "fw" / "sub");
+    fs::create_directories(root_ / "outside");
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  void Touch(const fs::path& p, const std::string& text = "x") { std::ofstream(p) << text; }
+  fs::path root_;
+};
+
+TEST_F(FirmwareDirTest, ListsRegularFilesLowerCasedAndIgnoresEscapingSymlinks) {
+  Touch(root_ / "fw" / "SCCP70.8-5-2S.loads");
+  Touch(root_ / "fw" / "spa50x-30x-7-5-2b.bin");
+  Touch(root_ / "fw" / "sub" / "hidden.bin");
+  Touch(root_ / "outside" / "secret.bin");
+  fs::create_symlink(root_ / "outside" / "secret.bin", root_ / "fw" / "secret.bin");
+  fs::create_symlink(root_ / "fw" / "spa50x-30x-7-5-2b.bin", root_ / "fw" / "alias.bin");
+  fs::create_symlink(root_ / "fw" / "nowhere", root_ / "fw" / "dangling.bin");
+  auto names = ListFirmwareNames((root_ / "fw").string());
+  ASSERT_TRUE(names.ok()) << names.error().message;
+  EXPECT_TRUE(names->count("sccp70.8-5-2s.loads"));
+  EXPECT_TRUE(names->count("spa50x-30x-7-5-2b.bin"));
+  EXPECT_TRUE(names->count("alias.bin"));      // a link that stays inside is fine
+  EXPECT_FALSE(names->count("secret.bin"));    // a link out of the directory is not
+  EXPECT_FALSE(names->count("dangling.bin"));
+  EXPECT_FALSE(names->count("sub"));
+  EXPECT_FALSE(names->count("hidden.bin"));
+}
+
+TEST_F(FirmwareDirTest, MissingDirectoryIsBadInputNamingIt) {
+  auto names = ListFirmwareNames((root_ / "nope").string());
+  ASSERT_FALSE(names.ok());
+  EXPECT_NE(names.error().message.find("nope"), std::string::npos);
+}
+
+TEST_F(FirmwareDirTest, ReadsACatalogFileOrDirectoryInNameOrder) {
+  Touch(root_ / "b.toml", "# b");
+  Touch(root_ / "a.toml", "# a");
+  Touch(root_ / "readme.md", "not toml");
+  auto dir = ReadCatalogPath(root_.string());
+  ASSERT_TRUE(dir.ok());
+  ASSERT_EQ(dir->size(), 2u);
+  EXPECT_EQ((*dir)[0].text, "# a");
+  EXPECT_EQ((*dir)[1].text, "# b");
+  auto one = ReadCatalogPath((root_ / "b.toml").string());
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->size(), 1u);
+  EXPECT_FALSE(ReadCatalogPath((root_ / "missing.toml").string()).ok());
+}
+
+}  // namespace
+}  // namespace stepup
