@@ -48,7 +48,17 @@ Node NodeOf(const Load& l) {
 class Search {
  public:
   Search(const Catalog& cat, const Model& model, const HardwareMinimum* floor, Protocol to_proto)
-      : cat_(cat), model_(model), floor_(floor), to_proto_(to_proto) {}
+      : cat_(cat), model_(model), floor_(floor), to_proto_(to_proto) {
+    // A hop rests on a key fact only where keys can differ: in a family whose loads all use
+    // one key, no key fact can change a plan, so it does not make a hop uncertain.
+    std::vector<std::string> keys;
+    for (const Load* l : cat.LoadsOf(model.family)) {
+      keys.push_back(l->facts.signed_with.value);
+      keys.insert(keys.end(), l->facts.accepts.value.begin(), l->facts.accepts.value.end());
+    }
+    std::sort(keys.begin(), keys.end());
+    keys_matter_ = std::unique(keys.begin(), keys.end()) - keys.begin() > 1;
+  }
 
   // Why `to` cannot be installed on a phone running `from`; nullopt when it can.
   std::optional<std::string> Blocker(const Node& from, const Load& to) const {
@@ -83,12 +93,12 @@ class Search {
       out.push_back(to.load + " exists under this name: " + std::string(FactStatusName(to.status)) +
                     " (" + to.source + ")");
     }
-    if (IsShaky(to.facts.signed_with.status)) {
+    if (keys_matter_ && IsShaky(to.facts.signed_with.status)) {
       out.push_back(to.load + " is signed with " + to.facts.signed_with.value + ": " +
                     std::string(FactStatusName(to.facts.signed_with.status)) + " (" +
                     to.facts.signed_with.source + ")");
     }
-    if (IsShaky(from.facts.accepts.status)) {
+    if (keys_matter_ && IsShaky(from.facts.accepts.status)) {
       out.push_back(from.name + " accepts " + Join(from.facts.accepts.value) + ": " +
                     std::string(FactStatusName(from.facts.accepts.status)) + " (" +
                     from.facts.accepts.source + ")");
@@ -150,6 +160,7 @@ class Search {
   const Model& model_;
   const HardwareMinimum* floor_;
   Protocol to_proto_;
+  bool keys_matter_ = true;
 };
 
 bool NewerThan(const Load* a, const Load* b) {

@@ -108,7 +108,7 @@ source = "t"
 families = ["spa", "ent"]
 signed_with = "spa"
 accepts = ["spa"]
-status = "confirmed"
+status = "inferred"
 source = "t"
 [[rule]]
 families = ["spa"]
@@ -437,6 +437,25 @@ TEST_F(PlannerTest, AvailabilityComesFromBundlesOrAllFiles) {
   EXPECT_TRUE(LoadAvailable(*l, {"sccp70.8-5-2s.loads", "apps70.8-5-2.sbn"}));
   // A .loads without its images is the AUTH FAIL signature, not an available load.
   EXPECT_FALSE(LoadAvailable(*l, {"sccp70.8-5-2s.loads"}));
+}
+
+}  // namespace
+}  // namespace stepup
+
+namespace stepup {
+namespace {
+
+TEST_F(PlannerTest, KeyFactsOfASingleKeyFamilyDoNotMakeHopsUncertain) {
+  // The spa family uses one key: its (inferred) key facts could not change a plan anyway;
+  // the 79xx family's uncertain "accepts" fact for 8.5(2)SR1+ does make its hops uncertain.
+  PlanRequest r{.model = "SPA504G", .from = "7.3.7", .to = "7.6.1"};
+  for (const auto& h : MustPlan(r).hops) EXPECT_FALSE(h.uncertain) << h.load->load;
+  PlanRequest r2{.model = "CP-7970G", .from = "SCCP70.8-5-3S", .to = "SCCP70.9-4-2SR3-1S"};
+  Plan p = MustPlan(r2);
+  ASSERT_EQ(p.hops.size(), 1u);
+  EXPECT_TRUE(p.hops[0].uncertain);
+  EXPECT_NE(p.hops[0].uncertain_facts.back().find("SCCP70.8-5-3S accepts new: uncertain"),
+            std::string::npos);
 }
 
 }  // namespace
