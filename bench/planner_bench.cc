@@ -28,7 +28,8 @@ void BM_PlanEveryModelOldestToLatest(benchmark::State& state) {
   std::vector<PlanRequest> reqs;
   for (const auto& m : Cat().models) {
     if (m.family.empty()) continue;
-    reqs.push_back({.model = m.name, .from = Cat().LoadsOf(m.family).front()->load, .to = "latest"});
+    reqs.push_back(
+        {.model = m.name, .from = Cat().LoadsOf(m.family).front()->load, .to = "latest"});
   }
   size_t i = 0;
   for (auto _ : state) {

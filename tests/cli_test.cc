@@ -92,7 +92,7 @@ TEST(Cli, UnknownModelExitsFour) {
 
 TEST(Cli, PlanJsonHasTheContractShapeAndNoPathExitsThree) {
   Outcome ok = Stepup({"plan", "--model", "SPA-504G", "--from", "7.3.7", "--to", "7.6.1", "--have",
-                   "7.5.2b,7.6.1", "--json"});
+                       "7.5.2b,7.6.1", "--json"});
   ASSERT_EQ(ok.code, 0) << ok.err;
   auto j = nlohmann::json::parse(ok.out);
   EXPECT_EQ(j["model"], "SPA504G");  // the canonical name, not the alias
@@ -107,7 +107,7 @@ TEST(Cli, PlanJsonHasTheContractShapeAndNoPathExitsThree) {
   EXPECT_TRUE(j["missing"].is_array());
 
   Outcome none = Stepup({"plan", "--model", "SPA504G", "--from", "7.3.7", "--to", "7.6.1", "--have",
-                     "7.6.1", "--json"});
+                         "7.6.1", "--json"});
   EXPECT_EQ(none.code, 3);
   auto n = nlohmann::json::parse(none.out);
   EXPECT_EQ(n["status"], "no-path");
@@ -115,7 +115,8 @@ TEST(Cli, PlanJsonHasTheContractShapeAndNoPathExitsThree) {
   EXPECT_EQ(n["missing"][0]["load"], "7.5.2b");
   EXPECT_FALSE(n["missing"][0]["why"].get<std::string>().empty());
 
-  Outcome cur = Stepup({"plan", "--model", "SPA504G", "--from", "7.6.1", "--to", "7.6.1", "--json"});
+  Outcome cur =
+      Stepup({"plan", "--model", "SPA504G", "--from", "7.6.1", "--to", "7.6.1", "--json"});
   EXPECT_EQ(cur.code, 0);
   EXPECT_EQ(nlohmann::json::parse(cur.out)["status"], "current");
 }
@@ -127,7 +128,7 @@ TEST(Cli, PlanReadsAvailabilityFromAFirmwareDirectory) {
   std::ofstream(dir / "cmterm-7970_7971-sccp.8-5-2.zip") << "zip";
   std::ofstream(dir / "cmterm-7970_7971-sccp.8-5-3.zip") << "zip";
   Outcome r = Stepup({"plan", "--model", "CP-7970G", "--from", "SIP70.8-2-1S", "--to",
-                  "SCCP70.8-5-3S", "--firmware", dir.string(), "--json"});
+                      "SCCP70.8-5-3S", "--firmware", dir.string(), "--json"});
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["hops"].size(), 2u);
@@ -135,7 +136,7 @@ TEST(Cli, PlanReadsAvailabilityFromAFirmwareDirectory) {
   EXPECT_EQ(j["hops"][1]["load"], "SCCP70.8-5-3S");
   fs::remove(dir / "cmterm-7970_7971-sccp.8-5-2.zip");
   Outcome none = Stepup({"plan", "--model", "CP-7970G", "--from", "SIP70.8-2-1S", "--to",
-                     "SCCP70.8-5-3S", "--firmware", dir.string()});
+                         "SCCP70.8-5-3S", "--firmware", dir.string()});
   EXPECT_EQ(none.code, 3);
   EXPECT_NE(none.out.find("missing: SCCP70.8-5-2S"), std::string::npos) << none.out;
   fs::remove_all(dir);
@@ -149,7 +150,8 @@ TEST(Cli, CatalogListAndCheck) {
   bool found = false;
   for (const auto& e : j) {
     EXPECT_EQ(e["model"], "CP-7970G");
-    for (const char* k : {"load", "protocol", "version", "signed_with", "accepts", "files", "source"}) {
+    for (const char* k :
+         {"load", "protocol", "version", "signed_with", "accepts", "files", "source"}) {
       EXPECT_TRUE(e.contains(k)) << k;
     }
     if (e["load"] == "SCCP70.8-5-2S") {

@@ -60,7 +60,8 @@ Catalog* SeedsTest::cat_ = nullptr;
 
 // Seed 000: 7970G factory SIP 8.2(1) to SIP 9.4(2)SR1 with the seed's SCCP images only.
 TEST_F(SeedsTest, Seed000_7970SipFactoryLoadReachesSip942SR1ThroughSccpBridges) {
-  const std::vector<std::string> seed_chain = {"SCCP70.8-5-2S", "SCCP70.8-5-3S", "SIP70.9-4-2SR1-1S"};
+  const std::vector<std::string> seed_chain = {"SCCP70.8-5-2S", "SCCP70.8-5-3S",
+                                               "SIP70.9-4-2SR1-1S"};
   PlanRequest r{.model = "7970G", .from = "SIP70.8-2-1S", .to = "9.4(2)SR1"};
   r.available = Have("CP-7970G", seed_chain);
   Plan p = MustPlan(r);
@@ -73,7 +74,7 @@ TEST_F(SeedsTest, Seed000_7970SipFactoryLoadReachesSip942SR1ThroughSccpBridges) 
   ASSERT_LE(p.hops.size(), seed_chain.size());
   EXPECT_EQ(Loads(p), (std::vector<std::string>{"SCCP70.8-5-2S", "SIP70.9-4-2SR1-1S"}));
   EXPECT_EQ(p.hops[0].load->protocol, Protocol::kSccp);  // the bridge is in the other protocol
-  EXPECT_TRUE(p.hops[1].uncertain);  // the SIP 9.4(2)SR1 load name is inferred
+  EXPECT_TRUE(p.hops[1].uncertain);                      // the SIP 9.4(2)SR1 load name is inferred
   // Going straight to anything signed with the new key is what gave AUTH FAIL.
   EXPECT_FALSE(ChainValid("CP-7970G", "SIP70.8-2-1S", {"SIP70.9-4-2SR1-1S"}));
   EXPECT_FALSE(ChainValid("CP-7970G", "SIP70.8-2-1S", {"SCCP70.8-5-3S"}));
@@ -155,7 +156,8 @@ TEST_F(SeedsTest, EveryModelWithFirmwareCanPlanFromItsOldestLoadToLatest) {
     PlanRequest r{.model = m.name, .from = loads.front()->load, .to = "latest"};
     auto p = MakePlan(*cat_, r);
     ASSERT_TRUE(p.ok()) << m.name << ": " << p.error().message;
-    EXPECT_NE(p->status, PlanStatus::kNoPath) << m.name << " from " << loads.front()->load << ": " << p->reason;
+    EXPECT_NE(p->status, PlanStatus::kNoPath)
+        << m.name << " from " << loads.front()->load << ": " << p->reason;
   }
 }
 

@@ -10,10 +10,14 @@ namespace stepup::cli {
 int Fail(const Error& e) {
   std::cerr << "stepup: " << e.message << "\n";
   switch (e.kind) {
-    case ErrorKind::kBadInput: return kExitBadInput;
-    case ErrorKind::kNoPath: return kExitNoPath;
-    case ErrorKind::kUnknown: return kExitUnknown;
-    case ErrorKind::kIo: return kExitBadInput;
+    case ErrorKind::kBadInput:
+      return kExitBadInput;
+    case ErrorKind::kNoPath:
+      return kExitNoPath;
+    case ErrorKind::kUnknown:
+      return kExitUnknown;
+    case ErrorKind::kIo:
+      return kExitBadInput;
   }
   return kExitBadInput;
 }
@@ -46,5 +50,10 @@ int main(int argc, char** argv) {
     std::cerr << app.help();
     return kExitBadInput;
   }
-  return action();
+  try {
+    return action();
+  } catch (const std::exception& e) {  // a bug: every expected failure is a Result
+    std::cerr << "stepup: internal error: " << e.what() << "\n";
+    return 70;
+  }
 }

@@ -25,10 +25,14 @@ void Overlay(const ReleaseFacts& from, ReleaseFacts& into) {
 
 std::string_view FactStatusName(FactStatus s) {
   switch (s) {
-    case FactStatus::kConfirmed: return "confirmed";
-    case FactStatus::kSecondary: return "secondary";
-    case FactStatus::kInferred: return "inferred";
-    case FactStatus::kUncertain: return "uncertain";
+    case FactStatus::kConfirmed:
+      return "confirmed";
+    case FactStatus::kSecondary:
+      return "secondary";
+    case FactStatus::kInferred:
+      return "inferred";
+    case FactStatus::kUncertain:
+      return "uncertain";
   }
   return "uncertain";
 }

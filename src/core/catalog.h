@@ -64,23 +64,23 @@ struct ReleaseFacts {
 
 struct Load {
   std::string family;
-  std::string load;        // load name as the phone reports it
-  Version load_version;    // parsed load name
+  std::string load;      // load name as the phone reports it
+  Version load_version;  // parsed load name
   std::string version_label;
-  Version version;         // parsed release label
+  Version version;  // parsed release label
   Protocol protocol = Protocol::kNone;
   std::vector<std::string> files, bundles;
   std::string released, source, note;
   FactStatus status = FactStatus::kConfirmed;
-  ReleaseFacts facts;      // resolved: per-load values over rules
+  ReleaseFacts facts;  // resolved: per-load values over rules
 };
 
 struct Rule {
   std::vector<std::string> families;
   std::vector<Protocol> protocols;  // empty: all
   std::optional<Version> from, below;
-  ReleaseFacts facts;               // only the facts this rule sets have set == true
-  std::string where;                // "catalog/79xx.toml:12", for problem messages
+  ReleaseFacts facts;  // only the facts this rule sets have set == true
+  std::string where;   // "catalog/79xx.toml:12", for problem messages
 
   bool Covers(std::string_view family, Protocol p, const Version& v) const;
 };
@@ -134,7 +134,7 @@ class Catalog {
   const HardwareMinimum* HardwareFloor(std::string_view model, std::string_view revision) const;
 
  private:
-  std::unordered_map<std::string, size_t> model_index_;   // lower-case name/alias -> models[i]
+  std::unordered_map<std::string, size_t> model_index_;  // lower-case name/alias -> models[i]
   std::unordered_map<std::string, std::vector<const Load*>> family_loads_;
 };
 

@@ -1,11 +1,12 @@
 #include "core/catalog_loader.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <map>
 #include <set>
-#include <toml++/toml.h>
 
 namespace stepup {
 namespace {
@@ -117,7 +118,8 @@ class TableReader {
   // Reports keys present in the table but never read.
   void Finish() {
     for (const auto& [k, _] : t_) {
-      if (!known_.count(std::string(k.str()))) Problem("unknown key '" + std::string(k.str()) + "'");
+      if (!known_.count(std::string(k.str())))
+        Problem("unknown key '" + std::string(k.str()) + "'");
     }
   }
 
@@ -264,13 +266,20 @@ class Builder {
       }
     }
     const std::string& f = src.name;
-    EachTable(doc, "key", f, problems, [&](const toml::table& t, std::string w) { Key(t, w); });
-    EachTable(doc, "family", f, problems, [&](const toml::table& t, std::string w) { Fam(t, w); });
-    EachTable(doc, "model", f, problems, [&](const toml::table& t, std::string w) { Mod(t, w); });
-    EachTable(doc, "load", f, problems, [&](const toml::table& t, std::string w) { Ld(t, w); });
-    EachTable(doc, "rule", f, problems, [&](const toml::table& t, std::string w) { Rul(t, w); });
-    EachTable(doc, "hardware", f, problems, [&](const toml::table& t, std::string w) { Hw(t, w); });
-    EachTable(doc, "root", f, problems, [&](const toml::table& t, std::string w) { Root(t, w); });
+    EachTable(doc, "key", f, problems,
+              [&](const toml::table& t, const std::string& w) { Key(t, w); });
+    EachTable(doc, "family", f, problems,
+              [&](const toml::table& t, const std::string& w) { Fam(t, w); });
+    EachTable(doc, "model", f, problems,
+              [&](const toml::table& t, const std::string& w) { Mod(t, w); });
+    EachTable(doc, "load", f, problems,
+              [&](const toml::table& t, const std::string& w) { Ld(t, w); });
+    EachTable(doc, "rule", f, problems,
+              [&](const toml::table& t, const std::string& w) { Rul(t, w); });
+    EachTable(doc, "hardware", f, problems,
+              [&](const toml::table& t, const std::string& w) { Hw(t, w); });
+    EachTable(doc, "root", f, problems,
+              [&](const toml::table& t, const std::string& w) { Root(t, w); });
   }
 
   void Key(const toml::table& t, const std::string& w) {
@@ -296,7 +305,8 @@ class Builder {
     if (f.protocols.empty()) r.Problem("'protocols' must name at least one protocol");
     f.default_protocol = r.ProtocolAt("default_protocol", true);
     if (f.default_protocol != Protocol::kNone &&
-        std::find(f.protocols.begin(), f.protocols.end(), f.default_protocol) == f.protocols.end()) {
+        std::find(f.protocols.begin(), f.protocols.end(), f.default_protocol) ==
+            f.protocols.end()) {
       r.Problem("default_protocol is not one of its protocols");
     }
     f.source = r.Str("source", true);
@@ -437,7 +447,8 @@ class Builder {
   void Resolve() {
     std::set<std::string> ids;
     auto unique = [&](const std::string& kind, const std::string& id) {
-      if (!ids.insert(kind + "\x1f" + id).second) problems.push_back("duplicate " + kind + " '" + id + "'");
+      if (!ids.insert(kind + "\x1f" + id).second)
+        problems.push_back("duplicate " + kind + " '" + id + "'");
     };
     std::set<std::string> key_ids;
     for (const auto& k : cat.keys) {
@@ -478,7 +489,8 @@ class Builder {
       }
     }
     std::set<std::string> seen_loads, seen_releases;
-    for (size_t i = 0; i < cat.loads.size(); ++i) ResolveLoad(i, key_ids, seen_loads, seen_releases);
+    for (size_t i = 0; i < cat.loads.size(); ++i)
+      ResolveLoad(i, key_ids, seen_loads, seen_releases);
   }
 
  private:
@@ -498,8 +510,8 @@ class Builder {
     }
   }
 
-  void ResolveLoad(size_t i, const std::set<std::string>& key_ids, std::set<std::string>& seen_loads,
-                   std::set<std::string>& seen_releases) {
+  void ResolveLoad(size_t i, const std::set<std::string>& key_ids,
+                   std::set<std::string>& seen_loads, std::set<std::string>& seen_releases) {
     Load& l = cat.loads[i];
     const std::string what = load_where[i] + ": load " + l.load;
     const Family* fam = cat.FindFamily(l.family);
@@ -512,8 +524,8 @@ class Builder {
     if (l.load_version.is_load()) {
       if (l.load_version.model_code != fam->load_code) {
         problems.push_back(what + ": model code '" + l.load_version.model_code +
-                           "' does not match family " + fam->id + " (load_code '" +
-                           fam->load_code + "')");
+                           "' does not match family " + fam->id + " (load_code '" + fam->load_code +
+                           "')");
       }
       if (l.protocol == Protocol::kNone) {
         l.protocol = l.load_version.protocol;
@@ -527,7 +539,8 @@ class Builder {
                          fam->load_code + "'");
     }
     if (l.protocol == Protocol::kNone) l.protocol = fam->default_protocol;
-    if (std::find(fam->protocols.begin(), fam->protocols.end(), l.protocol) == fam->protocols.end()) {
+    if (std::find(fam->protocols.begin(), fam->protocols.end(), l.protocol) ==
+        fam->protocols.end()) {
       problems.push_back(what + ": protocol '" + std::string(ProtocolName(l.protocol)) +
                          "' is not one of family " + fam->id + "'s");
     }
@@ -553,8 +566,8 @@ class Builder {
       if (!set) return;
       auto [it, fresh] = setters.emplace(fact, r.where);
       if (!fresh) {
-        problems.push_back(what + ": both rules at " + it->second + " and " + r.where +
-                           " set '" + fact + "'");
+        problems.push_back(what + ": both rules at " + it->second + " and " + r.where + " set '" +
+                           fact + "'");
       }
     };
     for (const auto& r : cat.rules) {
@@ -569,7 +582,8 @@ class Builder {
     if (own.accepts.set) resolved.accepts = own.accepts;
     if (own.min_from.set) resolved.min_from = own.min_from;
     if (own.roots.set) resolved.roots = own.roots;
-    if (!resolved.signed_with.set) problems.push_back(what + ": no signed_with (no rule covers it)");
+    if (!resolved.signed_with.set)
+      problems.push_back(what + ": no signed_with (no rule covers it)");
     if (!resolved.accepts.set) problems.push_back(what + ": no accepts (no rule covers it)");
     l.facts = std::move(resolved);
   }

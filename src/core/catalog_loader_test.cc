@@ -175,7 +175,8 @@ vendor = "cisco"
 aliases = ["7970g"]
 source = "test"
 status = "confirmed"
-)toml").find("'7970g' is already used by model CP-7970G"),
+)toml")
+                .find("'7970g' is already used by model CP-7970G"),
             std::string::npos);
   EXPECT_NE(Problems("[[load]\n").find("TOML syntax error"), std::string::npos);
 }
@@ -190,14 +191,14 @@ TEST(CatalogLoader, BundledCatalogIsValidAndSourced) {
     EXPECT_FALSE(l.facts.signed_with.source.empty()) << l.load;
     families.insert(l.family);
   }
-  for (const char* f : {"79-11", "79-41", "79-42", "79-45", "79-70", "79-75", "spa50x-30x",
-                        "pap2t", "spa2102", "spa112-122", "ata19x", "mpp-88xx", "mpp-78xx",
-                        "ent-78xx", "ent-88xx", "ent-8845_65"}) {
+  for (const char* f :
+       {"79-11", "79-41", "79-42", "79-45", "79-70", "79-75", "spa50x-30x", "pap2t", "spa2102",
+        "spa112-122", "ata19x", "mpp-88xx", "mpp-78xx", "ent-78xx", "ent-88xx", "ent-8845_65"}) {
     EXPECT_TRUE(families.count(f)) << f;
   }
   for (const char* m : {"CP-7911G", "CP-7941G", "CP-7961G", "CP-7942G", "CP-7962G", "CP-7945G",
-                        "CP-7965G", "CP-7970G", "CP-7971G-GE", "SPA504G", "CP-8841",
-                        "CP-8841-3PCC", "ATA191-MPP", "PAP2T", "SPA122"}) {
+                        "CP-7965G", "CP-7970G", "CP-7971G-GE", "SPA504G", "CP-8841", "CP-8841-3PCC",
+                        "ATA191-MPP", "PAP2T", "SPA122"}) {
     EXPECT_NE(c->FindModel(m), nullptr) << m;
   }
   EXPECT_EQ(c->FindModel("SPA-504G")->name, "SPA504G");
@@ -210,7 +211,8 @@ TEST(CatalogLoader, BundledTrustRootsMatchTheFirmwareNotesNotTheSeedTypos) {
   const TrustRoot* ext = c->FindRoot("addtrust-external");
   ASSERT_NE(ext, nullptr);
   EXPECT_EQ(ext->sha256,
-            "68:7F:A4:51:38:22:78:FF:F0:C8:B1:1F:8D:43:D5:76:67:1C:6E:B2:BC:EA:B4:13:FB:83:D9:65:D0:6D:2F:F2");
+            "68:7F:A4:51:38:22:78:FF:F0:C8:B1:1F:8D:43:D5:76:67:1C:6E:B2:BC:EA:B4:13:FB:83:D9:65:"
+            "D0:6D:2F:F2");
   EXPECT_EQ(ext->not_after, "2020-05-30T10:48:38Z");
   const TrustRoot* c1 = c->FindRoot("addtrust-class1");
   ASSERT_NE(c1, nullptr);

@@ -15,8 +15,8 @@ nlohmann::json FactMeta(const Fact<T>& f) {
 }  // namespace
 
 nlohmann::json VersionToJson(const Version& v) {
-  nlohmann::json j = {{"input", v.input}, {"scheme", v.scheme}, {"release", v.release},
-                      {"label", ReleaseLabel(v)}};
+  nlohmann::json j = {
+      {"input", v.input}, {"scheme", v.scheme}, {"release", v.release}, {"label", ReleaseLabel(v)}};
   j["letter"] = v.letter;
   j["sr"] = v.sr;
   j["es"] = v.es;

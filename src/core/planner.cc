@@ -41,9 +41,7 @@ struct Node {
   ReleaseFacts facts;
 };
 
-Node NodeOf(const Load& l) {
-  return {&l, l.load, l.version_label, l.version, l.protocol, l.facts};
-}
+Node NodeOf(const Load& l) { return {&l, l.load, l.version_label, l.version, l.protocol, l.facts}; }
 
 class Search {
  public:
@@ -104,8 +102,8 @@ class Search {
                     from.facts.accepts.source + ")");
     }
     if (to.facts.min_from.set && IsShaky(to.facts.min_from.status)) {
-      out.push_back(to.load + " installs from " + to.facts.min_from.value->input + " or later: " +
-                    std::string(FactStatusName(to.facts.min_from.status)) + " (" +
+      out.push_back(to.load + " installs from " + to.facts.min_from.value->input +
+                    " or later: " + std::string(FactStatusName(to.facts.min_from.status)) + " (" +
                     to.facts.min_from.source + ")");
     }
     return out;
@@ -113,8 +111,8 @@ class Search {
 
   // Why the hop from -> to is taken, in prose.
   std::string HopWhy(const Node& from, const Load& to, const Load* next, int64_t now) const {
-    std::string why = "signed with " + to.facts.signed_with.value + ", which " + from.name +
-                      " accepts";
+    std::string why =
+        "signed with " + to.facts.signed_with.value + ", which " + from.name + " accepts";
     std::vector<std::string> gained;
     for (const auto& k : to.facts.accepts.value) {
       if (!Contains(from.facts.accepts.value, k)) gained.push_back(k);
@@ -130,7 +128,8 @@ class Search {
     if (from.protocol != to.protocol) {
       why += "; switches protocol " + std::string(ProtocolName(from.protocol)) + " -> " +
              std::string(ProtocolName(to.protocol));
-      if (next && to.protocol != to_proto_) why += " as a bridge (the bridge is available in this protocol)";
+      if (next && to.protocol != to_proto_)
+        why += " as a bridge (the bridge is available in this protocol)";
     }
     if (now > 0) {
       std::vector<std::string> dropped;
@@ -184,10 +183,11 @@ std::vector<const Load*> ShortestChain(const Search& s, const Node& start,
   std::vector<std::vector<char>> edge(n, std::vector<char>(n, 0));
   for (size_t i = 0; i < n; ++i) {
     Node from = NodeOf(*cands[i]);
-    for (size_t j = 0; j < n; ++j) edge[i][j] = (i != j) && s.Allowed(from, *cands[j]);
+    for (size_t j = 0; j < n; ++j)
+      edge[i][j] = static_cast<char>(i != j && s.Allowed(from, *cands[j]));
   }
   std::vector<char> start_edge(n);
-  for (size_t j = 0; j < n; ++j) start_edge[j] = s.Allowed(start, *cands[j]);
+  for (size_t j = 0; j < n; ++j) start_edge[j] = static_cast<char>(s.Allowed(start, *cands[j]));
   // Backward BFS: dist to target and the fewest off-protocol hops among shortest chains.
   std::vector<int> dist(n, INT_MAX), off(n, INT_MAX);
   dist[t] = 0;
@@ -339,8 +339,8 @@ Result<const Load*> ResolveTo(const Catalog& cat, const Model& model, const Fami
       if (l->protocol == to_proto && (!best || NewerThan(l, best))) best = l;
     }
     if (!best) {
-      return BadInput("--to latest: no " + std::string(ProtocolName(to_proto)) +
-                      " release of " + model.name + " is catalogued");
+      return BadInput("--to latest: no " + std::string(ProtocolName(to_proto)) + " release of " +
+                      model.name + " is catalogued");
     }
     return best;
   }
@@ -353,9 +353,10 @@ Result<const Load*> ResolveTo(const Catalog& cat, const Model& model, const Fami
       return l;
     }
   }
-  return BadInput("--to " + req.to + " is not a catalogued " +
-                  (v->is_load() ? std::string("load") : std::string(ProtocolName(to_proto)) + " release") +
-                  " of " + model.name);
+  return BadInput(
+      "--to " + req.to + " is not a catalogued " +
+      (v->is_load() ? std::string("load") : std::string(ProtocolName(to_proto)) + " release") +
+      " of " + model.name);
 }
 
 void TrustWarnings(const Catalog& cat, const Node& n, int64_t now, const std::string& role,
@@ -364,11 +365,12 @@ void TrustWarnings(const Catalog& cat, const Node& n, int64_t now, const std::st
   for (const auto& id : n.facts.roots.value) {
     const TrustRoot* r = cat.FindRoot(id);
     if (!r || r->not_after_epoch > now) continue;
-    std::string w = role + " " + n.name + " (" + n.label + ") ships " + r->subject +
-                    ", expired " + r->not_after.substr(0, 10) + " (as of " + Date(now) +
+    std::string w = role + " " + n.name + " (" + n.label + ") ships " + r->subject + ", expired " +
+                    r->not_after.substr(0, 10) + " (as of " + Date(now) +
                     "); services that need it (MRA, HTTPS to a server certified under it) fail";
     if (IsShaky(n.facts.roots.status)) {
-      w += " [" + std::string(FactStatusName(n.facts.roots.status)) + ": " + n.facts.roots.source + "]";
+      w += " [" + std::string(FactStatusName(n.facts.roots.status)) + ": " + n.facts.roots.source +
+           "]";
     }
     out.push_back(w);
   }
@@ -378,7 +380,8 @@ std::string MissingWhy(const Search& s, const Node& start, const std::vector<con
                        size_t i) {
   const Load* m = chain[i];
   if (i + 1 == chain.size()) {
-    return "the target " + m->load + " (" + m->version_label + ") is not in the firmware repository";
+    return "the target " + m->load + " (" + m->version_label +
+           ") is not in the firmware repository";
   }
   Node prev = i == 0 ? start : NodeOf(*chain[i - 1]);
   std::string why = m->load + " (" + m->version_label + ") is a needed bridge";
@@ -392,9 +395,12 @@ std::string MissingWhy(const Search& s, const Node& start, const std::vector<con
 
 std::string_view PlanStatusName(PlanStatus s) {
   switch (s) {
-    case PlanStatus::kOk: return "ok";
-    case PlanStatus::kCurrent: return "current";
-    case PlanStatus::kNoPath: return "no-path";
+    case PlanStatus::kOk:
+      return "ok";
+    case PlanStatus::kCurrent:
+      return "current";
+    case PlanStatus::kNoPath:
+      return "no-path";
   }
   return "no-path";
 }

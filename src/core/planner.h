@@ -17,15 +17,15 @@
 namespace stepup {
 
 struct PlanRequest {
-  std::string model;                 // canonical name or alias
-  std::string from;                  // load name or version
-  std::string to = "latest";         // load name, version or "latest"
-  std::optional<Protocol> protocol;  // protocol of a bare --from version
+  std::string model;                    // canonical name or alias
+  std::string from;                     // load name or version
+  std::string to = "latest";            // load name, version or "latest"
+  std::optional<Protocol> protocol;     // protocol of a bare --from version
   std::optional<Protocol> to_protocol;  // target protocol (default: the from protocol)
   // Loads whose images are on hand; nullopt means every catalog load counts as available.
   std::optional<std::unordered_set<const Load*>> available;
-  std::string hardware;              // hardware revision ("V15"), "" if unknown
-  int64_t now = 0;                   // seconds since the epoch, for trust-store expiry; 0: skip
+  std::string hardware;  // hardware revision ("V15"), "" if unknown
+  int64_t now = 0;       // seconds since the epoch, for trust-store expiry; 0: skip
 };
 
 struct PlanHop {
@@ -46,16 +46,16 @@ std::string_view PlanStatusName(PlanStatus s);
 
 struct Plan {
   const Model* model = nullptr;
-  std::string from, to;              // as given
-  std::string from_load, to_load;    // resolved load names
+  std::string from, to;            // as given
+  std::string from_load, to_load;  // resolved load names
   std::string from_version, to_version;
-  bool from_catalogued = false;      // false: --from placed by order among listed releases
+  bool from_catalogued = false;  // false: --from placed by order among listed releases
   Protocol from_protocol = Protocol::kNone, to_protocol = Protocol::kNone;
   PlanStatus status = PlanStatus::kNoPath;
   std::vector<PlanHop> hops;
   std::vector<MissingLoad> missing;
-  std::string reason;                // why there is no path, in prose
-  std::vector<std::string> warnings; // e.g. expired trust-store roots
+  std::string reason;                 // why there is no path, in prose
+  std::vector<std::string> warnings;  // e.g. expired trust-store roots
 };
 
 // Plans a chain. Errors: kUnknown for an unknown model (or one without firmware), kBadInput

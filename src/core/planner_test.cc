@@ -371,8 +371,8 @@ TEST_F(PlannerTest, AtTargetIsCurrent) {
 }
 
 TEST_F(PlannerTest, HardwareFloorForbidsOlderReleases) {
-  PlanRequest r{.model = "CP-8841", .from = "sip88xx.12-7-1-0001-393", .to = "12.5(1)SR3",
-                .hardware = "V15"};
+  PlanRequest r{
+      .model = "CP-8841", .from = "sip88xx.12-7-1-0001-393", .to = "12.5(1)SR3", .hardware = "V15"};
   Plan p = MustPlan(r);
   EXPECT_EQ(p.status, PlanStatus::kNoPath);
   EXPECT_NE(p.reason.find("hardware V15 of CP-8841 cannot run releases below 12.6(1)"),
@@ -394,7 +394,8 @@ TEST_F(PlannerTest, WarnsAboutExpiredTrustRootsAndExplainsTheFix) {
   PlanRequest r{.model = "CP-8841", .from = "12.7(1)", .to = "latest", .now = 1700000000};
   Plan p = MustPlan(r);
   ASSERT_EQ(p.warnings.size(), 1u);
-  EXPECT_NE(p.warnings[0].find("CN=Old Root, expired 2020-05-30"), std::string::npos) << p.warnings[0];
+  EXPECT_NE(p.warnings[0].find("CN=Old Root, expired 2020-05-30"), std::string::npos)
+      << p.warnings[0];
   ASSERT_EQ(p.hops.size(), 1u);
   EXPECT_NE(p.hops[0].why.find("drops r1 (expired 2020-05-30): expired roots removed"),
             std::string::npos)

@@ -9,10 +9,10 @@
 namespace stepup {
 
 enum class ErrorKind {
-  kBadInput,      // malformed value or usage: exit 2
-  kNoPath,        // no upgrade path: exit 3
-  kUnknown,       // unknown device or model: exit 4
-  kIo,            // file system or other environment failure
+  kBadInput,  // malformed value or usage: exit 2
+  kNoPath,    // no upgrade path: exit 3
+  kUnknown,   // unknown device or model: exit 4
+  kIo,        // file system or other environment failure
 };
 
 struct Error {
@@ -26,8 +26,8 @@ inline Error Unknown(std::string message) { return {ErrorKind::kUnknown, std::mo
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}    // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

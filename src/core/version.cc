@@ -136,7 +136,8 @@ Result<Version> ParseLegacy7940(std::string_view input) {
   }
   (void)too_long;
   for (int i = 0; i < 4; ++i) {
-    int n = (digits[2 * i] - '0') * 10 + (digits[2 * i + 1] - '0');
+    const size_t at = 2 * static_cast<size_t>(i);
+    int n = (digits[at] - '0') * 10 + (digits[at + 1] - '0');
     if (i < 3) {
       v.release.push_back(n);
     } else {
@@ -150,23 +151,18 @@ Result<Version> ParseLegacy7940(std::string_view input) {
 std::optional<Error> ClassifyPrefix(std::string_view input, Version& v) {
   const std::string& p = v.prefix;
   auto rest_after = [&](size_t n) { return p.substr(n); };
-  if (p.rfind("SCCP", 0) == 0 && p.size() > 4) {
+  if ((p.rfind("SCCP", 0) == 0 || p.rfind("TERM", 0) == 0) && p.size() > 4) {
     v.protocol = Protocol::kSccp;
     v.model_code = rest_after(4);
-  } else if (p.rfind("TERM", 0) == 0 && p.size() > 4) {
-    v.protocol = Protocol::kSccp;
-    v.model_code = rest_after(4);
-  } else if (p.rfind("SIP", 0) == 0 && p.size() > 3) {
-    v.protocol = Protocol::kSip;
-    v.model_code = rest_after(3);
-  } else if (p.rfind("sip", 0) == 0 && p.size() > 3) {
-    v.protocol = Protocol::kSip;  // becomes kMpp when the body carries an MPP/MSR marker
+  } else if ((p.rfind("SIP", 0) == 0 || p.rfind("sip", 0) == 0) && p.size() > 3) {
+    v.protocol = Protocol::kSip;  // sipNNxx becomes kMpp when the body has an MPP/MSR marker
     v.model_code = rest_after(3);
   } else if (p.rfind("ATA", 0) == 0 && p.size() > 3) {
     v.protocol = Protocol::kMpp;
     v.model_code = p;
   } else {
-    return Bad(input, "unknown load prefix \"" + p + "\" (expected SCCPnn, SIPnn, TERMnn, sipNNxx or ATA19x)");
+    return Bad(input, "unknown load prefix \"" + p +
+                          "\" (expected SCCPnn, SIPnn, TERMnn, sipNNxx or ATA19x)");
   }
   if (!std::all_of(v.model_code.begin(), v.model_code.end(),
                    [](char ch) { return IsAlnum(ch) || ch == '_'; })) {
@@ -226,15 +222,18 @@ Result<Version> ParseDotted(std::string_view input) {
   Cursor c(input);
   bool too_long = false;
   int n = 0;
-  if (!c.TakeNumber(&n, &too_long)) return Bad(input, too_long ? "number too long" : "expected a number");
+  if (!c.TakeNumber(&n, &too_long))
+    return Bad(input, too_long ? "number too long" : "expected a number");
   v.release.push_back(n);
   // Enterprise: N.N(N[SRn][.b])[SRn]
   if (!c.TakeChar('.')) return Bad(input, "expected '.' after the major number");
-  if (!c.TakeNumber(&n, &too_long)) return Bad(input, too_long ? "number too long" : "expected a minor number");
+  if (!c.TakeNumber(&n, &too_long))
+    return Bad(input, too_long ? "number too long" : "expected a minor number");
   v.release.push_back(n);
   if (c.TakeChar('(')) {
     v.scheme = "enterprise";
-    if (!c.TakeNumber(&n, &too_long)) return Bad(input, too_long ? "number too long" : "expected a number after '('");
+    if (!c.TakeNumber(&n, &too_long))
+      return Bad(input, too_long ? "number too long" : "expected a number after '('");
     v.release.push_back(n);
     if (c.TakeWord("SR")) {
       if (!c.TakeNumber(&v.sr, &too_long)) return Bad(input, "SR needs a number");
@@ -257,7 +256,8 @@ Result<Version> ParseDotted(std::string_view input) {
   // Dotted: N.N[.N]...[letters][(tag)]
   while (c.TakeChar('.')) {
     if (v.release.size() >= 6) return Bad(input, "too many fields");
-    if (!c.TakeNumber(&n, &too_long)) return Bad(input, too_long ? "number too long" : "expected a number after '.'");
+    if (!c.TakeNumber(&n, &too_long))
+      return Bad(input, too_long ? "number too long" : "expected a number after '.'");
     v.release.push_back(n);
   }
   while (IsAlpha(c.peek())) {
@@ -297,10 +297,14 @@ int CompareLetters(const std::string& a, const std::string& b) {
 
 std::string_view ProtocolName(Protocol p) {
   switch (p) {
-    case Protocol::kSccp: return "sccp";
-    case Protocol::kSip: return "sip";
-    case Protocol::kMpp: return "mpp";
-    case Protocol::kNone: break;
+    case Protocol::kSccp:
+      return "sccp";
+    case Protocol::kSip:
+      return "sip";
+    case Protocol::kMpp:
+      return "mpp";
+    case Protocol::kNone:
+      break;
   }
   return "";
 }

@@ -45,7 +45,14 @@ TEST(Version, ParsesEverySchemeInTheDomain) {
       {"12-0-7MPP0201-66", "mpp", {12, 0, 7}, "", 2, {1, 66}, Protocol::kMpp, ""},
       {"11-3-1MSR3-3", "mpp", {11, 3, 1}, "", 3, {3}, Protocol::kMpp, ""},
       {"sip88xx.11-0-1MPP-376", "load", {11, 0, 1}, "", 0, {376}, Protocol::kMpp, "88xx"},
-      {"sip8845_65.11-3-6MPP0102-277", "load", {11, 3, 6}, "", 1, {2, 277}, Protocol::kMpp, "8845_65"},
+      {"sip8845_65.11-3-6MPP0102-277",
+       "load",
+       {11, 3, 6},
+       "",
+       1,
+       {2, 277},
+       Protocol::kMpp,
+       "8845_65"},
       {"ATA19x.11-1-0MPP0401-002", "load", {11, 1, 0}, "", 4, {1, 2}, Protocol::kMpp, "ATA19x"},
       {"P0S3-08-12-00", "legacy7940", {8, 12, 0}, "", 0, {}, Protocol::kSip, "7940"},
       {"P00308010200", "legacy7940", {8, 1, 2}, "", 0, {0}, Protocol::kSccp, "7940"},
@@ -64,8 +71,8 @@ TEST(Version, ParsesEverySchemeInTheDomain) {
 }
 
 TEST(Version, OrdersTheCasesHandWrittenScriptsGetWrong) {
-  EXPECT_GT(Cmp("7.4.10", "7.4.9"), 0);   // numeric, not lexicographic
-  EXPECT_GT(Cmp("7.5.2b", "7.5.2"), 0);   // a letter suffix orders after the bare release
+  EXPECT_GT(Cmp("7.4.10", "7.4.9"), 0);  // numeric, not lexicographic
+  EXPECT_GT(Cmp("7.5.2b", "7.5.2"), 0);  // a letter suffix orders after the bare release
   EXPECT_GT(Cmp("7.5.2b", "7.5.2a"), 0);
   EXPECT_LT(Cmp("7.5.2b", "7.5.3"), 0);
   EXPECT_GT(Cmp("8.5(3)", "8.5(2)SR1"), 0);
@@ -96,9 +103,27 @@ TEST(Version, ComparesAcrossSchemesOnTheRelease) {
 }
 
 TEST(Version, RejectsUnparsableStringsNamingThem) {
-  for (const std::string& bad : std::vector<std::string>{"", "7", "7.", "abc", "7.5.2b!", "8.5(2", "8.5()", "SIP70.", "SIP70.8-2", "FOO1.8-2-1",
-        "1234567890.1.1", "7.5.2 ", " 7.5.2", "12-0-7MPP02-66", "SCCP70.8-5-2MPP0001-1S",
-        "9-4-2XX", "P0S3-", "P003080102", "7.5.2b(", "7.5.2(\xc3\xa9)", std::string(200, '1')}) {
+  for (const std::string& bad : std::vector<std::string>{"",
+                                                         "7",
+                                                         "7.",
+                                                         "abc",
+                                                         "7.5.2b!",
+                                                         "8.5(2",
+                                                         "8.5()",
+                                                         "SIP70.",
+                                                         "SIP70.8-2",
+                                                         "FOO1.8-2-1",
+                                                         "1234567890.1.1",
+                                                         "7.5.2 ",
+                                                         " 7.5.2",
+                                                         "12-0-7MPP02-66",
+                                                         "SCCP70.8-5-2MPP0001-1S",
+                                                         "9-4-2XX",
+                                                         "P0S3-",
+                                                         "P003080102",
+                                                         "7.5.2b(",
+                                                         "7.5.2(\xc3\xa9)",
+                                                         std::string(200, '1')}) {
     auto v = ParseVersion(bad);
     EXPECT_FALSE(v.ok()) << "accepted: " << bad;
     if (!v.ok() && !bad.empty() && bad.size() < 100) {
@@ -122,12 +147,26 @@ TEST(Version, OrderIsATotalPreorderOverAGeneratedSet) {
   for (int i = 0; i < 400; ++i) {
     std::string s;
     switch (rng() % 6) {
-      case 0: s = num(3) + "." + num(3) + "." + num(12) + letters[rng() % 4]; break;
-      case 1: s = "8." + num(6) + "(" + num(5) + ")" + (rng() % 2 ? "SR" + num(3) : ""); break;
-      case 2: s = "SCCP70.8-" + num(6) + "-" + num(5) + (rng() % 2 ? "SR1" : "") + (rng() % 2 ? "-" + num(3) : "") + "S"; break;
-      case 3: s = "sip88xx.1" + num(3) + "-" + num(4) + "-" + num(8) + "MPP0" + num(4) + "0" + num(9) + "-" + num(700); break;
-      case 4: s = "sip78xx.1" + num(5) + "-" + num(9) + "-1-0" + num(4) + "0" + num(9) + "-" + num(500); break;
-      default: s = "1" + num(3) + "-" + num(4) + "-" + num(8) + "MSR" + num(4) + "-" + num(5); break;
+      case 0:
+        s = num(3) + "." + num(3) + "." + num(12) + letters[rng() % 4];
+        break;
+      case 1:
+        s = "8." + num(6) + "(" + num(5) + ")" + (rng() % 2 ? "SR" + num(3) : "");
+        break;
+      case 2:
+        s = "SCCP70.8-" + num(6) + "-" + num(5) + (rng() % 2 ? "SR1" : "") +
+            (rng() % 2 ? "-" + num(3) : "") + "S";
+        break;
+      case 3:
+        s = "sip88xx.1" + num(3) + "-" + num(4) + "-" + num(8) + "MPP0" + num(4) + "0" + num(9) +
+            "-" + num(700);
+        break;
+      case 4:
+        s = "sip78xx.1" + num(5) + "-" + num(9) + "-1-0" + num(4) + "0" + num(9) + "-" + num(500);
+        break;
+      default:
+        s = "1" + num(3) + "-" + num(4) + "-" + num(8) + "MSR" + num(4) + "-" + num(5);
+        break;
     }
     vs.push_back(V(s));
   }
@@ -142,7 +181,8 @@ TEST(Version, OrderIsATotalPreorderOverAGeneratedSet) {
       if (Compare(vs[i], vs[j]) > 0) continue;
       for (size_t k = 0; k < 120; ++k) {
         if (Compare(vs[j], vs[k]) <= 0) {
-          ASSERT_LE(Compare(vs[i], vs[k]), 0) << vs[i].input << " " << vs[j].input << " " << vs[k].input;
+          ASSERT_LE(Compare(vs[i], vs[k]), 0)
+              << vs[i].input << " " << vs[j].input << " " << vs[k].input;
         }
       }
     }
