@@ -1,0 +1,108 @@
+#include "core/catalog_toml.h"
+
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+
+namespace stepup::catalog_toml {
+
+std::string Lowered(std::string_view s) {
+  std::string out;
+  for (char c : s) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
+}
+
+std::string Where(const std::string& file, const toml::node& n) {
+  return file + ":" + std::to_string(n.source().begin.line);
+}
+
+void ReadFacts(TableReader& r, ReleaseFacts& f, FactStatus status, const std::string& source,
+               const std::string& why, bool allow_tables) {
+  auto read = [&](std::string_view key, auto& fact, auto convert) {
+    const toml::node* n = r.Node(key);
+    if (!n) return;
+    fact.set = true;
+    fact.status = status;
+    fact.source = source;
+    fact.why = why;
+    const toml::node* value = n;
+    if (const toml::table* t = n->as_table(); t && allow_tables) {
+      value = t->get("value");
+      for (const auto& [k, _] : *t) {
+        std::string ks(k.str());
+        if (ks != "value" && ks != "status" && ks != "source" && ks != "why") {
+          r.Problem("unknown key '" + ks + "' in '" + std::string(key) + "'");
+        }
+      }
+      if (!value) {
+        r.Problem("'" + std::string(key) + "' table needs a 'value'");
+        fact.set = false;
+        return;
+      }
+      if (auto s = t->get("status")) {
+        auto st = ParseFactStatus(s->value<std::string>().value_or(""));
+        if (st) {
+          fact.status = *st;
+        } else {
+          r.Problem("bad status in '" + std::string(key) + "'");
+        }
+      }
+      if (auto s = t->get("source")) fact.source = s->value<std::string>().value_or(source);
+      if (auto s = t->get("why")) fact.why = s->value<std::string>().value_or(why);
+    }
+    convert(*value, fact);
+  };
+  read("signed_with", f.signed_with, [&](const toml::node& v, Fact<std::string>& fact) {
+    if (auto s = v.value<std::string>()) {
+      fact.value = *s;
+    } else {
+      r.Problem("'signed_with' must be a key id");
+      fact.set = false;
+    }
+  });
+  read("accepts", f.accepts, [&](const toml::node& v, Fact<std::vector<std::string>>& fact) {
+    fact.value = r.StrList(&v, "accepts");
+  });
+  read("roots", f.roots, [&](const toml::node& v, Fact<std::vector<std::string>>& fact) {
+    fact.value = r.StrList(&v, "roots");
+  });
+  read("min_from", f.min_from, [&](const toml::node& v, Fact<std::optional<Version>>& fact) {
+    auto s = v.value<std::string>();
+    auto parsed = s ? ParseVersion(*s) : Result<Version>(BadInput("'min_from' must be a string"));
+    if (parsed) {
+      fact.value = *parsed;
+    } else {
+      r.Problem("'min_from': " + parsed.error().message);
+      fact.set = false;
+    }
+  });
+}
+
+std::optional<int64_t> ParseUtc(const std::string& s) {
+  std::tm tm{};
+  int y, mo, d, h, mi, se;
+  char z = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 ||
+      z != 'Z' || s.size() != 20) {
+    return std::nullopt;
+  }
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = se;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+bool IsHexFingerprint(const std::string& s, size_t digits) {
+  size_t n = 0;
+  for (char c : s) {
+    if (c == ':') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+    ++n;
+  }
+  return n == digits;
+}
+
+}  // namespace stepup::catalog_toml

@@ -1,0 +1,166 @@
+// Hop rules and chain searches behind the planner (planner.h is the public interface).
+// HopRules decides whether a phone running one release can install a load, and explains why;
+// the searches find chains over a family's loads. Pure; internal to core/.
+#pragma once
+
+#include <algorithm>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/catalog.h"
+
+namespace stepup::chain {
+
+std::string Join(const std::vector<std::string>& v, std::string_view sep = ", ");
+bool Contains(const std::vector<std::string>& v, const std::string& s);
+
+// What a phone runs: a catalog load or a release placed among them.
+struct Node {
+  const Load* load = nullptr;  // nullptr for an uncatalogued start
+  std::string name;            // load name as shown
+  std::string label;           // release label
+  Version version;
+  Protocol protocol = Protocol::kNone;
+  ReleaseFacts facts;
+};
+
+Node NodeOf(const Load& l);
+
+class HopRules {
+ public:
+  HopRules(const Catalog& cat, const Model& model, const HardwareMinimum* floor, Protocol to_proto)
+      : cat_(cat), model_(model), floor_(floor), to_proto_(to_proto) {
+    // A hop rests on a key fact only where keys can differ: in a family whose loads all use
+    // one key, no key fact can change a plan, so it does not make a hop uncertain.
+    std::vector<std::string> keys;
+    for (const Load* l : cat.LoadsOf(model.family)) {
+      keys.push_back(l->facts.signed_with.value);
+      keys.insert(keys.end(), l->facts.accepts.value.begin(), l->facts.accepts.value.end());
+    }
+    std::sort(keys.begin(), keys.end());
+    keys_matter_ = std::unique(keys.begin(), keys.end()) - keys.begin() > 1;
+  }
+
+  // Why `to` cannot be installed on a phone running `from`; nullopt when it can.
+  std::optional<std::string> Blocker(const Node& from, const Load& to) const {
+    if (from.load == &to) return "it is already running";
+    const auto& key = to.facts.signed_with.value;
+    if (!Contains(from.facts.accepts.value, key)) {
+      std::string msg = from.name + " (" + from.label + ") accepts only images signed with " +
+                        (from.facts.accepts.value.empty() ? std::string("no known key")
+                                                          : Join(from.facts.accepts.value)) +
+                        "; " + to.load + " is signed with " + key;
+      if (!from.facts.accepts.why.empty()) msg += " (" + from.facts.accepts.why + ")";
+      return msg;
+    }
+    if (to.facts.min_from.set && to.facts.min_from.value &&
+        Compare(from.version, *to.facts.min_from.value) < 0) {
+      std::string msg = to.load + " installs only from " + to.facts.min_from.value->input +
+                        " or later; " + from.name + " is older";
+      if (!to.facts.min_from.why.empty()) msg += " (" + to.facts.min_from.why + ")";
+      return msg;
+    }
+    if (floor_ && Compare(to.version, floor_->min_version) < 0) {
+      return "hardware " + floor_->revision + " of " + model_.name + " cannot run releases below " +
+             floor_->min_label + " (" + floor_->source + ")";
+    }
+    return std::nullopt;
+  }
+
+  // Inferred or uncertain facts an allowed hop rests on.
+  std::vector<std::string> ShakyFacts(const Node& from, const Load& to) const {
+    std::vector<std::string> out;
+    if (IsShaky(to.status)) {
+      out.push_back(to.load + " exists under this name: " + std::string(FactStatusName(to.status)) +
+                    " (" + to.source + ")");
+    }
+    if (keys_matter_ && IsShaky(to.facts.signed_with.status)) {
+      out.push_back(to.load + " is signed with " + to.facts.signed_with.value + ": " +
+                    std::string(FactStatusName(to.facts.signed_with.status)) + " (" +
+                    to.facts.signed_with.source + ")");
+    }
+    if (keys_matter_ && IsShaky(from.facts.accepts.status)) {
+      out.push_back(from.name + " accepts " + Join(from.facts.accepts.value) + ": " +
+                    std::string(FactStatusName(from.facts.accepts.status)) + " (" +
+                    from.facts.accepts.source + ")");
+    }
+    if (to.facts.min_from.set && IsShaky(to.facts.min_from.status)) {
+      out.push_back(to.load + " installs from " + to.facts.min_from.value->input +
+                    " or later: " + std::string(FactStatusName(to.facts.min_from.status)) + " (" +
+                    to.facts.min_from.source + ")");
+    }
+    return out;
+  }
+
+  // Why the hop from -> to is taken, in prose.
+  std::string HopWhy(const Node& from, const Load& to, const Load* next, int64_t now) const {
+    std::string why =
+        "signed with " + to.facts.signed_with.value + ", which " + from.name + " accepts";
+    std::vector<std::string> gained;
+    for (const auto& k : to.facts.accepts.value) {
+      if (!Contains(from.facts.accepts.value, k)) gained.push_back(k);
+    }
+    if (!gained.empty()) {
+      why += "; once running it also accepts " + Join(gained);
+      if (!to.facts.accepts.why.empty()) why += " (" + to.facts.accepts.why + ")";
+    }
+    if (to.facts.min_from.set && to.facts.min_from.value) {
+      why += "; it installs only from " + to.facts.min_from.value->input + " or later, which " +
+             from.name + " is";
+    }
+    if (from.protocol != to.protocol) {
+      why += "; switches protocol " + std::string(ProtocolName(from.protocol)) + " -> " +
+             std::string(ProtocolName(to.protocol));
+      if (next && to.protocol != to_proto_)
+        why += " as a bridge (the bridge is available in this protocol)";
+    }
+    if (now > 0) {
+      std::vector<std::string> dropped;
+      for (const auto& id : from.facts.roots.value) {
+        const TrustRoot* r = cat_.FindRoot(id);
+        if (r && r->not_after_epoch <= now && !Contains(to.facts.roots.value, id)) {
+          dropped.push_back(r->id + " (expired " + r->not_after.substr(0, 10) + ")");
+        }
+      }
+      if (!dropped.empty()) {
+        why += "; its trust store drops " + Join(dropped);
+        if (!to.facts.roots.why.empty()) why += ": " + to.facts.roots.why;
+      }
+    }
+    if (next) {
+      if (auto b = Blocker(from, *next)) why += "; needed as a bridge: " + *b;
+    } else {
+      why += "; this is the target";
+    }
+    return why;
+  }
+
+  bool Allowed(const Node& from, const Load& to) const { return !Blocker(from, to); }
+
+ private:
+  const Catalog& cat_;
+  const Model& model_;
+  const HardwareMinimum* floor_;
+  Protocol to_proto_;
+  bool keys_matter_ = true;
+};
+
+// True when a is a newer release than b (release, then load build).
+bool NewerThan(const Load* a, const Load* b);
+
+// Shortest chain over `cands` from start to target: fewest hops, then fewest hops outside the
+// target protocol, then the newest release at each step. Empty if none.
+std::vector<const Load*> ShortestChain(const HopRules& s, const Node& start,
+                                       const std::vector<const Load*>& cands, const Load* target,
+                                       Protocol to_proto);
+
+// With every catalog load allowed, the chain needing the fewest missing loads, then the fewest
+// hops, then the fewest hops outside the target protocol; ties go to newer releases.
+std::vector<const Load*> FewestMissingChain(const HopRules& s, const Node& start,
+                                            const std::vector<const Load*>& all, const Load* target,
+                                            Protocol to_proto,
+                                            const std::function<bool(const Load*)>& have);
+
+}  // namespace stepup::chain
