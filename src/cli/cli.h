@@ -29,5 +29,6 @@ Result<Catalog> OpenCatalog(const std::string& catalog_path);
 void AddVersionCommand(CLI::App& app, Action& action);
 void AddCatalogCommand(CLI::App& app, Action& action);
 void AddPlanCommand(CLI::App& app, Action& action);
+void AddIdentifyCommand(CLI::App& app, Action& action);
 
 }  // namespace stepup::cli

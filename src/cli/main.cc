@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   AddVersionCommand(app, action);
   AddCatalogCommand(app, action);
   AddPlanCommand(app, action);
+  AddIdentifyCommand(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -51,6 +51,7 @@ struct Model {
   std::string name, family, vendor, source;
   std::vector<std::string> aliases;
   int device_type = 0;
+  int max_profile_bytes = 0;  // largest configuration the model accepts; 0: no known limit
   FactStatus status = FactStatus::kConfirmed;
 };
 

@@ -27,7 +27,7 @@ class Builder {
   std::vector<std::string> load_where;  // parallel to cat.loads
   std::vector<ReleaseFacts> load_own;   // per-load facts as written, before rules
 
-  void ReadDocument(const CatalogSource& src) {
+  void ReadDocument(const EmbeddedFile& src) {
     toml::table doc;
     try {
       doc = toml::parse(src.text, src.name);
@@ -103,6 +103,7 @@ class Builder {
     m.vendor = r.Str("vendor", true);
     m.aliases = r.StrList("aliases");
     m.device_type = static_cast<int>(r.Int("device_type"));
+    m.max_profile_bytes = static_cast<int>(r.Int("max_profile_bytes"));
     m.source = r.Str("source", true);
     m.status = r.Status();
     r.Finish();
@@ -369,7 +370,7 @@ class Builder {
 
 }  // namespace
 
-Result<Catalog> LoadCatalog(const std::vector<CatalogSource>& sources) {
+Result<Catalog> LoadCatalog(const std::vector<EmbeddedFile>& sources) {
   Builder b;
   if (sources.empty()) b.problems.push_back("the catalog is empty: no TOML sources");
   for (const auto& s : sources) b.ReadDocument(s);

@@ -6,14 +6,14 @@
 #include <string>
 #include <vector>
 
-#include "core/bundled_catalog.h"
 #include "core/catalog.h"
+#include "core/embedded_files.h"
 #include "core/result.h"
 
 namespace stepup {
 
 // Parses and validates all sources as one catalog. On failure the error (kBadInput) lists
 // every problem, one per line, each naming the file, line and offending value.
-Result<Catalog> LoadCatalog(const std::vector<CatalogSource>& sources);
+Result<Catalog> LoadCatalog(const std::vector<EmbeddedFile>& sources);
 
 }  // namespace stepup

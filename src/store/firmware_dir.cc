@@ -53,9 +53,9 @@ Result<std::unordered_set<std::string>> ListFirmwareNames(const std::string& dir
   return names;
 }
 
-Result<std::vector<CatalogSource>> ReadCatalogPath(const std::string& path) {
+Result<std::vector<EmbeddedFile>> ReadCatalogPath(const std::string& path) {
   std::error_code ec;
-  std::vector<CatalogSource> out;
+  std::vector<EmbeddedFile> out;
   if (fs::is_directory(path, ec)) {
     std::vector<fs::path> files;
     for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {

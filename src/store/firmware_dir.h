@@ -6,7 +6,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "core/bundled_catalog.h"
+#include "core/embedded_files.h"
 #include "core/result.h"
 
 namespace stepup {
@@ -16,6 +16,6 @@ namespace stepup {
 Result<std::unordered_set<std::string>> ListFirmwareNames(const std::string& dir);
 
 // Reads a catalog: one TOML file, or every *.toml file of a directory in name order.
-Result<std::vector<CatalogSource>> ReadCatalogPath(const std::string& path);
+Result<std::vector<EmbeddedFile>> ReadCatalogPath(const std::string& path);
 
 }  // namespace stepup

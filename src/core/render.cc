@@ -1,0 +1,235 @@
+#include "core/render.h"
+
+#include <kainjow/mustache.hpp>
+
+namespace stepup {
+
+namespace mustache = kainjow::mustache;
+
+struct Renderer::Compiled {
+  explicit Compiled(const std::string& text) : tmpl(text) {}
+  mutable mustache::mustache tmpl;  // render() is not const-qualified but keeps state per call
+};
+
+namespace {
+
+constexpr const char* kTemplateSuffix = ".mustache";
+constexpr int kRetryDelaySeconds = 30;      // short: a failed hop is retried soon
+constexpr int kResyncWhileUpgrading = 120;  // come back soon while a hop is pending
+constexpr int kResyncWhenCurrent = 3600;
+
+void AppendUtf8Replacement(std::string& out) { out += "\xEF\xBF\xBD"; }
+
+// Length of a valid UTF-8 sequence starting at s[i], 0 if malformed.
+size_t Utf8Length(const std::string& s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  if (n == 2 && c < 0xC2) return 0;  // overlong
+  return n;
+}
+
+// A device setting key becomes an element name in {{#extra}} only when it looks like a
+// flat-profile parameter (Dial_Plan_1_): an XML name starting with an upper-case letter.
+bool IsParameterName(const std::string& k) {
+  if (k.empty() || k.size() > 64 || !(k[0] >= 'A' && k[0] <= 'Z')) return false;
+  return std::all_of(k.begin(), k.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+}
+
+// Release label a SPA can compare: its own comparator cannot order a letter suffix, so
+// 7.5.2b becomes 7.5.2 (still below 7.5.2b, so nothing below a completed hop is allowed).
+std::string NumericFloor(const std::string& running) {
+  auto v = ParseVersion(running);
+  if (!v || v->scheme != "dotted") return {};
+  std::string out;
+  for (size_t i = 0; i < v->release.size(); ++i)
+    out += (i ? "." : "") + std::to_string(v->release[i]);
+  return out;
+}
+
+bool IsFlat(const Family& f) { return f.line == "spa" || f.line == "ata" || f.line == "mpp"; }
+
+}  // namespace
+
+std::string XmlEscape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t n = Utf8Length(s, i);
+      if (n == 0) {
+        AppendUtf8Replacement(out);
+        ++i;
+      } else {
+        out.append(s, i, n);
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') out.push_back(static_cast<char>(c));
+        break;  // other control characters are not allowed in XML 1.0
+    }
+    ++i;
+  }
+  return out;
+}
+
+Result<Renderer> Renderer::Create(const std::vector<EmbeddedFile>& shipped,
+                                  const std::vector<EmbeddedFile>& overrides) {
+  Renderer r;
+  for (const auto* files : {&shipped, &overrides}) {
+    for (const auto& f : *files) {
+      std::string name = f.name.substr(f.name.find_last_of('/') + 1);
+      if (name.size() <= std::char_traits<char>::length(kTemplateSuffix)) continue;
+      name.resize(name.size() - std::char_traits<char>::length(kTemplateSuffix));
+      auto c = std::make_shared<Compiled>(f.text);
+      if (!c->tmpl.is_valid()) {
+        return BadInput("template " + f.name + ": " + c->tmpl.error_message());
+      }
+      c->tmpl.set_custom_escape(XmlEscape);
+      r.templates_[name] = std::move(c);
+    }
+  }
+  for (const char* need :
+       {"spa.xml", "mpp.xml", "bootstrap.xml", "sep.cnf.xml", "xmldefault.cnf.xml"}) {
+    if (!r.templates_.count(need))
+      return BadInput(std::string("template ") + need + ".mustache is missing");
+  }
+  return r;
+}
+
+const Renderer::Compiled* Renderer::Find(const std::string& name) const {
+  auto it = templates_.find(name);
+  return it == templates_.end() ? nullptr : it->second.get();
+}
+
+std::string Renderer::FirmwareUrl(const std::string& base_url, const std::string& file,
+                                  int attempt) {
+  if (attempt <= 0) return base_url + "/firmware/" + file;
+  return base_url + "/firmware/retry" + std::to_string(attempt) + "/" + file;
+}
+
+std::string Renderer::ProfileRule(const std::string& base_url) {
+  // $MA: MAC, $SN: serial, $SWVER: running firmware, $P: GPP_P (empty on first boot).
+  return base_url + "/cfg/$MA.xml?sn=$SN&sw=$SWVER&p=$P";
+}
+
+namespace {
+
+std::string RenderWith(const mustache::mustache& tmpl, const mustache::data& data) {
+  std::string out;
+  out.reserve(4096);
+  const_cast<mustache::mustache&>(tmpl).render(data, [&out](const std::string& s) { out += s; });
+  return out;
+}
+
+}  // namespace
+
+Result<Rendered> Renderer::Profile(const RenderInput& in) const {
+  if (!in.model || !in.family) return BadInput("render: the device's model has no firmware family");
+  const bool enterprise = !IsFlat(*in.family);
+  const bool mpp = in.family->default_protocol == Protocol::kMpp;
+  const std::string name = enterprise ? "sep.cnf.xml" : (mpp ? "mpp.xml" : "spa.xml");
+  const Compiled* c = Find(name);
+  mustache::data d;
+  for (const auto* src : {&in.defaults, &in.settings}) {
+    for (const auto& [k, v] : *src) d.set(k, v);
+  }
+  mustache::data extra{mustache::data::type::list};
+  for (const auto& [k, v] : in.settings) {
+    if (!IsParameterName(k)) continue;
+    mustache::data item;
+    item.set("name", k);
+    item.set("value", v);
+    extra.push_back(item);
+  }
+  d.set("extra", extra);
+  d.set("model", in.model->name);
+  d.set("mac", in.mac);
+  d.set("serial", in.serial);
+  d.set("profile_rule", ProfileRule(in.base_url));
+  d.set("retry_delay", std::to_string(kRetryDelaySeconds));
+  d.set("gpp_p", "stepup");
+  if (in.next) {
+    const std::string file =
+        in.next->files.empty() ? in.next->bundles.front() : in.next->files.front();
+    d.set("upgrade_enable", "Yes");
+    d.set("upgrade_rule", FirmwareUrl(in.base_url, file, in.attempt));
+    d.set("resync_periodic", std::to_string(kResyncWhileUpgrading));
+  } else {
+    d.set("upgrade_enable", "No");
+    d.set("upgrade_rule", "");
+    d.set("resync_periodic", std::to_string(kResyncWhenCurrent));
+  }
+  // Keep the phone from being pulled back below what it runs, unless the plan goes down.
+  auto running = ParseVersion(in.running);
+  const bool downward = in.next && running && Compare(in.next->version, *running) < 0;
+  d.set("downgrade_rev_limit", downward ? std::string() : NumericFloor(in.running));
+  if (enterprise) {
+    const Load* load = in.next ? in.next : in.target;
+    d.set("load_information", load ? load->load : std::string());
+    Protocol p = load ? load->protocol : in.family->default_protocol;
+    d.set("device_protocol", p == Protocol::kSccp ? "SCCP" : "SIP");
+    d.set("sip", p == Protocol::kSip);
+  }
+  Rendered out{name, "application/xml", RenderWith(c->tmpl, d)};
+  if (in.model->max_profile_bytes > 0 &&
+      out.body.size() > static_cast<size_t>(in.model->max_profile_bytes)) {
+    return BadInput("render for " + in.model->name + " " + (in.mac.empty() ? in.serial : in.mac) +
+                    " is " + std::to_string(out.body.size()) +
+                    " bytes, over the model's limit of " +
+                    std::to_string(in.model->max_profile_bytes));
+  }
+  return out;
+}
+
+Result<Rendered> Renderer::Bootstrap(const Model& model, const std::string& base_url) const {
+  mustache::data d;
+  d.set("model", model.name);
+  d.set("profile_rule", ProfileRule(base_url));
+  d.set("resync_periodic", std::to_string(kResyncWhileUpgrading));
+  d.set("retry_delay", std::to_string(kRetryDelaySeconds));
+  return Rendered{"bootstrap.xml", "application/xml", RenderWith(Find("bootstrap.xml")->tmpl, d)};
+}
+
+Result<Rendered> Renderer::XmlDefault(const std::vector<DefaultLoad>& loads,
+                                      const Settings& defaults) const {
+  mustache::data d;
+  for (const auto& [k, v] : defaults) d.set(k, v);
+  mustache::data list{mustache::data::type::list};
+  for (const auto& l : loads) {
+    mustache::data item;
+    item.set("device_type", std::to_string(l.device_type));
+    item.set("model_label", l.model_label);
+    item.set("load", l.load);
+    list.push_back(item);
+  }
+  d.set("loads", list);
+  return Rendered{"xmldefault.cnf.xml", "text/xml",
+                  RenderWith(Find("xmldefault.cnf.xml")->tmpl, d)};
+}
+
+}  // namespace stepup
