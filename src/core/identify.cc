@@ -175,47 +175,95 @@ std::vector<sv> Words(sv s) {
   return out;
 }
 
-Identity OtherUserAgent(sv ua) {
+// Yealink OUIs (wazo-provd-plugins dhcpd configs), for DECT/video models that omit the vendor.
+bool YealinkMac(const std::string& mac) {
+  for (const char* oui : {"001565", "e434d7", "805ec0", "805e0c", "249ad8", "44dbd2", "644f56",
+                          "ec1da9", "3497d7", "b061a9", "c4fc22", "f01653"}) {
+    if (mac.rfind(oui, 0) == 0) return true;
+  }
+  return false;
+}
+
+// Yealink SIP-T20P 9.72.0.30 00:15:65:5e:16:7c | yealink SIP VP-T49G ... | W52P 25.30.0.2 <mac>
+// | Yealink-T46G 28.71.0.81 28.1.0.128.0.0.0
+Identity YealinkUserAgent(const std::vector<sv>& w) {
   Identity id;
-  std::vector<sv> w = Words(ua);
-  if (!w.empty() && StartsWithI(w[0], "Yealink")) {  // Yealink SIP-T20P 9.72.0.30 00:15:65:12:34:56
-    id.vendor = "yealink";
-    id.protocol = Protocol::kSip;
-    if (w.size() > 1) id.model = std::string(w[1]);
-    if (w.size() > 2) id.firmware = std::string(w[2]);
-    if (w.size() > 3) id.mac = NormalizeMac(w[3]);
+  id.vendor = "yealink";
+  id.protocol = Protocol::kSip;
+  size_t first = 0, last = w.size();
+  if (StartsWithI(w[0], "Yealink-")) {
+    id.model = std::string(w[0].substr(8));
+    if (w.size() > 1) id.firmware = std::string(w[1]);
     return id;
   }
-  if (!w.empty() && StartsWithI(w[0], "Grandstream")) {
-    id.vendor = "grandstream";
-    id.protocol = Protocol::kSip;
-    for (size_t i = 1; i + 1 < w.size(); ++i) {
-      if (w[i] == "HW") id.model = std::string(w[i + 1]);
-      if (w[i] == "SW") id.firmware = std::string(w[i + 1]);
-      if (w[i] == "DevId") id.mac = NormalizeMac(w[i + 1]);
-    }
-    if (id.model.empty() && w.size() > 2 && w[1] != "Model") {  // Grandstream GXP2000 1.2.5.3
-      id.model = std::string(w[1]);
-      id.firmware = std::string(w[2]);
-    }
-    return id;
+  if (StartsWithI(w[0], "Yealink")) first = 1;
+  if (last > first && !NormalizeMac(w[last - 1]).empty()) id.mac = NormalizeMac(w[--last]);
+  if (last > first + 1) id.firmware = std::string(w[--last]);
+  for (size_t i = first; i < last; ++i) id.model += (i > first ? " " : "") + std::string(w[i]);
+  return id;
+}
+
+// Grandstream Model HW GXP2200 V2.2A SW 1.0.1.33 DevId 000b82462d97 | Grandstream HT287 1.1.0.31
+// | Grandstream GXP2000 (gxp2000e.bin:1.2.5.3/boot55e.bin:1.1.6.9) DevId 000b822726c8
+Identity GrandstreamUserAgent(const std::vector<sv>& w) {
+  Identity id;
+  id.vendor = "grandstream";
+  id.protocol = Protocol::kSip;
+  for (size_t i = 1; i + 1 < w.size(); ++i) {
+    if (w[i] == "HW") id.model = std::string(w[i + 1]);
+    if (w[i] == "SW") id.firmware = std::string(w[i + 1]);
+    if (w[i] == "DevId") id.mac = NormalizeMac(w[i + 1]);
   }
-  size_t p = Lower(ua).find("polycom");
-  if (p != sv::npos) {  // ... PolycomVVX-VVX_410-UA/5.9.0.9373
-    id.vendor = "polycom";
-    id.protocol = Protocol::kSip;
-    sv rest = ua.substr(p);
-    size_t ua_at = rest.find("-UA/");
-    size_t dash = rest.find('-');
-    if (ua_at != sv::npos && dash < ua_at) {
-      id.model = std::string(rest.substr(dash + 1, ua_at - dash - 1));
-      sv fw = rest.substr(ua_at + 4);
-      size_t sp = 0;
-      while (sp < fw.size() && !Space(fw[sp])) ++sp;
-      id.firmware = std::string(fw.substr(0, sp));
+  if (id.model.empty() && w.size() > 2 && w[1] != "Model") {
+    id.model = std::string(w[1]);
+    sv fw = w[2];
+    if (!fw.empty() && fw.front() == '(') {  // (app.bin:VERSION/boot.bin:VERSION): the app's
+      size_t colon = fw.find(':');
+      size_t end = fw.find_first_of("/)", colon);
+      fw = colon == sv::npos ? sv() : fw.substr(colon + 1, end - colon - 1);
     }
+    id.firmware = std::string(fw);
   }
   return id;
+}
+
+// FileTransport PolycomVVX-VVX_400-UA/4.1.4.7430 Type/Application, optionally with
+// "(SN:<mac>)"; newer Poly devices say PolyEdge-Edge_E450 or PolyCCX-CCX_500. The model drops
+// the underscore (VVX400), as provisioning projects do.
+Identity PolyUserAgent(sv ua, size_t at) {
+  Identity id;
+  id.vendor = "polycom";
+  id.protocol = Protocol::kSip;
+  sv rest = ua.substr(at);
+  size_t ua_at = rest.find("-UA/");
+  size_t dash = rest.find('-');
+  if (ua_at == sv::npos || dash >= ua_at) return id;
+  for (char c : rest.substr(dash + 1, ua_at - dash - 1)) {
+    if (c != '_') id.model.push_back(c);
+  }
+  sv fw = rest.substr(ua_at + 4);
+  size_t sp = 0;
+  while (sp < fw.size() && !Space(fw[sp])) ++sp;
+  id.firmware = std::string(fw.substr(0, sp));
+  size_t sn = ua.find("(SN:");
+  if (sn != sv::npos) {
+    sv v = ua.substr(sn + 4, ua.find(')', sn) - sn - 4);
+    id.mac = NormalizeMac(v);  // Polycom's serial number is its MAC
+    if (PlausibleSerial(v)) id.serial = std::string(v);
+  }
+  return id;
+}
+
+Identity OtherUserAgent(sv ua) {
+  std::vector<sv> w = Words(ua);
+  if (w.empty()) return {};
+  if (StartsWithI(w[0], "Yealink")) return YealinkUserAgent(w);
+  if (StartsWithI(w[0], "Grandstream")) return GrandstreamUserAgent(w);
+  for (sv p : {sv("FileTransport Poly"), sv("Microbrowser/1.1 Poly")}) {
+    if (StartsWithI(ua, p)) return PolyUserAgent(ua, p.size() - 4);
+  }
+  if (w.size() == 3 && YealinkMac(NormalizeMac(w[2]))) return YealinkUserAgent(w);
+  return {};
 }
 
 // "8851-3PCC" (a $PSN) -> "CP-8851-3PCC"

@@ -1,5 +1,6 @@
 #include "core/render.h"
 
+#include <deque>
 #include <kainjow/mustache.hpp>
 
 namespace stepup {
@@ -14,9 +15,9 @@ struct Renderer::Compiled {
 namespace {
 
 constexpr const char* kTemplateSuffix = ".mustache";
-constexpr int kRetryDelaySeconds = 30;      // short: a failed hop is retried soon
-constexpr int kResyncWhileUpgrading = 120;  // come back soon while a hop is pending
-constexpr int kResyncWhenCurrent = 3600;
+const std::string kRetryDelaySeconds = "30";      // short: a failed hop is retried soon
+const std::string kResyncWhileUpgrading = "120";  // come back soon while a hop is pending
+const std::string kResyncWhenCurrent = "3600";
 
 void AppendUtf8Replacement(std::string& out) { out += "\xEF\xBF\xBD"; }
 
@@ -57,6 +58,16 @@ bool IsFlat(const Family& f) { return f.line == "spa" || f.line == "ata" || f.li
 }  // namespace
 
 std::string XmlEscape(const std::string& s) {
+  // Fast path: most values need no escaping at all.
+  bool plain = true;
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x80 || c == '&' || c == '<' || c == '>' || c == '"' || c == '\'') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return s;
   std::string out;
   out.reserve(s.size() + 16);
   for (size_t i = 0; i < s.size();) {
@@ -139,12 +150,68 @@ std::string Renderer::ProfileRule(const std::string& base_url) {
 
 namespace {
 
-std::string RenderWith(const mustache::mustache& tmpl, const mustache::data& data) {
+// Template variables resolved from a flat list instead of a hash map built per render: the
+// engine's own data objects re-hash as they grow, which cost more than the rendering itself.
+// Later entries win (device settings over operator defaults). Sections push their own data.
+class FlatContext : public mustache::basic_context<std::string> {
+ public:
+  explicit FlatContext(size_t capacity) { root_.reserve(capacity); }
+
+  void Set(std::string_view name, const mustache::data* value) { root_.emplace_back(name, value); }
+  void Set(std::string_view name, std::string value) {
+    values_.emplace_back(std::move(value));  // a deque: earlier pointers stay valid
+    root_.emplace_back(name, &values_.back());
+  }
+
+  void push(const mustache::data* data) override { stack_.push_back(data); }
+  void pop() override { stack_.pop_back(); }
+  const mustache::data* get(const std::string& name) const override {
+    if (name == ".") return stack_.empty() ? nullptr : stack_.back();
+    for (auto it = stack_.rbegin(); it != stack_.rend(); ++it) {
+      if (const mustache::data* v = (*it)->get(name)) return v;
+    }
+    for (auto it = root_.rbegin(); it != root_.rend(); ++it) {
+      if (it->first == name) return it->second;
+    }
+    return nullptr;
+  }
+  const mustache::data* get_partial(const std::string&) const override { return nullptr; }
+
+ private:
+  std::vector<std::pair<std::string_view, const mustache::data*>> root_;
+  std::deque<mustache::data> values_;
+  std::vector<const mustache::data*> stack_;
+};
+
+struct StringSink {
   std::string out;
-  out.reserve(4096);
-  const_cast<mustache::mustache&>(tmpl).render(data, [&out](const std::string& s) { out += s; });
-  return out;
+  StringSink& operator<<(const std::string& s) {
+    out += s;
+    return *this;
+  }
+};
+
+std::string RenderWith(const mustache::mustache& tmpl, FlatContext& ctx) {
+  StringSink sink;
+  sink.out.reserve(4096);
+  const_cast<mustache::mustache&>(tmpl).render(ctx, sink);
+  return std::move(sink.out);
 }
+
+const mustache::data& Constant(const std::string& s) {
+  static std::map<std::string, mustache::data>* cache = [] {
+    auto* m = new std::map<std::string, mustache::data>;
+    for (const std::string& v : {kRetryDelaySeconds, kResyncWhileUpgrading, kResyncWhenCurrent,
+                                 std::string("Yes"), std::string("No"), std::string("stepup"),
+                                 std::string("SCCP"), std::string("SIP"), std::string()}) {
+      m->emplace(v, mustache::data(v));
+    }
+    return m;
+  }();
+  return cache->at(s);
+}
+
+const mustache::data kTrue(true), kFalse(false);
 
 }  // namespace
 
@@ -154,9 +221,9 @@ Result<Rendered> Renderer::Profile(const RenderInput& in) const {
   const bool mpp = in.family->default_protocol == Protocol::kMpp;
   const std::string name = enterprise ? "sep.cnf.xml" : (mpp ? "mpp.xml" : "spa.xml");
   const Compiled* c = Find(name);
-  mustache::data d;
+  FlatContext ctx(in.defaults.size() + in.settings.size() + 16);
   for (const auto* src : {&in.defaults, &in.settings}) {
-    for (const auto& [k, v] : *src) d.set(k, v);
+    for (const auto& [k, v] : *src) ctx.Set(k, v);
   }
   mustache::data extra{mustache::data::type::list};
   for (const auto& [k, v] : in.settings) {
@@ -166,36 +233,36 @@ Result<Rendered> Renderer::Profile(const RenderInput& in) const {
     item.set("value", v);
     extra.push_back(item);
   }
-  d.set("extra", extra);
-  d.set("model", in.model->name);
-  d.set("mac", in.mac);
-  d.set("serial", in.serial);
-  d.set("profile_rule", ProfileRule(in.base_url));
-  d.set("retry_delay", std::to_string(kRetryDelaySeconds));
-  d.set("gpp_p", "stepup");
+  ctx.Set("extra", &extra);
+  ctx.Set("model", in.model->name);
+  ctx.Set("mac", in.mac);
+  ctx.Set("serial", in.serial);
+  ctx.Set("profile_rule", ProfileRule(in.base_url));
+  ctx.Set("retry_delay", &Constant(kRetryDelaySeconds));
+  ctx.Set("gpp_p", &Constant("stepup"));
   if (in.next) {
-    const std::string file =
+    const std::string& file =
         in.next->files.empty() ? in.next->bundles.front() : in.next->files.front();
-    d.set("upgrade_enable", "Yes");
-    d.set("upgrade_rule", FirmwareUrl(in.base_url, file, in.attempt));
-    d.set("resync_periodic", std::to_string(kResyncWhileUpgrading));
+    ctx.Set("upgrade_enable", &Constant("Yes"));
+    ctx.Set("upgrade_rule", FirmwareUrl(in.base_url, file, in.attempt));
+    ctx.Set("resync_periodic", &Constant(kResyncWhileUpgrading));
   } else {
-    d.set("upgrade_enable", "No");
-    d.set("upgrade_rule", "");
-    d.set("resync_periodic", std::to_string(kResyncWhenCurrent));
+    ctx.Set("upgrade_enable", &Constant("No"));
+    ctx.Set("upgrade_rule", &Constant(""));
+    ctx.Set("resync_periodic", &Constant(kResyncWhenCurrent));
   }
   // Keep the phone from being pulled back below what it runs, unless the plan goes down.
   auto running = ParseVersion(in.running);
   const bool downward = in.next && running && Compare(in.next->version, *running) < 0;
-  d.set("downgrade_rev_limit", downward ? std::string() : NumericFloor(in.running));
+  ctx.Set("downgrade_rev_limit", downward ? std::string() : NumericFloor(in.running));
   if (enterprise) {
     const Load* load = in.next ? in.next : in.target;
-    d.set("load_information", load ? load->load : std::string());
+    ctx.Set("load_information", load ? load->load : std::string());
     Protocol p = load ? load->protocol : in.family->default_protocol;
-    d.set("device_protocol", p == Protocol::kSccp ? "SCCP" : "SIP");
-    d.set("sip", p == Protocol::kSip);
+    ctx.Set("device_protocol", &Constant(p == Protocol::kSccp ? "SCCP" : "SIP"));
+    ctx.Set("sip", p == Protocol::kSip ? &kTrue : &kFalse);
   }
-  Rendered out{name, "application/xml", RenderWith(c->tmpl, d)};
+  Rendered out{name, "application/xml", RenderWith(c->tmpl, ctx)};
   if (in.model->max_profile_bytes > 0 &&
       out.body.size() > static_cast<size_t>(in.model->max_profile_bytes)) {
     return BadInput("render for " + in.model->name + " " + (in.mac.empty() ? in.serial : in.mac) +
@@ -207,18 +274,18 @@ Result<Rendered> Renderer::Profile(const RenderInput& in) const {
 }
 
 Result<Rendered> Renderer::Bootstrap(const Model& model, const std::string& base_url) const {
-  mustache::data d;
-  d.set("model", model.name);
-  d.set("profile_rule", ProfileRule(base_url));
-  d.set("resync_periodic", std::to_string(kResyncWhileUpgrading));
-  d.set("retry_delay", std::to_string(kRetryDelaySeconds));
-  return Rendered{"bootstrap.xml", "application/xml", RenderWith(Find("bootstrap.xml")->tmpl, d)};
+  FlatContext ctx(8);
+  ctx.Set("model", model.name);
+  ctx.Set("profile_rule", ProfileRule(base_url));
+  ctx.Set("resync_periodic", &Constant(kResyncWhileUpgrading));
+  ctx.Set("retry_delay", &Constant(kRetryDelaySeconds));
+  return Rendered{"bootstrap.xml", "application/xml", RenderWith(Find("bootstrap.xml")->tmpl, ctx)};
 }
 
 Result<Rendered> Renderer::XmlDefault(const std::vector<DefaultLoad>& loads,
                                       const Settings& defaults) const {
-  mustache::data d;
-  for (const auto& [k, v] : defaults) d.set(k, v);
+  FlatContext ctx(defaults.size() + 4);
+  for (const auto& [k, v] : defaults) ctx.Set(k, v);
   mustache::data list{mustache::data::type::list};
   for (const auto& l : loads) {
     mustache::data item;
@@ -227,9 +294,9 @@ Result<Rendered> Renderer::XmlDefault(const std::vector<DefaultLoad>& loads,
     item.set("load", l.load);
     list.push_back(item);
   }
-  d.set("loads", list);
+  ctx.Set("loads", &list);
   return Rendered{"xmldefault.cnf.xml", "text/xml",
-                  RenderWith(Find("xmldefault.cnf.xml")->tmpl, d)};
+                  RenderWith(Find("xmldefault.cnf.xml")->tmpl, ctx)};
 }
 
 }  // namespace stepup
