@@ -13,13 +13,14 @@
 #include <vector>
 
 #include "core/catalog.h"
+#include "core/device.h"
 #include "core/embedded_files.h"
 #include "core/planner.h"
 #include "core/result.h"
 
 namespace stepup {
 
-using Settings = std::map<std::string, std::string>;
+
 
 // What the renderer needs to know to render one device's personal configuration.
 struct RenderInput {

@@ -23,6 +23,9 @@ struct Error {
 inline Error BadInput(std::string message) { return {ErrorKind::kBadInput, std::move(message)}; }
 inline Error Unknown(std::string message) { return {ErrorKind::kUnknown, std::move(message)}; }
 
+// The value of a Result that carries nothing but success.
+struct Ok {};
+
 template <typename T>
 class Result {
  public:
@@ -41,5 +44,7 @@ class Result {
  private:
   std::variant<T, Error> v_;
 };
+
+using Status = Result<Ok>;
 
 }  // namespace stepup

@@ -1,0 +1,60 @@
+// A device of the inventory and its history, as plain data. The inventory (store/inventory.h)
+// persists them; the provisioner (app/) decides how they change.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace stepup {
+
+using Settings = std::map<std::string, std::string>;
+
+// Device states (contract.md, Inventory).
+inline constexpr const char* kStateNew = "new";
+inline constexpr const char* kStateUpgrading = "upgrading";
+inline constexpr const char* kStateCurrent = "current";
+inline constexpr const char* kStateStuck = "stuck";
+inline constexpr const char* kStateNoPath = "no-path";
+inline constexpr const char* kStateQuarantine = "quarantine";
+inline constexpr const char* kStateHandedOff = "handed-off";
+inline constexpr const char* kStateReturned = "returned";
+
+struct Device {
+  int64_t id = 0;                // inventory key, 0 until stored
+  std::string mac;               // 12 lower-case hex, "" if known by serial only
+  std::string serial;
+  std::string model;             // canonical catalog name
+  std::string protocol;          // "sip" | "sccp" | "mpp" | "" (the model's usual one)
+  std::string target = "latest"; // load, version or "latest"
+  std::string firmware;          // what it is known to run (operator) or last reported
+  std::string hardware;          // "V15" or ""
+  Settings settings;
+  std::string state = kStateNew;
+  std::string state_detail;      // why (no-path explanation, stuck reason)
+  bool hold = false;             // pinned: never offered an upgrade
+  std::string pending_load;      // hop offered and not yet completed
+  int pending_offers = 0;        // times pending_load was offered without progress
+  std::vector<std::string> excluded;  // images that left it stuck: never offered again
+  int64_t created = 0, updated = 0;   // seconds since the epoch
+
+  // The key operators and phones use: the MAC, else the serial.
+  const std::string& key() const { return mac.empty() ? serial : mac; }
+};
+
+struct Event {
+  int64_t time = 0;  // milliseconds since the epoch
+  std::string kind;  // request, hop-offered, hop-completed, failure, stuck, operator, evidence...
+  std::string detail;
+  std::string transport;  // http, https, tftp, cli, api, syslog
+  std::string peer;       // address:port, "" for operator writes
+};
+
+// A request from a device the inventory does not know, kept apart from device histories.
+struct UnknownAttempt {
+  Event event;
+  std::string claimed;  // the identity it claimed (JSON)
+};
+
+}  // namespace stepup

@@ -1,0 +1,56 @@
+// The inventory: devices, their event history, and attempts by unknown devices. A narrow
+// interface with an in-memory fake (tests) and SQLite (the default) behind it.
+//
+// Durability (contract.md): a write that returns is durable, except AppendEvent with
+// `batched = true` (phone traffic), which may be written up to 200 ms later; a crash loses at
+// most that window, never an operator's write or the database's integrity.
+// Implementations are safe to call from several threads.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/device.h"
+#include "core/result.h"
+
+namespace stepup {
+
+class Inventory {
+ public:
+  virtual ~Inventory() = default;
+
+  // Adds a device; error naming it if its MAC or serial is already in the inventory.
+  virtual Result<Device> Add(const Device& d) = 0;
+  // Adds all devices or none (one transaction); the error names the first clash.
+  virtual Status AddAll(const std::vector<Device>& devices) = 0;
+  // Replaces a stored device (matched by id).
+  virtual Status Update(const Device& d) = 0;
+  virtual Result<std::optional<Device>> FindByMac(const std::string& mac) = 0;
+  virtual Result<std::optional<Device>> FindBySerial(const std::string& serial) = 0;
+  virtual Result<std::vector<Device>> List() = 0;
+
+  virtual Status AppendEvent(int64_t device_id, const Event& e, bool batched = false) = 0;
+  // The device's history, oldest first.
+  virtual Result<std::vector<Event>> Events(int64_t device_id) = 0;
+  virtual Status RecordUnknown(const UnknownAttempt& a) = 0;
+  virtual Result<std::vector<UnknownAttempt>> UnknownAttempts() = 0;
+  // Writes batched events now.
+  virtual Status Flush() = 0;
+
+  // Finds by MAC when given, else by serial.
+  Result<std::optional<Device>> Find(const std::string& mac, const std::string& serial) {
+    if (!mac.empty()) {
+      auto d = FindByMac(mac);
+      if (!d || d->has_value() || serial.empty()) return d;
+    }
+    return serial.empty() ? Result<std::optional<Device>>(std::optional<Device>()) : FindBySerial(serial);
+  }
+};
+
+// "sqlite:PATH" or a plain path opens SQLite (created and migrated as needed).
+Result<std::unique_ptr<Inventory>> OpenInventory(const std::string& url);
+std::unique_ptr<Inventory> NewMemoryInventory();
+
+}  // namespace stepup

@@ -1,0 +1,135 @@
+// One suite, run against every Inventory implementation.
+#include "store/inventory.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace stepup {
+namespace {
+namespace fs = std::filesystem;
+
+class InventoryTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "memory") {
+      inv_ = NewMemoryInventory();
+      return;
+    }
+    dir_ = fs::temp_directory_path() / ("stepup-inv-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    inv_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  void Reopen() {
+    inv_.reset();
+    auto r = OpenInventory("sqlite:" + (dir_ / "stepup.db").string());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    inv_ = std::move(r).value();
+  }
+  static Device Phone(const std::string& mac, const std::string& serial = "") {
+    Device d;
+    d.mac = mac;
+    d.serial = serial;
+    d.model = "SPA504G";
+    d.settings = {{"sip_user", "1001"}, {"display_name", "Front <desk> & \"lobby\""}};
+    d.created = d.updated = 1764028800;
+    return d;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Inventory> inv_;
+};
+
+TEST_P(InventoryTest, AddsFindsAndUpdatesDevices) {
+  auto a = inv_->Add(Phone("0002fdff2103", "CBT141400UK"));
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_GT(a->id, 0);
+  auto byMac = inv_->FindByMac("0002fdff2103");
+  ASSERT_TRUE(byMac.ok() && byMac->has_value());
+  EXPECT_EQ((*byMac)->settings.at("display_name"), "Front <desk> & \"lobby\"");
+  auto bySerial = inv_->FindBySerial("CBT141400UK");
+  ASSERT_TRUE(bySerial.ok() && bySerial->has_value());
+  EXPECT_EQ((*bySerial)->id, a->id);
+  EXPECT_FALSE(inv_->FindByMac("0002fdff2104")->has_value());
+
+  Device d = **byMac;
+  d.state = kStateUpgrading;
+  d.pending_load = "7.5.2b";
+  d.pending_offers = 2;
+  d.excluded = {"7.6.1"};
+  d.hold = true;
+  ASSERT_TRUE(inv_->Update(d).ok());
+  Device back = **inv_->FindByMac("0002fdff2103");
+  EXPECT_EQ(back.state, kStateUpgrading);
+  EXPECT_EQ(back.pending_load, "7.5.2b");
+  EXPECT_EQ(back.pending_offers, 2);
+  EXPECT_EQ(back.excluded, std::vector<std::string>{"7.6.1"});
+  EXPECT_TRUE(back.hold);
+}
+
+TEST_P(InventoryTest, RefusesDuplicatesNamingThem) {
+  ASSERT_TRUE(inv_->Add(Phone("0002fdff2103", "CBT141400UK")).ok());
+  auto dup = inv_->Add(Phone("0002fdff2103"));
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.error().message.find("0002fdff2103"), std::string::npos);
+  auto dup2 = inv_->Add(Phone("58bfea1104e6", "CBT141400UK"));
+  ASSERT_FALSE(dup2.ok());
+  EXPECT_NE(dup2.error().message.find("CBT141400UK"), std::string::npos);
+  EXPECT_EQ(inv_->List()->size(), 1u);
+}
+
+TEST_P(InventoryTest, AddAllIsAllOrNothing) {
+  ASSERT_TRUE(inv_->Add(Phone("0002fdff2103")).ok());
+  auto s = inv_->AddAll({Phone("111111111111"), Phone("222222222222"), Phone("0002fdff2103")});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(inv_->List()->size(), 1u);  // nothing of the failed batch landed
+  ASSERT_TRUE(inv_->AddAll({Phone("111111111111"), Phone("222222222222")}).ok());
+  EXPECT_EQ(inv_->List()->size(), 3u);
+}
+
+TEST_P(InventoryTest, KeepsEventHistoriesApartAndUnknownAttemptsSeparately) {
+  auto a = inv_->Add(Phone("0002fdff2103"));
+  auto b = inv_->Add(Phone("58bfea1104e6"));
+  ASSERT_TRUE(inv_->AppendEvent(a->id, {1, "request", "GET /cfg", "http", "127.0.0.1:5000"}).ok());
+  ASSERT_TRUE(inv_->AppendEvent(b->id, {2, "request", "GET /other", "http", "127.0.0.2:5000"}, true).ok());
+  ASSERT_TRUE(inv_->AppendEvent(a->id, {3, "hop-offered", "7.5.2b", "http", "127.0.0.1:5000"}, true).ok());
+  auto ea = inv_->Events(a->id);
+  ASSERT_TRUE(ea.ok());
+  ASSERT_EQ(ea->size(), 2u);
+  EXPECT_EQ((*ea)[1].kind, "hop-offered");
+  EXPECT_EQ(inv_->Events(b->id)->size(), 1u);
+  ASSERT_TRUE(inv_->RecordUnknown({{4, "unknown", "GET /cfg/aabbccddeeff.xml", "http", "127.0.0.9:1"},
+                                   R"({"mac":"aabbccddeeff"})"})
+                  .ok());
+  auto u = inv_->UnknownAttempts();
+  ASSERT_EQ(u->size(), 1u);
+  EXPECT_EQ((*u)[0].event.peer, "127.0.0.9:1");
+}
+
+TEST_P(InventoryTest, SqliteSurvivesReopenWithSchemaVersioned) {
+  if (GetParam() == "memory") GTEST_SKIP() << "the in-memory fake does not persist";
+  auto a = inv_->Add(Phone("0002fdff2103"));
+  ASSERT_TRUE(inv_->AppendEvent(a->id, {1, "request", "batched", "http", "p"}, true).ok());
+  Reopen();  // the destructor flushes batched events
+  EXPECT_TRUE(inv_->FindByMac("0002fdff2103")->has_value());
+  EXPECT_EQ(inv_->Events(a->id)->size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Implementations, InventoryTest, ::testing::Values("memory", "sqlite"));
+
+TEST(OpenInventory, RejectsWhatItCannotOpen) {
+  EXPECT_FALSE(OpenInventory("sqlite:/nonexistent-dir/x/stepup.db").ok());
+  auto pg = OpenInventory("postgresql://localhost/stepup");
+  ASSERT_FALSE(pg.ok());
+  EXPECT_NE(pg.error().message.find("postgresql://localhost/stepup"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace stepup

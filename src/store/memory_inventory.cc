@@ -1,0 +1,110 @@
+// The in-memory Inventory: the fake the provisioner's tests run against.
+#include <algorithm>
+#include <mutex>
+
+#include "store/inventory.h"
+
+namespace stepup {
+namespace {
+
+class MemoryInventory : public Inventory {
+ public:
+  Result<Device> Add(const Device& d) override {
+    std::lock_guard lock(mu_);
+    if (auto clash = Clash(devices_, d)) return *clash;
+    Device stored = d;
+    stored.id = next_id_++;
+    devices_.push_back(stored);
+    return stored;
+  }
+
+  Status AddAll(const std::vector<Device>& devices) override {
+    std::lock_guard lock(mu_);
+    std::vector<Device> staged = devices_;
+    for (const auto& d : devices) {
+      if (auto clash = Clash(staged, d)) return *clash;
+      Device s = d;
+      s.id = next_id_++;
+      staged.push_back(s);
+    }
+    devices_ = std::move(staged);
+    return Ok{};
+  }
+
+  Status Update(const Device& d) override {
+    std::lock_guard lock(mu_);
+    for (auto& x : devices_) {
+      if (x.id == d.id) {
+        x = d;
+        return Ok{};
+      }
+    }
+    return Unknown("inventory: no device with id " + std::to_string(d.id));
+  }
+
+  Result<std::optional<Device>> FindByMac(const std::string& mac) override {
+    return FindIf([&](const Device& d) { return !mac.empty() && d.mac == mac; });
+  }
+  Result<std::optional<Device>> FindBySerial(const std::string& serial) override {
+    return FindIf([&](const Device& d) { return !serial.empty() && d.serial == serial; });
+  }
+  Result<std::vector<Device>> List() override {
+    std::lock_guard lock(mu_);
+    return devices_;
+  }
+  Status AppendEvent(int64_t device_id, const Event& e, bool) override {
+    std::lock_guard lock(mu_);
+    events_.emplace_back(device_id, e);
+    return Ok{};
+  }
+  Result<std::vector<Event>> Events(int64_t device_id) override {
+    std::lock_guard lock(mu_);
+    std::vector<Event> out;
+    for (const auto& [id, e] : events_) {
+      if (id == device_id) out.push_back(e);
+    }
+    return out;
+  }
+  Status RecordUnknown(const UnknownAttempt& a) override {
+    std::lock_guard lock(mu_);
+    unknown_.push_back(a);
+    return Ok{};
+  }
+  Result<std::vector<UnknownAttempt>> UnknownAttempts() override {
+    std::lock_guard lock(mu_);
+    return unknown_;
+  }
+  Status Flush() override { return Ok{}; }
+
+ private:
+  template <typename Pred>
+  Result<std::optional<Device>> FindIf(Pred pred) {
+    std::lock_guard lock(mu_);
+    auto it = std::find_if(devices_.begin(), devices_.end(), pred);
+    return it == devices_.end() ? std::optional<Device>() : std::optional<Device>(*it);
+  }
+
+  static std::optional<Error> Clash(const std::vector<Device>& in, const Device& d) {
+    for (const auto& x : in) {
+      if (!d.mac.empty() && x.mac == d.mac) {
+        return BadInput("device with MAC " + d.mac + " is already in the inventory");
+      }
+      if (!d.serial.empty() && x.serial == d.serial) {
+        return BadInput("device with serial " + d.serial + " is already in the inventory");
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::mutex mu_;
+  int64_t next_id_ = 1;
+  std::vector<Device> devices_;
+  std::vector<std::pair<int64_t, Event>> events_;
+  std::vector<UnknownAttempt> unknown_;
+};
+
+}  // namespace
+
+std::unique_ptr<Inventory> NewMemoryInventory() { return std::make_unique<MemoryInventory>(); }
+
+}  // namespace stepup

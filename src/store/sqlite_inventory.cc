@@ -1,0 +1,431 @@
+// The SQLite Inventory: WAL, versioned schema migrations, prepared statements, phone events
+// written in batches by a background thread at most ~100 ms behind.
+#include <sqlite3.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "store/inventory.h"
+
+namespace stepup {
+namespace {
+
+// Schema migrations, applied in order; schema_version holds how many have run.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE devices (
+  id INTEGER PRIMARY KEY,
+  mac TEXT UNIQUE,
+  serial TEXT UNIQUE,
+  model TEXT NOT NULL,
+  protocol TEXT NOT NULL DEFAULT '',
+  target TEXT NOT NULL DEFAULT 'latest',
+  firmware TEXT NOT NULL DEFAULT '',
+  hardware TEXT NOT NULL DEFAULT '',
+  settings TEXT NOT NULL DEFAULT '{}',
+  state TEXT NOT NULL DEFAULT 'new',
+  state_detail TEXT NOT NULL DEFAULT '',
+  hold INTEGER NOT NULL DEFAULT 0,
+  pending_load TEXT NOT NULL DEFAULT '',
+  pending_offers INTEGER NOT NULL DEFAULT 0,
+  excluded TEXT NOT NULL DEFAULT '[]',
+  created INTEGER NOT NULL,
+  updated INTEGER NOT NULL,
+  CHECK (mac IS NOT NULL OR serial IS NOT NULL)
+);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  device_id INTEGER NOT NULL REFERENCES devices(id),
+  time INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  transport TEXT NOT NULL,
+  peer TEXT NOT NULL
+);
+CREATE INDEX events_by_device ON events(device_id, id);
+CREATE TABLE unknown_attempts (
+  id INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  transport TEXT NOT NULL,
+  peer TEXT NOT NULL,
+  claimed TEXT NOT NULL
+);
+)sql",
+};
+
+constexpr const char* kDeviceColumns =
+    "id, mac, serial, model, protocol, target, firmware, hardware, settings, state, state_detail, "
+    "hold, pending_load, pending_offers, excluded, created, updated";
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  bool ok() const { return s_ != nullptr; }
+  sqlite3_stmt* get() { return s_; }
+  void Reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  void Bind(int i, const std::string& v, bool null_if_empty = false) {
+    if (null_if_empty && v.empty()) {
+      sqlite3_bind_null(s_, i);
+    } else {
+      sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    }
+  }
+  void Bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
+  std::string Text(int col) {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s_, col))) : std::string();
+  }
+  int64_t Int(int col) { return sqlite3_column_int64(s_, col); }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+};
+
+class SqliteInventory : public Inventory {
+ public:
+  ~SqliteInventory() override {
+    {
+      std::lock_guard lock(queue_mu_);
+      stop_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    stmts_.clear();
+    sqlite3_close(db_);
+  }
+
+  Status Open(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+      return BadInput("inventory \"" + path + "\": " + (db_ ? sqlite3_errmsg(db_) : "cannot open"));
+    }
+    sqlite3_busy_timeout(db_, 5000);
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+      if (auto s = Exec(pragma); !s) return BadInput("inventory \"" + path + "\": " + s.error().message);
+    }
+    if (auto s = Migrate(); !s) return BadInput("inventory \"" + path + "\": " + s.error().message);
+    writer_ = std::thread([this] { WriterLoop(); });
+    return Ok{};
+  }
+
+  Result<Device> Add(const Device& d) override {
+    std::lock_guard lock(mu_);
+    Device stored = d;
+    if (auto s = Insert(stored); !s) return s.error();
+    return stored;
+  }
+
+  Status AddAll(const std::vector<Device>& devices) override {
+    std::lock_guard lock(mu_);
+    if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
+    for (const auto& d : devices) {
+      Device copy = d;
+      if (auto s = Insert(copy); !s) {
+        Exec("ROLLBACK");
+        return s;
+      }
+    }
+    return Exec("COMMIT");
+  }
+
+  Status Update(const Device& d) override {
+    std::lock_guard lock(mu_);
+    Stmt& st = Prepared(
+        "UPDATE devices SET mac=?1, serial=?2, model=?3, protocol=?4, target=?5, firmware=?6, "
+        "hardware=?7, settings=?8, state=?9, state_detail=?10, hold=?11, pending_load=?12, "
+        "pending_offers=?13, excluded=?14, updated=?15 WHERE id=?16");
+    BindDevice(st, d);
+    st.Bind(15, d.updated);
+    st.Bind(16, d.id);
+    int rc = sqlite3_step(st.get());
+    st.Reset();
+    if (rc != SQLITE_DONE) return Fail("update device " + d.key());
+    if (sqlite3_changes(db_) == 0) return Unknown("inventory: no device with id " + std::to_string(d.id));
+    return Ok{};
+  }
+
+  Result<std::optional<Device>> FindByMac(const std::string& mac) override {
+    return FindOne("mac", mac);
+  }
+  Result<std::optional<Device>> FindBySerial(const std::string& serial) override {
+    return FindOne("serial", serial);
+  }
+
+  Result<std::vector<Device>> List() override {
+    std::lock_guard lock(mu_);
+    Stmt& st = Prepared(std::string("SELECT ") + kDeviceColumns + " FROM devices ORDER BY id");
+    std::vector<Device> out;
+    int rc;
+    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.push_back(ReadDevice(st));
+    st.Reset();
+    if (rc != SQLITE_DONE) return Fail("list devices");
+    return out;
+  }
+
+  Status AppendEvent(int64_t device_id, const Event& e, bool batched) override {
+    if (batched) {
+      {
+        std::lock_guard lock(queue_mu_);
+        queue_.emplace_back(device_id, e);
+      }
+      queue_cv_.notify_one();
+      return Ok{};
+    }
+    std::lock_guard lock(mu_);
+    return InsertEvents({{device_id, e}});
+  }
+
+  Result<std::vector<Event>> Events(int64_t device_id) override {
+    if (auto s = Flush(); !s) return s.error();
+    std::lock_guard lock(mu_);
+    Stmt& st = Prepared("SELECT time, kind, detail, transport, peer FROM events WHERE device_id=?1 ORDER BY id");
+    st.Bind(1, device_id);
+    std::vector<Event> out;
+    int rc;
+    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+      out.push_back({st.Int(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4)});
+    }
+    st.Reset();
+    if (rc != SQLITE_DONE) return Fail("read events");
+    return out;
+  }
+
+  Status RecordUnknown(const UnknownAttempt& a) override {
+    std::lock_guard lock(mu_);
+    Stmt& st = Prepared(
+        "INSERT INTO unknown_attempts(time, kind, detail, transport, peer, claimed) VALUES(?1,?2,?3,?4,?5,?6)");
+    st.Bind(1, a.event.time);
+    st.Bind(2, a.event.kind);
+    st.Bind(3, a.event.detail);
+    st.Bind(4, a.event.transport);
+    st.Bind(5, a.event.peer);
+    st.Bind(6, a.claimed);
+    int rc = sqlite3_step(st.get());
+    st.Reset();
+    return rc == SQLITE_DONE ? Status(Ok{}) : Fail("record unknown attempt");
+  }
+
+  Result<std::vector<UnknownAttempt>> UnknownAttempts() override {
+    std::lock_guard lock(mu_);
+    Stmt& st = Prepared("SELECT time, kind, detail, transport, peer, claimed FROM unknown_attempts ORDER BY id");
+    std::vector<UnknownAttempt> out;
+    int rc;
+    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+      out.push_back({{st.Int(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4)}, st.Text(5)});
+    }
+    st.Reset();
+    if (rc != SQLITE_DONE) return Fail("read unknown attempts");
+    return out;
+  }
+
+  Status Flush() override {
+    std::vector<std::pair<int64_t, Event>> batch;
+    {
+      std::lock_guard lock(queue_mu_);
+      batch.swap(queue_);
+    }
+    if (batch.empty()) return Ok{};
+    std::lock_guard lock(mu_);
+    Status s = InsertEvents(batch);
+    if (!s) {  // keep the batch for the next flush rather than lose it
+      std::lock_guard qlock(queue_mu_);
+      queue_.insert(queue_.begin(), batch.begin(), batch.end());
+    }
+    return s;
+  }
+
+ private:
+  Error Fail(const std::string& what) { return BadInput("inventory: " + what + ": " + sqlite3_errmsg(db_)); }
+
+  Status Exec(const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      return BadInput(msg);
+    }
+    return Ok{};
+  }
+
+  Status Migrate() {
+    if (auto s = Exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"); !s) return s;
+    int64_t version = 0;
+    {
+      Stmt st(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+      if (sqlite3_step(st.get()) == SQLITE_ROW) version = st.Int(0);
+    }
+    const int64_t latest = static_cast<int64_t>(std::size(kMigrations));
+    if (version > latest) {
+      return BadInput("schema version " + std::to_string(version) + " is newer than this stepup (" +
+                      std::to_string(latest) + ")");
+    }
+    for (int64_t v = version; v < latest; ++v) {
+      if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
+      auto s = Exec(kMigrations[v]);
+      if (s) s = Exec("INSERT INTO schema_version(version) VALUES(" + std::to_string(v + 1) + ")");
+      if (!s) {
+        Exec("ROLLBACK");
+        return BadInput("migration " + std::to_string(v + 1) + ": " + s.error().message);
+      }
+      if (auto c = Exec("COMMIT"); !c) return c;
+    }
+    return Ok{};
+  }
+
+  Stmt& Prepared(const std::string& sql) {
+    auto it = stmts_.find(sql);
+    if (it == stmts_.end()) it = stmts_.emplace(sql, std::make_unique<Stmt>(db_, sql.c_str())).first;
+    return *it->second;
+  }
+
+  static void BindDevice(Stmt& st, const Device& d) {
+    st.Bind(1, d.mac, true);
+    st.Bind(2, d.serial, true);
+    st.Bind(3, d.model);
+    st.Bind(4, d.protocol);
+    st.Bind(5, d.target);
+    st.Bind(6, d.firmware);
+    st.Bind(7, d.hardware);
+    st.Bind(8, nlohmann::json(d.settings).dump());
+    st.Bind(9, d.state);
+    st.Bind(10, d.state_detail);
+    st.Bind(11, static_cast<int64_t>(d.hold ? 1 : 0));
+    st.Bind(12, d.pending_load);
+    st.Bind(13, static_cast<int64_t>(d.pending_offers));
+    st.Bind(14, nlohmann::json(d.excluded).dump());
+  }
+
+  static Device ReadDevice(Stmt& st) {
+    Device d;
+    d.id = st.Int(0);
+    d.mac = st.Text(1);
+    d.serial = st.Text(2);
+    d.model = st.Text(3);
+    d.protocol = st.Text(4);
+    d.target = st.Text(5);
+    d.firmware = st.Text(6);
+    d.hardware = st.Text(7);
+    auto settings = nlohmann::json::parse(st.Text(8), nullptr, false);
+    if (settings.is_object()) d.settings = settings.get<Settings>();
+    d.state = st.Text(9);
+    d.state_detail = st.Text(10);
+    d.hold = st.Int(11) != 0;
+    d.pending_load = st.Text(12);
+    d.pending_offers = static_cast<int>(st.Int(13));
+    auto excluded = nlohmann::json::parse(st.Text(14), nullptr, false);
+    if (excluded.is_array()) d.excluded = excluded.get<std::vector<std::string>>();
+    d.created = st.Int(15);
+    d.updated = st.Int(16);
+    return d;
+  }
+
+  // Caller holds mu_.
+  Status Insert(Device& d) {
+    Stmt& st = Prepared(
+        "INSERT INTO devices(mac, serial, model, protocol, target, firmware, hardware, settings, state, "
+        "state_detail, hold, pending_load, pending_offers, excluded, created, updated) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)");
+    BindDevice(st, d);
+    st.Bind(15, d.created);
+    st.Bind(16, d.updated);
+    int rc = sqlite3_step(st.get());
+    st.Reset();
+    if (rc == SQLITE_CONSTRAINT) {
+      std::string what = sqlite3_errmsg(db_);
+      if (what.find("devices.mac") != std::string::npos) {
+        return BadInput("device with MAC " + d.mac + " is already in the inventory");
+      }
+      if (what.find("devices.serial") != std::string::npos) {
+        return BadInput("device with serial " + d.serial + " is already in the inventory");
+      }
+      return BadInput("device " + d.key() + ": " + what);
+    }
+    if (rc != SQLITE_DONE) return Fail("add device " + d.key());
+    d.id = sqlite3_last_insert_rowid(db_);
+    return Ok{};
+  }
+
+  Result<std::optional<Device>> FindOne(const char* column, const std::string& value) {
+    if (value.empty()) return std::optional<Device>();
+    std::lock_guard lock(mu_);
+    Stmt& st = Prepared(std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE " + column + "=?1");
+    st.Bind(1, value);
+    int rc = sqlite3_step(st.get());
+    std::optional<Device> out;
+    if (rc == SQLITE_ROW) out = ReadDevice(st);
+    st.Reset();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Fail(std::string("find by ") + column);
+    return out;
+  }
+
+  // Caller holds mu_. One transaction for the whole batch.
+  Status InsertEvents(const std::vector<std::pair<int64_t, Event>>& batch) {
+    if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
+    Stmt& st = Prepared(
+        "INSERT INTO events(device_id, time, kind, detail, transport, peer) VALUES(?1,?2,?3,?4,?5,?6)");
+    for (const auto& [id, e] : batch) {
+      st.Bind(1, id);
+      st.Bind(2, e.time);
+      st.Bind(3, e.kind);
+      st.Bind(4, e.detail);
+      st.Bind(5, e.transport);
+      st.Bind(6, e.peer);
+      int rc = sqlite3_step(st.get());
+      st.Reset();
+      if (rc != SQLITE_DONE) {
+        Status s = Fail("append event");
+        Exec("ROLLBACK");
+        return s;
+      }
+    }
+    return Exec("COMMIT");
+  }
+
+  void WriterLoop() {
+    std::unique_lock lock(queue_mu_);
+    while (!stop_) {
+      queue_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_; });
+      lock.unlock();
+      (void)Flush();  // a failure here is retried with the next batch's flush
+      lock.lock();
+    }
+    lock.unlock();
+    (void)Flush();
+  }
+
+  sqlite3* db_ = nullptr;
+  std::mutex mu_;  // guards db_ and stmts_
+  std::map<std::string, std::unique_ptr<Stmt>> stmts_;
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<std::pair<int64_t, Event>> queue_;
+  bool stop_ = false;
+  std::thread writer_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Inventory>> OpenInventory(const std::string& url) {
+  std::string path = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    return BadInput("--db " + url + ": PostgreSQL is not supported yet (SQLite only)");
+  }
+  if (path.empty()) return BadInput("--db \"" + url + "\" names no file");
+  auto inv = std::make_unique<SqliteInventory>();
+  if (auto s = inv->Open(path); !s) return s.error();
+  return std::unique_ptr<Inventory>(std::move(inv));
+}
+
+}  // namespace stepup
