@@ -176,3 +176,93 @@ TEST(Cli, CatalogListAndCheck) {
 }
 
 }  // namespace
+
+namespace {
+
+class CliDataTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("stepup-cli-data-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  Outcome Run(std::vector<std::string> args) {
+    args.push_back("--data");
+    args.push_back((dir_ / "data").string());
+    return Stepup(args);
+  }
+  fs::path dir_;
+};
+
+TEST_F(CliDataTest, DeviceAddShowSetAndRenderWalkTheSeed003Chain) {
+  Outcome add =
+      Run({"device", "add", "--mac", "58:BF:EA:11:04:E6", "--model", "SPA-504G", "--target",
+           "7.6.1", "--set", "sip_password=s3cret-1001", "--set", "display_name=Front desk"});
+  ASSERT_EQ(add.code, 0) << add.err;
+  EXPECT_EQ(Run({"device", "add", "--mac", "58bfea1104e6", "--model", "SPA504G"}).code,
+            2);  // duplicate
+  EXPECT_EQ(Run({"device", "add", "--mac", "001122334455", "--model", "CP-9999"}).code, 4);
+  Outcome show = Run({"device", "show", "58bfea1104e6", "--json"});
+  ASSERT_EQ(show.code, 0) << show.err;
+  auto j = nlohmann::json::parse(show.out);
+  EXPECT_EQ(j["model"], "SPA504G");
+  EXPECT_EQ(j["state"], "new");
+  EXPECT_EQ(j["target"], "7.6.1");
+  EXPECT_EQ(j["settings"]["sip_password"], "***");      // secrets hidden unless asked
+  EXPECT_NE(j["settings"]["admin_password"], nullptr);  // generated
+  ASSERT_FALSE(j["events"].empty());
+  EXPECT_EQ(j["events"][0]["kind"], "operator");
+
+  Outcome r1 = Run({"render", "--mac", "58bfea1104e6", "--running", "7.3.7"});
+  ASSERT_EQ(r1.code, 0) << r1.err;
+  EXPECT_NE(
+      r1.out.find("<Upgrade_Rule "
+                  "ua=\"na\">http://127.0.0.1:8069/firmware/spa50x-30x-7-5-2b.bin</Upgrade_Rule>"),
+      std::string::npos)
+      << r1.out;
+  EXPECT_NE(r1.out.find("s3cret-1001"), std::string::npos);
+  Outcome r2 = Run({"render", "--mac", "58bfea1104e6", "--running", "7.5.2b"});
+  EXPECT_NE(r2.out.find("spa50x-30x-7-6-1.bin"), std::string::npos) << r2.out;
+  Outcome r3 = Run({"render", "--mac", "58bfea1104e6", "--running", "7.6.1"});
+  EXPECT_NE(r3.out.find("<Upgrade_Enable ua=\"na\">No</Upgrade_Enable>"), std::string::npos)
+      << r3.out;
+
+  ASSERT_EQ(Run({"device", "set", "58bfea1104e6", "--hold"}).code, 0);
+  Outcome held = Run({"render", "--mac", "58bfea1104e6", "--running", "7.3.7"});
+  EXPECT_NE(held.out.find("<Upgrade_Enable ua=\"na\">No</Upgrade_Enable>"), std::string::npos);
+  EXPECT_NE(held.err.find("on hold"), std::string::npos) << held.err;
+  EXPECT_EQ(Run({"device", "set", "58bfea1104e6", "--target", "9.9.9"}).code, 2);
+  EXPECT_EQ(Run({"device", "show", "aabbccddeeff"}).code, 4);
+  EXPECT_EQ(Run({"render", "--mac", "aabbccddeeff"}).code, 4);
+}
+
+TEST_F(CliDataTest, CsvImportIsAllOrNothingAndNamesRowAndColumn) {
+  std::ofstream(dir_ / "bad.csv") << "mac,model,firmware,display_name\n"
+                                     "0002fdff2103,SPA504G,7.3.7,Lobby\n"
+                                     "58bfea1104e6,SPA504G,7.x,Desk\n";
+  Outcome bad = Run({"device", "import", (dir_ / "bad.csv").string()});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("row 2 (line 3), column \"firmware\""), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("7.x"), std::string::npos) << bad.err;
+  EXPECT_EQ(Run({"device", "list", "--json"}).out, "[]\n");  // nothing landed
+
+  std::ofstream(dir_ / "good.csv") << "mac,model,firmware,display_name,Dial_Plan_1_\n"
+                                      "0002fdff2103,SPA504G,7.3.7,\"Lobby, east\",(xx.)\n"
+                                      "00270DC01C92,7962G,SCCP42.8-5-2S,Lab,\n";
+  Outcome good = Run({"device", "import", (dir_ / "good.csv").string()});
+  ASSERT_EQ(good.code, 0) << good.err;
+  auto list = nlohmann::json::parse(Run({"device", "list", "--json"}).out);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0]["settings"]["display_name"], "Lobby, east");
+  EXPECT_EQ(list[0]["settings"]["Dial_Plan_1_"], "(xx.)");
+  EXPECT_EQ(list[1]["model"], "CP-7962G");
+  EXPECT_EQ(list[1]["mac"], "00270dc01c92");
+  // Importing the same file again clashes and adds nothing.
+  EXPECT_EQ(Run({"device", "import", (dir_ / "good.csv").string()}).code, 2);
+  EXPECT_EQ(nlohmann::json::parse(Run({"device", "list", "--json"}).out).size(), 2u);
+}
+
+}  // namespace

@@ -4,10 +4,15 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
+#include <unordered_set>
 
 #include "core/catalog.h"
+#include "core/render.h"
 #include "core/result.h"
+#include "store/inventory.h"
 
 namespace stepup::cli {
 
@@ -26,7 +31,26 @@ int Fail(const Error& e);
 // The bundled catalog, or the file/directory given with --catalog.
 Result<Catalog> OpenCatalog(const std::string& catalog_path);
 
+// Where the inventory, firmware and template overrides live.
+struct DataOptions {
+  std::string dir = "./stepup-data";
+  std::string db;  // "" : sqlite:DIR/stepup.db
+};
+
+// Opens (creating the data directory if needed) the inventory of --data/--db.
+Result<std::unique_ptr<Inventory>> OpenData(const DataOptions& data);
+// The shipped templates with DIR/templates/*.mustache overrides.
+Result<Renderer> OpenTemplates(const DataOptions& data);
+// Loads available from --firmware DIR, else DIR/firmware when it exists; nullopt (every
+// catalog load) when neither is there.
+Result<std::optional<std::unordered_set<const Load*>>> FirmwareAvailability(
+    const Catalog& catalog, const DataOptions& data, const std::string& firmware_dir);
+// A MAC in any common notation as 12 lower-case hex digits, "" if it is not one.
+std::string NormalizeKey(const std::string& key);
+
 void AddVersionCommand(CLI::App& app, Action& action);
+void AddDeviceCommand(CLI::App& app, Action& action);
+void AddRenderCommand(CLI::App& app, Action& action);
 void AddCatalogCommand(CLI::App& app, Action& action);
 void AddPlanCommand(CLI::App& app, Action& action);
 void AddIdentifyCommand(CLI::App& app, Action& action);

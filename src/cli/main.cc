@@ -1,8 +1,12 @@
 // stepup: one binary, one subcommand per file under cli/.
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli/cli.h"
 #include "core/catalog_loader.h"
+#include "core/identify.h"
 #include "store/firmware_dir.h"
 
 namespace stepup::cli {
@@ -29,6 +33,48 @@ Result<Catalog> OpenCatalog(const std::string& catalog_path) {
   return LoadCatalog(*sources);
 }
 
+Result<std::unique_ptr<Inventory>> OpenData(const DataOptions& data) {
+  if (!data.db.empty()) return OpenInventory(data.db);
+  std::error_code ec;
+  std::filesystem::create_directories(data.dir, ec);
+  if (ec) return BadInput("--data \"" + data.dir + "\": " + ec.message());
+  return OpenInventory("sqlite:" + (std::filesystem::path(data.dir) / "stepup.db").string());
+}
+
+Result<Renderer> OpenTemplates(const DataOptions& data) {
+  std::vector<EmbeddedFile> overrides;
+  std::filesystem::path dir = std::filesystem::path(data.dir) / "templates";
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() != ".mustache") continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    overrides.push_back({it->path().string(), ss.str()});
+  }
+  return Renderer::Create(BundledTemplates(), overrides);
+}
+
+Result<std::optional<std::unordered_set<const Load*>>> FirmwareAvailability(
+    const Catalog& catalog, const DataOptions& data, const std::string& firmware_dir) {
+  std::string dir = firmware_dir;
+  if (dir.empty()) {
+    std::filesystem::path def = std::filesystem::path(data.dir) / "firmware";
+    if (!std::filesystem::is_directory(def))
+      return std::optional<std::unordered_set<const Load*>>();
+    dir = def.string();
+  }
+  auto names = ListFirmwareNames(dir);
+  if (!names) return names.error();
+  std::unordered_set<const Load*> out;
+  for (const auto& l : catalog.loads) {
+    if (LoadAvailable(l, *names)) out.insert(&l);
+  }
+  return std::optional<std::unordered_set<const Load*>>(std::move(out));
+}
+
+std::string NormalizeKey(const std::string& key) { return NormalizeMac(key); }
+
 }  // namespace stepup::cli
 
 int main(int argc, char** argv) {
@@ -41,6 +87,8 @@ int main(int argc, char** argv) {
   AddCatalogCommand(app, action);
   AddPlanCommand(app, action);
   AddIdentifyCommand(app, action);
+  AddDeviceCommand(app, action);
+  AddRenderCommand(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

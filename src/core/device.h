@@ -22,20 +22,20 @@ inline constexpr const char* kStateHandedOff = "handed-off";
 inline constexpr const char* kStateReturned = "returned";
 
 struct Device {
-  int64_t id = 0;                // inventory key, 0 until stored
-  std::string mac;               // 12 lower-case hex, "" if known by serial only
+  int64_t id = 0;   // inventory key, 0 until stored
+  std::string mac;  // 12 lower-case hex, "" if known by serial only
   std::string serial;
-  std::string model;             // canonical catalog name
-  std::string protocol;          // "sip" | "sccp" | "mpp" | "" (the model's usual one)
-  std::string target = "latest"; // load, version or "latest"
-  std::string firmware;          // what it is known to run (operator) or last reported
-  std::string hardware;          // "V15" or ""
+  std::string model;              // canonical catalog name
+  std::string protocol;           // "sip" | "sccp" | "mpp" | "" (the model's usual one)
+  std::string target = "latest";  // load, version or "latest"
+  std::string firmware;           // what it is known to run (operator) or last reported
+  std::string hardware;           // "V15" or ""
   Settings settings;
   std::string state = kStateNew;
-  std::string state_detail;      // why (no-path explanation, stuck reason)
-  bool hold = false;             // pinned: never offered an upgrade
-  std::string pending_load;      // hop offered and not yet completed
-  int pending_offers = 0;        // times pending_load was offered without progress
+  std::string state_detail;           // why (no-path explanation, stuck reason)
+  bool hold = false;                  // pinned: never offered an upgrade
+  std::string pending_load;           // hop offered and not yet completed
+  int pending_offers = 0;             // times pending_load was offered without progress
   std::vector<std::string> excluded;  // images that left it stuck: never offered again
   int64_t created = 0, updated = 0;   // seconds since the epoch
 

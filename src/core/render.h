@@ -20,8 +20,6 @@
 
 namespace stepup {
 
-
-
 // What the renderer needs to know to render one device's personal configuration.
 struct RenderInput {
   const Model* model = nullptr;

@@ -45,7 +45,8 @@ class Inventory {
       auto d = FindByMac(mac);
       if (!d || d->has_value() || serial.empty()) return d;
     }
-    return serial.empty() ? Result<std::optional<Device>>(std::optional<Device>()) : FindBySerial(serial);
+    return serial.empty() ? Result<std::optional<Device>>(std::optional<Device>())
+                          : FindBySerial(serial);
   }
 };
 

@@ -17,8 +17,9 @@ class InventoryTest : public ::testing::TestWithParam<std::string> {
       inv_ = NewMemoryInventory();
       return;
     }
-    dir_ = fs::temp_directory_path() / ("stepup-inv-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("stepup-inv-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     Reopen();
@@ -98,16 +99,19 @@ TEST_P(InventoryTest, KeepsEventHistoriesApartAndUnknownAttemptsSeparately) {
   auto a = inv_->Add(Phone("0002fdff2103"));
   auto b = inv_->Add(Phone("58bfea1104e6"));
   ASSERT_TRUE(inv_->AppendEvent(a->id, {1, "request", "GET /cfg", "http", "127.0.0.1:5000"}).ok());
-  ASSERT_TRUE(inv_->AppendEvent(b->id, {2, "request", "GET /other", "http", "127.0.0.2:5000"}, true).ok());
-  ASSERT_TRUE(inv_->AppendEvent(a->id, {3, "hop-offered", "7.5.2b", "http", "127.0.0.1:5000"}, true).ok());
+  ASSERT_TRUE(
+      inv_->AppendEvent(b->id, {2, "request", "GET /other", "http", "127.0.0.2:5000"}, true).ok());
+  ASSERT_TRUE(
+      inv_->AppendEvent(a->id, {3, "hop-offered", "7.5.2b", "http", "127.0.0.1:5000"}, true).ok());
   auto ea = inv_->Events(a->id);
   ASSERT_TRUE(ea.ok());
   ASSERT_EQ(ea->size(), 2u);
   EXPECT_EQ((*ea)[1].kind, "hop-offered");
   EXPECT_EQ(inv_->Events(b->id)->size(), 1u);
-  ASSERT_TRUE(inv_->RecordUnknown({{4, "unknown", "GET /cfg/aabbccddeeff.xml", "http", "127.0.0.9:1"},
-                                   R"({"mac":"aabbccddeeff"})"})
-                  .ok());
+  ASSERT_TRUE(
+      inv_->RecordUnknown({{4, "unknown", "GET /cfg/aabbccddeeff.xml", "http", "127.0.0.9:1"},
+                           R"({"mac":"aabbccddeeff"})"})
+          .ok());
   auto u = inv_->UnknownAttempts();
   ASSERT_EQ(u->size(), 1u);
   EXPECT_EQ((*u)[0].event.peer, "127.0.0.9:1");

@@ -107,13 +107,16 @@ class SqliteInventory : public Inventory {
   }
 
   Status Open(const std::string& path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+    if (sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
       return BadInput("inventory \"" + path + "\": " + (db_ ? sqlite3_errmsg(db_) : "cannot open"));
     }
     sqlite3_busy_timeout(db_, 5000);
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
-      if (auto s = Exec(pragma); !s) return BadInput("inventory \"" + path + "\": " + s.error().message);
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+      if (auto s = Exec(pragma); !s)
+        return BadInput("inventory \"" + path + "\": " + s.error().message);
     }
     if (auto s = Migrate(); !s) return BadInput("inventory \"" + path + "\": " + s.error().message);
     writer_ = std::thread([this] { WriterLoop(); });
@@ -152,7 +155,8 @@ class SqliteInventory : public Inventory {
     int rc = sqlite3_step(st.get());
     st.Reset();
     if (rc != SQLITE_DONE) return Fail("update device " + d.key());
-    if (sqlite3_changes(db_) == 0) return Unknown("inventory: no device with id " + std::to_string(d.id));
+    if (sqlite3_changes(db_) == 0)
+      return Unknown("inventory: no device with id " + std::to_string(d.id));
     return Ok{};
   }
 
@@ -190,7 +194,8 @@ class SqliteInventory : public Inventory {
   Result<std::vector<Event>> Events(int64_t device_id) override {
     if (auto s = Flush(); !s) return s.error();
     std::lock_guard lock(mu_);
-    Stmt& st = Prepared("SELECT time, kind, detail, transport, peer FROM events WHERE device_id=?1 ORDER BY id");
+    Stmt& st = Prepared(
+        "SELECT time, kind, detail, transport, peer FROM events WHERE device_id=?1 ORDER BY id");
     st.Bind(1, device_id);
     std::vector<Event> out;
     int rc;
@@ -205,7 +210,8 @@ class SqliteInventory : public Inventory {
   Status RecordUnknown(const UnknownAttempt& a) override {
     std::lock_guard lock(mu_);
     Stmt& st = Prepared(
-        "INSERT INTO unknown_attempts(time, kind, detail, transport, peer, claimed) VALUES(?1,?2,?3,?4,?5,?6)");
+        "INSERT INTO unknown_attempts(time, kind, detail, transport, peer, claimed) "
+        "VALUES(?1,?2,?3,?4,?5,?6)");
     st.Bind(1, a.event.time);
     st.Bind(2, a.event.kind);
     st.Bind(3, a.event.detail);
@@ -219,7 +225,8 @@ class SqliteInventory : public Inventory {
 
   Result<std::vector<UnknownAttempt>> UnknownAttempts() override {
     std::lock_guard lock(mu_);
-    Stmt& st = Prepared("SELECT time, kind, detail, transport, peer, claimed FROM unknown_attempts ORDER BY id");
+    Stmt& st = Prepared(
+        "SELECT time, kind, detail, transport, peer, claimed FROM unknown_attempts ORDER BY id");
     std::vector<UnknownAttempt> out;
     int rc;
     while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
@@ -247,7 +254,9 @@ class SqliteInventory : public Inventory {
   }
 
  private:
-  Error Fail(const std::string& what) { return BadInput("inventory: " + what + ": " + sqlite3_errmsg(db_)); }
+  Error Fail(const std::string& what) {
+    return BadInput("inventory: " + what + ": " + sqlite3_errmsg(db_));
+  }
 
   Status Exec(const std::string& sql) {
     char* err = nullptr;
@@ -260,7 +269,8 @@ class SqliteInventory : public Inventory {
   }
 
   Status Migrate() {
-    if (auto s = Exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"); !s) return s;
+    if (auto s = Exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"); !s)
+      return s;
     int64_t version = 0;
     {
       Stmt st(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
@@ -286,7 +296,8 @@ class SqliteInventory : public Inventory {
 
   Stmt& Prepared(const std::string& sql) {
     auto it = stmts_.find(sql);
-    if (it == stmts_.end()) it = stmts_.emplace(sql, std::make_unique<Stmt>(db_, sql.c_str())).first;
+    if (it == stmts_.end())
+      it = stmts_.emplace(sql, std::make_unique<Stmt>(db_, sql.c_str())).first;
     return *it->second;
   }
 
@@ -334,7 +345,8 @@ class SqliteInventory : public Inventory {
   // Caller holds mu_.
   Status Insert(Device& d) {
     Stmt& st = Prepared(
-        "INSERT INTO devices(mac, serial, model, protocol, target, firmware, hardware, settings, state, "
+        "INSERT INTO devices(mac, serial, model, protocol, target, firmware, hardware, settings, "
+        "state, "
         "state_detail, hold, pending_load, pending_offers, excluded, created, updated) "
         "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)");
     BindDevice(st, d);
@@ -360,7 +372,8 @@ class SqliteInventory : public Inventory {
   Result<std::optional<Device>> FindOne(const char* column, const std::string& value) {
     if (value.empty()) return std::optional<Device>();
     std::lock_guard lock(mu_);
-    Stmt& st = Prepared(std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE " + column + "=?1");
+    Stmt& st =
+        Prepared(std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE " + column + "=?1");
     st.Bind(1, value);
     int rc = sqlite3_step(st.get());
     std::optional<Device> out;
@@ -374,7 +387,8 @@ class SqliteInventory : public Inventory {
   Status InsertEvents(const std::vector<std::pair<int64_t, Event>>& batch) {
     if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
     Stmt& st = Prepared(
-        "INSERT INTO events(device_id, time, kind, detail, transport, peer) VALUES(?1,?2,?3,?4,?5,?6)");
+        "INSERT INTO events(device_id, time, kind, detail, transport, peer) "
+        "VALUES(?1,?2,?3,?4,?5,?6)");
     for (const auto& [id, e] : batch) {
       st.Bind(1, id);
       st.Bind(2, e.time);

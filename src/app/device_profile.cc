@@ -1,0 +1,73 @@
+#include "app/device_profile.h"
+
+#include <algorithm>
+
+namespace stepup {
+
+Result<Plan> PlanForDevice(const ProfileSetup& s, const Device& d, const std::string& running) {
+  const std::string from = running.empty() ? d.firmware : running;
+  if (from.empty()) {
+    return BadInput("device " + d.key() +
+                    ": what it runs is unknown (pass --running, or record --firmware)");
+  }
+  PlanRequest req;
+  req.model = d.model;
+  req.from = from;
+  req.to = d.target.empty() ? "latest" : d.target;
+  if (!d.protocol.empty()) {
+    req.protocol = ParseProtocol(d.protocol);
+    req.to_protocol = req.protocol;
+  }
+  req.hardware = d.hardware;
+  req.now = s.now;
+  if (s.available || !d.excluded.empty()) {
+    std::unordered_set<const Load*> avail;
+    const Model* m = s.catalog->FindModel(d.model);
+    for (const Load* l : s.catalog->LoadsOf(m ? m->family : "")) {
+      if (s.available && !s.available->count(l)) continue;
+      if (std::find(d.excluded.begin(), d.excluded.end(), l->load) != d.excluded.end()) continue;
+      avail.insert(l);
+    }
+    req.available = std::move(avail);
+  }
+  return MakePlan(*s.catalog, req);
+}
+
+Result<DeviceProfile> RenderForDevice(const ProfileSetup& s, const Device& d,
+                                      const std::string& running, int attempt) {
+  DeviceProfile out;
+  RenderInput in;
+  in.model = s.catalog->FindModel(d.model);
+  if (!in.model) return Unknown("device " + d.key() + ": unknown model \"" + d.model + "\"");
+  in.family = s.catalog->FindFamily(in.model->family);
+  in.mac = d.mac;
+  in.serial = d.serial;
+  in.settings = d.settings;
+  in.defaults = s.defaults;
+  in.base_url = s.base_url;
+  in.running = running.empty() ? d.firmware : running;
+  in.attempt = attempt;
+  auto plan = PlanForDevice(s, d, running);
+  if (!plan) {
+    out.note = plan.error().message;
+  } else {
+    out.plan = *plan;
+    in.target = s.catalog->FindLoad(in.model->family, plan->to_load);
+    if (d.hold) {
+      out.note = "device " + d.key() + " is on hold: no upgrade is offered";
+    } else if (plan->status == PlanStatus::kOk) {
+      in.next = plan->hops.front().load;
+    } else if (plan->status == PlanStatus::kNoPath) {
+      out.note = "no path: " + plan->reason;
+    } else {
+      out.note = "at target " + plan->to_load;
+    }
+  }
+  auto r = s.renderer->Profile(in);
+  if (!r) return r.error();
+  out.rendered = std::move(r).value();
+  out.next = in.next;
+  return out;
+}
+
+}  // namespace stepup

@@ -1,0 +1,43 @@
+// A device's personal configuration now: the planner's next hop from what it runs, then the
+// render. Shared by `stepup render` and the server, so both give a phone the same answer.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <unordered_set>
+
+#include "core/catalog.h"
+#include "core/device.h"
+#include "core/planner.h"
+#include "core/render.h"
+
+namespace stepup {
+
+struct ProfileSetup {
+  const Catalog* catalog = nullptr;
+  const Renderer* renderer = nullptr;
+  // Loads whose images are in the firmware repository; nullopt: every catalog load.
+  const std::unordered_set<const Load*>* available = nullptr;
+  std::string base_url;
+  Settings defaults;
+  int64_t now = 0;  // seconds since the epoch (trust-store checks)
+};
+
+struct DeviceProfile {
+  Rendered rendered;
+  std::optional<Plan> plan;    // nullopt when no plan could be made (see note)
+  const Load* next = nullptr;  // the hop offered, nullptr when none
+  std::string note;            // why no hop is offered, in prose ("" when one is)
+};
+
+// Plans from `running` (or the device's recorded firmware) to its target, leaving out images
+// it got stuck on, and renders. A held device, one at target, or one without a path still gets
+// its configuration, with no upgrade offered.
+Result<DeviceProfile> RenderForDevice(const ProfileSetup& setup, const Device& device,
+                                      const std::string& running, int attempt);
+
+// The plan for a device from what it runs (empty running: its recorded firmware).
+Result<Plan> PlanForDevice(const ProfileSetup& setup, const Device& device,
+                           const std::string& running);
+
+}  // namespace stepup

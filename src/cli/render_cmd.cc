@@ -1,0 +1,76 @@
+// stepup render --mac M [--running LOAD_OR_VERSION] [--data DIR] [--firmware DIR]
+#include <ctime>
+#include <iostream>
+#include <memory>
+
+#include "app/device_profile.h"
+#include "cli/cli.h"
+#include "store/firmware_dir.h"
+
+namespace stepup::cli {
+namespace {
+
+struct RenderOptions {
+  DataOptions data;
+  std::string catalog, key, serial, running, firmware, base_url = "http://127.0.0.1:8069";
+  int attempt = 0;
+  bool quiet = false;
+};
+
+int RunRender(const RenderOptions& o) {
+  auto cat = OpenCatalog(o.catalog);
+  if (!cat) return Fail(cat.error());
+  auto templates = OpenTemplates(o.data);
+  if (!templates) return Fail(templates.error());
+  auto inv = OpenData(o.data);
+  if (!inv) return Fail(inv.error());
+  std::string mac = NormalizeKey(o.key);
+  if (!o.key.empty() && mac.empty())
+    return Fail(BadInput("--mac \"" + o.key + "\" is not a MAC address"));
+  auto found = (*inv)->Find(mac, o.serial);
+  if (!found) return Fail(found.error());
+  if (!found->has_value()) {
+    return Fail(
+        Unknown("no device \"" + (o.key.empty() ? o.serial : o.key) + "\" in the inventory"));
+  }
+  auto avail = FirmwareAvailability(*cat, o.data, o.firmware);
+  if (!avail) return Fail(avail.error());
+  ProfileSetup setup;
+  setup.catalog = &*cat;
+  setup.renderer = &*templates;
+  setup.available = avail->has_value() ? &**avail : nullptr;
+  setup.base_url = o.base_url;
+  setup.now = std::time(nullptr);
+  auto p = RenderForDevice(setup, **found, o.running, o.attempt);
+  if (!p) return Fail(p.error());
+  std::cout << p->rendered.body;
+  if (!o.quiet) {
+    if (p->next) {
+      std::cerr << "stepup: offering " << p->next->load << " (" << p->next->version_label << ")\n";
+    } else if (!p->note.empty()) {
+      std::cerr << "stepup: no upgrade offered: " << p->note << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddRenderCommand(CLI::App& app, Action& action) {
+  auto o = std::make_shared<RenderOptions>();
+  auto* cmd = app.add_subcommand("render", "Print the configuration a device would get now");
+  cmd->add_option("--mac", o->key, "the device's MAC");
+  cmd->add_option("--serial", o->serial, "the device's serial (when it has no MAC)");
+  cmd->add_option("--running", o->running, "what it runs now (default: its recorded firmware)");
+  cmd->add_option("--firmware", o->firmware,
+                  "firmware directory (default DATA/firmware if present)");
+  cmd->add_option("--base-url", o->base_url, "URL written into the profile")->capture_default_str();
+  cmd->add_option("--attempt", o->attempt, "how many times this hop was offered before");
+  cmd->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
+  cmd->add_option("--data", o->data.dir, "data directory (default ./stepup-data)");
+  cmd->add_option("--db", o->data.db, "inventory: sqlite:PATH (default DATA/stepup.db)");
+  cmd->add_flag("--quiet", o->quiet, "no note on stderr");
+  cmd->callback([&action, o] { action = [o] { return RunRender(*o); }; });
+}
+
+}  // namespace stepup::cli

@@ -1,0 +1,50 @@
+#include "core/device_json.h"
+
+#include <algorithm>
+
+namespace stepup {
+
+bool IsSecretSetting(const std::string& key) {
+  std::string k = key;
+  std::transform(k.begin(), k.end(), k.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* w : {"password", "passwd", "secret", "token", "key"}) {
+    if (k.find(w) != std::string::npos) return true;
+  }
+  return false;
+}
+
+nlohmann::json DeviceToJson(const Device& d, bool show_secrets) {
+  nlohmann::json settings = nlohmann::json::object();
+  for (const auto& [k, v] : d.settings)
+    settings[k] = show_secrets || !IsSecretSetting(k) ? v : "***";
+  auto or_null = [](const std::string& s) {
+    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+  };
+  return {{"mac", or_null(d.mac)},
+          {"serial", or_null(d.serial)},
+          {"model", d.model},
+          {"protocol", or_null(d.protocol)},
+          {"target", d.target},
+          {"firmware", or_null(d.firmware)},
+          {"hardware", or_null(d.hardware)},
+          {"state", d.state},
+          {"state_detail", d.state_detail},
+          {"hold", d.hold},
+          {"pending_load", or_null(d.pending_load)},
+          {"pending_offers", d.pending_offers},
+          {"excluded", d.excluded},
+          {"settings", settings},
+          {"created", d.created},
+          {"updated", d.updated}};
+}
+
+nlohmann::json EventToJson(const Event& e) {
+  return {{"time", e.time},
+          {"kind", e.kind},
+          {"detail", e.detail},
+          {"transport", e.transport},
+          {"peer", e.peer}};
+}
+
+}  // namespace stepup
