@@ -1,0 +1,421 @@
+#include "app/provisioner.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+namespace stepup {
+namespace {
+
+constexpr int64_t kTieWindowMs = 15 * 60 * 1000;  // MAC-less requests tie to a phone this long
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool StartsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+
+Response Plain(int status, const std::string& text) {
+  Response r;
+  r.status = status;
+  r.content_type = "text/plain";
+  r.body = text + "\n";
+  r.reason = text;
+  return r;
+}
+
+// A path with "..", a backslash, control characters or an empty segment in the middle is
+// refused before anything else looks at it.
+bool SafePath(const std::string& path) {
+  if (path.empty() || path[0] != '/') return false;
+  for (char c : path) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == '\\' || c == 0x7f) return false;
+  }
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    std::string seg = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (seg == ".." || seg == ".") return false;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return true;
+}
+
+std::string ClaimedJson(const MergedIdentity& id) {
+  nlohmann::json j = {{"vendor", id.identity.vendor}, {"model", id.identity.model}, {"mac", id.identity.mac},
+                      {"serial", id.identity.serial}, {"firmware", id.identity.firmware}};
+  return j.dump();
+}
+
+}  // namespace
+
+Provisioner::Provisioner(ProvisionerConfig config) : cfg_(std::move(config)) {
+  if (!cfg_.now_ms) {
+    cfg_.now_ms = [] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+  RescanFirmware();
+}
+
+void Provisioner::RescanFirmware() {
+  auto names = cfg_.firmware.Names();
+  auto set = std::make_shared<std::unordered_set<const Load*>>();
+  for (const auto& l : cfg_.catalog->loads) {
+    if (LoadAvailable(l, names)) set->insert(&l);
+  }
+  std::lock_guard lock(avail_mu_);
+  available_ = std::move(set);
+}
+
+Event Provisioner::MakeEvent(const Request& req, std::string kind, std::string detail) const {
+  return {cfg_.now_ms(), std::move(kind), std::move(detail), req.transport, req.peer};
+}
+
+void Provisioner::Remember(const Request& req, int64_t device_id) {
+  std::lock_guard lock(seen_mu_);
+  by_ip_[req.peer_ip] = {device_id, cfg_.now_ms()};
+}
+
+std::optional<Device> Provisioner::DeviceAt(const std::string& ip) {
+  int64_t id = 0;
+  {
+    std::lock_guard lock(seen_mu_);
+    auto it = by_ip_.find(ip);
+    if (it == by_ip_.end() || cfg_.now_ms() - it->second.at_ms > kTieWindowMs) return std::nullopt;
+    id = it->second.device_id;
+  }
+  auto all = cfg_.inventory->List();  // rare path (MAC-less requests): a scan is fine
+  if (!all) return std::nullopt;
+  for (auto& d : *all) {
+    if (d.id == id) return d;
+  }
+  return std::nullopt;
+}
+
+Response Provisioner::Handle(const Request& req) {
+  std::string path = req.target.substr(0, req.target.find('?'));
+  if (!SafePath(path)) return Plain(400, "bad request path");
+  if (path == "/healthz") return Plain(200, "ok");
+  std::string name = path.substr(path.rfind('/') + 1);
+  if (StartsWith(path, "/firmware/")) {
+    // /firmware/<name> or /firmware/retry<N>/<name> (a distinct URL per attempt)
+    std::string rest = path.substr(10);
+    size_t slash = rest.find('/');
+    if (slash != std::string::npos && (!StartsWith(rest, "retry") || rest.find('/', slash + 1) != std::string::npos)) {
+      return Plain(404, "not found");
+    }
+    return ServeFile(cfg_.firmware, name, req, true);
+  }
+  std::vector<Observation> obs;
+  if (!req.user_agent.empty()) obs.push_back({"user-agent", IdentifyUserAgent(req.user_agent, cfg_.catalog)});
+  obs.push_back({"path", IdentifyPath(req.target, cfg_.catalog)});
+  if (!req.cert_subject.empty()) obs.push_back({"cert", IdentifyCertSubject(req.cert_subject, cfg_.catalog)});
+  MergedIdentity id = MergeIdentities(obs);
+  if (!id.conflicts.empty()) {
+    std::string why = "conflicting identity:";
+    for (const auto& c : id.conflicts) why += " " + c.Describe();
+    return Unknown(req, id, why);
+  }
+  if (id.identity.identified()) {
+    auto found = cfg_.inventory->Find(id.identity.mac, id.identity.serial);
+    if (!found) return Plain(503, "inventory unavailable");
+    if (found->has_value()) return ServeDevice(**found, id, req, name);
+    // Auto-enrolment into quarantine, when the operator allowed this model.
+    const Model* m = cfg_.catalog->FindModel(id.identity.model);
+    for (const auto& pattern : cfg_.auto_enroll) {
+      if (!m || fnmatch(pattern.c_str(), m->name.c_str(), FNM_CASEFOLD) != 0) continue;
+      Device d;
+      d.mac = id.identity.mac;
+      d.serial = id.identity.serial;
+      d.model = m->name;
+      d.state = kStateQuarantine;
+      d.firmware = id.identity.firmware;
+      d.created = d.updated = cfg_.now_ms() / 1000;
+      auto added = cfg_.inventory->Add(d);
+      if (!added) return Plain(503, "inventory unavailable");
+      (void)cfg_.inventory->AppendEvent(added->id, MakeEvent(req, "enrolled", "auto-enrolled into quarantine ("
+                                                                                  + pattern + ")"));
+      return ServeDevice(*added, id, req, name);
+    }
+    return Unknown(req, id, "not in the inventory");
+  }
+  // No identity: an image or operator file by bare name, a default config, or a model-only
+  // bootstrap profile.
+  if (cfg_.firmware.Resolve(name)) return ServeFile(cfg_.firmware, name, req, true);
+  if (cfg_.extras.Resolve(name)) return ServeFile(cfg_.extras, name, req, false);
+  if (Lower(name) == "xmldefault.cnf.xml") return XmlDefault(req);
+  if (!id.identity.model.empty()) {
+    const Model* m = cfg_.catalog->FindModel(id.identity.model);
+    if (m && !m->family.empty()) return Bootstrap(*m);
+  }
+  return Plain(404, "not found");
+}
+
+Response Provisioner::Unknown(const Request& req, const MergedIdentity& id, const std::string& why) {
+  (void)cfg_.inventory->RecordUnknown(
+      {MakeEvent(req, "unknown", req.method + " " + req.target + ": " + why), ClaimedJson(id)});
+  Response r = Plain(403, "forbidden");
+  r.reason = why;
+  return r;
+}
+
+Response Provisioner::Bootstrap(const Model& model) {
+  auto r = cfg_.renderer->Bootstrap(model, cfg_.base_url);
+  if (!r) return Plain(500, r.error().message);
+  Response out;
+  out.content_type = r->content_type;
+  out.body = std::move(r->body);
+  out.reason = "bootstrap " + model.name;
+  return out;
+}
+
+Response Provisioner::XmlDefault(const Request& req) {
+  std::vector<DefaultLoad> loads;
+  std::string device;
+  // Tied to the phone that last identified itself from this address: its next hop.
+  if (auto d = DeviceAt(req.peer_ip); d && !d->pending_load.empty()) {
+    const Model* m = cfg_.catalog->FindModel(d->model);
+    if (m && m->device_type > 0) loads.push_back({m->device_type, "IP Phone " + m->name.substr(3), d->pending_load});
+    device = d->key();
+  }
+  auto r = cfg_.renderer->XmlDefault(loads, cfg_.defaults);
+  if (!r) return Plain(500, r.error().message);
+  Response out;
+  out.content_type = r->content_type;
+  out.body = std::move(r->body);
+  out.device = device;
+  return out;
+}
+
+Response Provisioner::ServeFile(const FileStore& store, const std::string& name, const Request& req, bool firmware) {
+  auto path = store.Resolve(name);
+  if (!path) {
+    if (path.error().kind == ErrorKind::kBadInput) return Plain(400, path.error().message);
+    return Plain(404, "not found");
+  }
+  Response r;
+  r.file = *path;
+  r.content_type = "application/octet-stream";
+  if (firmware) {
+    if (auto d = DeviceAt(req.peer_ip)) {
+      r.device = d->key();
+      std::lock_guard lock(seen_mu_);
+      Downloads& dl = downloads_[d->id];
+      if (dl.for_load != d->pending_load) dl = {d->pending_load, {}, {}};
+      dl.started.insert(Lower(name));
+    }
+  }
+  return r;
+}
+
+void Provisioner::TransferDone(const Request& req, const std::string& file, bool complete) {
+  auto d = DeviceAt(req.peer_ip);
+  if (!d) return;
+  std::string name = Lower(file.substr(file.find_last_of('/') + 1));
+  {
+    std::lock_guard lock(seen_mu_);
+    Downloads& dl = downloads_[d->id];
+    if (complete) dl.completed.insert(name);
+  }
+  (void)cfg_.inventory->AppendEvent(
+      d->id, MakeEvent(req, complete ? "download" : "download-failed", name), /*batched=*/true);
+}
+
+void Provisioner::Evidence(const std::string& peer_ip, const std::string& message) {
+  Request req;
+  req.transport = "syslog";
+  req.peer = req.peer_ip = peer_ip;
+  if (auto d = DeviceAt(peer_ip)) {
+    (void)cfg_.inventory->AppendEvent(d->id, MakeEvent(req, "evidence", message.substr(0, 1024)), true);
+  }
+}
+
+const Load* Provisioner::FindLoadOf(const Device& d, const std::string& name) const {
+  const Model* m = cfg_.catalog->FindModel(d.model);
+  return m ? cfg_.catalog->FindLoad(m->family, name) : nullptr;
+}
+
+bool Provisioner::HopCompletedByDownloads(const Device& d) {
+  const Load* l = FindLoadOf(d, d.pending_load);
+  if (!l) return false;
+  std::lock_guard lock(seen_mu_);
+  auto it = downloads_.find(d.id);
+  if (it == downloads_.end() || it->second.for_load != d.pending_load) return false;
+  for (const auto& f : l->files) {
+    if (!it->second.completed.count(Lower(f))) return false;
+  }
+  return !l->files.empty();
+}
+
+std::string Provisioner::StuckReason(const Device& d, const Load* pending) {
+  std::string name = pending ? pending->load : d.pending_load;
+  Downloads dl;
+  {
+    std::lock_guard lock(seen_mu_);
+    auto it = downloads_.find(d.id);
+    if (it != downloads_.end() && it->second.for_load == d.pending_load) dl = it->second;
+  }
+  std::string why;
+  if (!dl.completed.empty()) {
+    bool manifest_only = pending && std::all_of(dl.completed.begin(), dl.completed.end(), [](const std::string& f) {
+      return f.size() > 6 && f.substr(f.size() - 6) == ".loads";
+    });
+    why = manifest_only ? "signing key: it fetched the .loads manifest but none of its images (the AUTH FAIL "
+                          "signature: the running load rejects the image's signature)"
+                        : "signing key or image check: it downloaded the image but still runs " + d.firmware;
+  } else if (!dl.started.empty()) {
+    why = "download failure: its downloads of " + name + " did not complete";
+  } else {
+    why = "rule evaluation: it never asked for " + name + " (its firmware may not act on the upgrade rule)";
+  }
+  return "offered " + name + " " + std::to_string(d.pending_offers) + " times; " + why;
+}
+
+// Applies what the request says the phone runs: completes a pending hop, or notices that it
+// came back on its old release.
+void Provisioner::Observe(Device& d, const std::string& running, const Request& req, std::vector<Event>& events) {
+  if (d.pending_load.empty()) {
+    if (!running.empty() && running != d.firmware) {
+      events.push_back(MakeEvent(req, "firmware", "runs " + running + (d.firmware.empty() ? "" : " (was " + d.firmware + ")")));
+      d.firmware = running;
+    }
+    return;
+  }
+  const Load* pending = FindLoadOf(d, d.pending_load);
+  bool completed = false;
+  if (!running.empty() && pending) {
+    auto v = ParseVersion(running);
+    completed = v && (v->is_load() ? Compare(pending->load_version, *v) == 0 : SameRelease(pending->version, *v));
+  } else if (running.empty()) {
+    completed = HopCompletedByDownloads(d);  // enterprise phones do not say what they run
+  }
+  if (completed) {
+    events.push_back(MakeEvent(req, "hop-completed", d.pending_load));
+    d.firmware = running.empty() ? d.pending_load : running;
+    d.pending_load.clear();
+    d.pending_offers = 0;
+    return;
+  }
+  if (!running.empty() && running != d.firmware) {
+    events.push_back(MakeEvent(req, "firmware", "runs " + running + (d.firmware.empty() ? "" : " (was " + d.firmware + ")")));
+    d.firmware = running;
+  }
+  if (d.pending_offers >= cfg_.stuck_after) {
+    std::string reason = StuckReason(d, pending);
+    events.push_back(MakeEvent(req, "stuck", reason));
+    d.excluded.push_back(d.pending_load);
+    d.state = kStateStuck;
+    d.state_detail = reason;
+    d.pending_load.clear();
+    d.pending_offers = 0;
+  }
+}
+
+Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Request& req, const std::string& name) {
+  std::lock_guard lock(LockFor(d.id));
+  if (auto fresh = cfg_.inventory->Find(d.mac, d.serial); fresh && fresh->has_value()) d = **fresh;
+  Remember(req, d.id);
+  const std::string lname = Lower(name);
+  if (StartsWith(lname, "ctlsep") || StartsWith(lname, "itlsep")) {
+    // Trust lists only when the operator supplies them: a bench must not pin phones to itself.
+    if (cfg_.extras.Resolve(name)) return ServeFile(cfg_.extras, name, req, false);
+    Response r = Plain(404, "not found");
+    r.device = d.key();
+    return r;
+  }
+  const Device before = d;
+  std::vector<Event> events;
+  events.push_back(MakeEvent(req, "request", req.method + " " + req.target.substr(0, 200)));
+  const bool quarantined = d.state == kStateQuarantine;
+  if (!quarantined) Observe(d, id.identity.firmware, req, events);
+
+  ProfileSetup setup;
+  setup.catalog = cfg_.catalog;
+  setup.renderer = cfg_.renderer;
+  std::shared_ptr<const std::unordered_set<const Load*>> avail;
+  {
+    std::lock_guard alock(avail_mu_);
+    avail = available_;
+  }
+  setup.available = avail.get();
+  setup.base_url = cfg_.base_url;
+  setup.defaults = cfg_.defaults;
+  setup.now = cfg_.now_ms() / 1000;
+
+  Response out;
+  out.device = d.key();
+  if (quarantined) {  // no secrets and no upgrades until an operator accepts it
+    const Model* m = cfg_.catalog->FindModel(d.model);
+    out = m ? Bootstrap(*m) : Plain(403, "quarantined");
+    out.device = d.key();
+  } else {
+    auto plan = PlanForDevice(setup, d, d.firmware);
+    if (plan && !d.hold) {
+      if (plan->status == PlanStatus::kCurrent) {
+        d.state = kStateCurrent;
+        d.state_detail.clear();
+        d.pending_load.clear();
+        d.pending_offers = 0;
+      } else if (plan->status == PlanStatus::kNoPath) {
+        if (d.state != kStateStuck) d.state = kStateNoPath;
+        std::string detail = plan->reason;
+        for (const auto& m : plan->missing) detail += "; " + m.why;
+        if (d.state == kStateStuck) detail = d.state_detail + "; re-planned: " + detail;
+        d.state_detail = detail.substr(0, 2000);
+        d.pending_load.clear();
+        d.pending_offers = 0;
+      } else {
+        const Load* next = plan->hops.front().load;
+        if (next->load == d.pending_load) {
+          ++d.pending_offers;
+        } else {
+          d.pending_load = next->load;
+          d.pending_offers = 1;
+          std::lock_guard slock(seen_mu_);
+          downloads_[d.id] = {d.pending_load, {}, {}};
+        }
+        if (d.state == kStateStuck) {
+          // Another chain exists without the image it got stuck on: keep walking, keep the why.
+          if (before.state != kStateStuck) d.state_detail = "re-planned after: " + d.state_detail;
+        } else if (d.state != kStateUpgrading || d.pending_offers == 1) {
+          d.state_detail.clear();
+        }
+        d.state = kStateUpgrading;
+        events.push_back(MakeEvent(req, "hop-offered", next->load + " (" + next->version_label + "), offer " +
+                                                           std::to_string(d.pending_offers)));
+      }
+    } else if (!plan) {
+      d.state_detail = plan.error().message;
+    }
+    Device for_render = d;
+    if (d.pending_load.empty()) for_render.hold = true;  // nothing to offer now
+    auto profile = RenderForDevice(setup, for_render, d.firmware, std::max(0, d.pending_offers - 1));
+    if (!profile) {
+      out = Plain(500, profile.error().message);
+    } else {
+      out.content_type = profile->rendered.content_type;
+      out.body = std::move(profile->rendered.body);
+    }
+    out.device = d.key();
+  }
+  // Hop progress is durable before the response goes out; the request event may lag.
+  const bool changed = d.firmware != before.firmware || d.state != before.state || d.pending_load != before.pending_load ||
+                       d.pending_offers != before.pending_offers || d.excluded != before.excluded ||
+                       d.state_detail != before.state_detail;
+  if (changed) {
+    d.updated = cfg_.now_ms() / 1000;
+    if (auto s = cfg_.inventory->Update(d); !s) return Plain(503, "inventory unavailable");
+  }
+  for (size_t i = 0; i < events.size(); ++i) {
+    (void)cfg_.inventory->AppendEvent(d.id, events[i], /*batched=*/i == 0);
+  }
+  return out;
+}
+
+}  // namespace stepup

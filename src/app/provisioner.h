@@ -1,0 +1,88 @@
+// The provisioner: the one request path. Every transport hands it a Request; it identifies the
+// device, looks it up, records what it observed, walks the device's state machine (offer the
+// planner's next hop, notice completion, notice a phone that keeps coming back on its old
+// release), renders, and returns a Response. Unknown devices get 403 and nothing else.
+//
+// Thread-safe: requests for different devices run in parallel; one device's requests are
+// serialised. Hop progress is written to the inventory before the response is returned.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "app/device_profile.h"
+#include "app/request.h"
+#include "core/catalog.h"
+#include "core/identify.h"
+#include "core/render.h"
+#include "store/file_store.h"
+#include "store/inventory.h"
+
+namespace stepup {
+
+struct ProvisionerConfig {
+  const Catalog* catalog = nullptr;
+  const Renderer* renderer = nullptr;
+  Inventory* inventory = nullptr;
+  FileStore firmware;  // images, served at /firmware/<name> and by bare name
+  FileStore extras;    // operator files (dial plans, tones, CTL/ITL if supplied)
+  std::string base_url = "http://127.0.0.1:8069";  // written into profiles (--public-url)
+  int stuck_after = 3;                  // offers of one hop without progress before "stuck"
+  std::vector<std::string> auto_enroll;  // model patterns (fnmatch) admitted to quarantine
+  Settings defaults;                     // operator defaults under device settings
+  std::function<int64_t()> now_ms;       // the clock; defaults to the system clock
+};
+
+class Provisioner {
+ public:
+  explicit Provisioner(ProvisionerConfig config);
+
+  Response Handle(const Request& req);
+  // A transport finished sending a file it got from Handle (complete: every byte went out).
+  void TransferDone(const Request& req, const std::string& file, bool complete);
+  // A syslog line from a phone: attached to the device last seen at that address as evidence.
+  void Evidence(const std::string& peer_ip, const std::string& message);
+  // Re-reads which images the firmware directory holds (call after it changes).
+  void RescanFirmware();
+
+ private:
+  struct Seen {  // what the server saw of a device between requests (not persisted)
+    int64_t device_id = 0;
+    int64_t at_ms = 0;
+  };
+  struct Downloads {
+    std::string for_load;          // the pending load these downloads belong to
+    std::set<std::string> started, completed;  // lower-case file names
+  };
+
+  Response ServeDevice(Device device, const MergedIdentity& id, const Request& req, const std::string& name);
+  Response ServeFile(const FileStore& store, const std::string& name, const Request& req, bool firmware);
+  Response Unknown(const Request& req, const MergedIdentity& id, const std::string& why);
+  Response Bootstrap(const Model& model);
+  Response XmlDefault(const Request& req);
+  void Observe(Device& d, const std::string& running, const Request& req, std::vector<Event>& events);
+  bool HopCompletedByDownloads(const Device& d);
+  std::string StuckReason(const Device& d, const Load* pending);
+  const Load* FindLoadOf(const Device& d, const std::string& name) const;
+  void Remember(const Request& req, int64_t device_id);
+  std::optional<Device> DeviceAt(const std::string& ip);
+  Event MakeEvent(const Request& req, std::string kind, std::string detail) const;
+  std::mutex& LockFor(int64_t device_id) { return device_mu_[static_cast<size_t>(device_id) % device_mu_.size()]; }
+
+  ProvisionerConfig cfg_;
+  std::array<std::mutex, 64> device_mu_;
+  std::mutex seen_mu_;
+  std::unordered_map<std::string, Seen> by_ip_;
+  std::unordered_map<int64_t, Downloads> downloads_;
+  std::mutex avail_mu_;
+  std::shared_ptr<const std::unordered_set<const Load*>> available_;  // swapped whole on rescan
+};
+
+}  // namespace stepup

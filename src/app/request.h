@@ -1,0 +1,29 @@
+// The transport-neutral request and response every transport (HTTP, HTTPS, TFTP) converts to
+// and from. Transports decide nothing about devices; the Provisioner does, once.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace stepup {
+
+struct Request {
+  std::string transport = "http";  // "http", "https", "tftp"
+  std::string peer;                // "127.0.0.1:40123"
+  std::string peer_ip;             // "127.0.0.1"
+  std::string method = "GET";      // GET, HEAD (TFTP: GET)
+  std::string target;              // path as requested, with its query string
+  std::string user_agent;
+  std::string cert_subject;        // client certificate subject (HTTPS), "" if none
+};
+
+struct Response {
+  int status = 200;               // HTTP status; TFTP maps 403 -> error 2, 404 -> error 1
+  std::string content_type = "application/octet-stream";
+  std::string body;               // content, when not a file
+  std::string file;               // a file to send instead of body (firmware, operator extras)
+  std::string device;             // device key for the access log, "" if none
+  std::string reason;             // short prose for errors and logs
+};
+
+}  // namespace stepup
