@@ -54,7 +54,8 @@ Result<DeviceProfile> RenderForDevice(const ProfileSetup& s, const Device& d,
     out.plan = *plan;
     // What an enterprise phone keeps when no hop is offered: its own load (never a target it
     // cannot reach), or the target once it is there.
-    in.target = s.catalog->FindLoad(in.model->family, plan->status == PlanStatus::kCurrent ? plan->to_load : in.running);
+    in.target = s.catalog->FindLoad(
+        in.model->family, plan->status == PlanStatus::kCurrent ? plan->to_load : in.running);
     if (d.hold) {
       out.note = "device " + d.key() + " is on hold: no upgrade is offered";
     } else if (plan->status == PlanStatus::kOk) {

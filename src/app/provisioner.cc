@@ -12,7 +12,8 @@ namespace {
 constexpr int64_t kTieWindowMs = 15 * 60 * 1000;  // MAC-less requests tie to a phone this long
 
 std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -37,7 +38,8 @@ bool SafePath(const std::string& path) {
   size_t start = 1;
   while (start <= path.size()) {
     size_t end = path.find('/', start);
-    std::string seg = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string seg =
+        path.substr(start, end == std::string::npos ? std::string::npos : end - start);
     if (seg == ".." || seg == ".") return false;
     if (end == std::string::npos) break;
     start = end + 1;
@@ -46,8 +48,11 @@ bool SafePath(const std::string& path) {
 }
 
 std::string ClaimedJson(const MergedIdentity& id) {
-  nlohmann::json j = {{"vendor", id.identity.vendor}, {"model", id.identity.model}, {"mac", id.identity.mac},
-                      {"serial", id.identity.serial}, {"firmware", id.identity.firmware}};
+  nlohmann::json j = {{"vendor", id.identity.vendor},
+                      {"model", id.identity.model},
+                      {"mac", id.identity.mac},
+                      {"serial", id.identity.serial},
+                      {"firmware", id.identity.firmware}};
   return j.dump();
 }
 
@@ -56,7 +61,8 @@ std::string ClaimedJson(const MergedIdentity& id) {
 Provisioner::Provisioner(ProvisionerConfig config) : cfg_(std::move(config)) {
   if (!cfg_.now_ms) {
     cfg_.now_ms = [] {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
           .count();
     };
   }
@@ -107,15 +113,18 @@ Response Provisioner::Handle(const Request& req) {
     // /firmware/<name> or /firmware/retry<N>/<name> (a distinct URL per attempt)
     std::string rest = path.substr(10);
     size_t slash = rest.find('/');
-    if (slash != std::string::npos && (!StartsWith(rest, "retry") || rest.find('/', slash + 1) != std::string::npos)) {
+    if (slash != std::string::npos &&
+        (!StartsWith(rest, "retry") || rest.find('/', slash + 1) != std::string::npos)) {
       return Plain(404, "not found");
     }
     return ServeFile(cfg_.firmware, name, req, true);
   }
   std::vector<Observation> obs;
-  if (!req.user_agent.empty()) obs.push_back({"user-agent", IdentifyUserAgent(req.user_agent, cfg_.catalog)});
+  if (!req.user_agent.empty())
+    obs.push_back({"user-agent", IdentifyUserAgent(req.user_agent, cfg_.catalog)});
   obs.push_back({"path", IdentifyPath(req.target, cfg_.catalog)});
-  if (!req.cert_subject.empty()) obs.push_back({"cert", IdentifyCertSubject(req.cert_subject, cfg_.catalog)});
+  if (!req.cert_subject.empty())
+    obs.push_back({"cert", IdentifyCertSubject(req.cert_subject, cfg_.catalog)});
   MergedIdentity id = MergeIdentities(obs);
   if (!id.conflicts.empty()) {
     std::string why = "conflicting identity:";
@@ -139,8 +148,8 @@ Response Provisioner::Handle(const Request& req) {
       d.created = d.updated = cfg_.now_ms() / 1000;
       auto added = cfg_.inventory->Add(d);
       if (!added) return Plain(503, "inventory unavailable");
-      (void)cfg_.inventory->AppendEvent(added->id, MakeEvent(req, "enrolled", "auto-enrolled into quarantine ("
-                                                                                  + pattern + ")"));
+      (void)cfg_.inventory->AppendEvent(
+          added->id, MakeEvent(req, "enrolled", "auto-enrolled into quarantine (" + pattern + ")"));
       return ServeDevice(*added, id, req, name);
     }
     return Unknown(req, id, "not in the inventory");
@@ -157,7 +166,8 @@ Response Provisioner::Handle(const Request& req) {
   return Plain(404, "not found");
 }
 
-Response Provisioner::Unknown(const Request& req, const MergedIdentity& id, const std::string& why) {
+Response Provisioner::Unknown(const Request& req, const MergedIdentity& id,
+                              const std::string& why) {
   (void)cfg_.inventory->RecordUnknown(
       {MakeEvent(req, "unknown", req.method + " " + req.target + ": " + why), ClaimedJson(id)});
   Response r = Plain(403, "forbidden");
@@ -181,7 +191,8 @@ Response Provisioner::XmlDefault(const Request& req) {
   // Tied to the phone that last identified itself from this address: its next hop.
   if (auto d = DeviceAt(req.peer_ip); d && !d->pending_load.empty()) {
     const Model* m = cfg_.catalog->FindModel(d->model);
-    if (m && m->device_type > 0) loads.push_back({m->device_type, "IP Phone " + m->name.substr(3), d->pending_load});
+    if (m && m->device_type > 0)
+      loads.push_back({m->device_type, "IP Phone " + m->name.substr(3), d->pending_load});
     device = d->key();
   }
   auto r = cfg_.renderer->XmlDefault(loads, cfg_.defaults);
@@ -193,7 +204,8 @@ Response Provisioner::XmlDefault(const Request& req) {
   return out;
 }
 
-Response Provisioner::ServeFile(const FileStore& store, const std::string& name, const Request& req, bool firmware) {
+Response Provisioner::ServeFile(const FileStore& store, const std::string& name, const Request& req,
+                                bool firmware) {
   auto path = store.Resolve(name);
   if (!path) {
     if (path.error().kind == ErrorKind::kBadInput) return Plain(400, path.error().message);
@@ -232,7 +244,8 @@ void Provisioner::Evidence(const std::string& peer_ip, const std::string& messag
   req.transport = "syslog";
   req.peer = req.peer_ip = peer_ip;
   if (auto d = DeviceAt(peer_ip)) {
-    (void)cfg_.inventory->AppendEvent(d->id, MakeEvent(req, "evidence", message.substr(0, 1024)), true);
+    (void)cfg_.inventory->AppendEvent(d->id, MakeEvent(req, "evidence", message.substr(0, 1024)),
+                                      true);
   }
 }
 
@@ -263,26 +276,32 @@ std::string Provisioner::StuckReason(const Device& d, const Load* pending) {
   }
   std::string why;
   if (!dl.completed.empty()) {
-    bool manifest_only = pending && std::all_of(dl.completed.begin(), dl.completed.end(), [](const std::string& f) {
-      return f.size() > 6 && f.substr(f.size() - 6) == ".loads";
-    });
-    why = manifest_only ? "signing key: it fetched the .loads manifest but none of its images (the AUTH FAIL "
-                          "signature: the running load rejects the image's signature)"
-                        : "signing key or image check: it downloaded the image but still runs " + d.firmware;
+    bool manifest_only =
+        pending && std::all_of(dl.completed.begin(), dl.completed.end(), [](const std::string& f) {
+          return f.size() > 6 && f.substr(f.size() - 6) == ".loads";
+        });
+    why = manifest_only
+              ? "signing key: it fetched the .loads manifest but none of its images (the AUTH FAIL "
+                "signature: the running load rejects the image's signature)"
+              : "signing key or image check: it downloaded the image but still runs " + d.firmware;
   } else if (!dl.started.empty()) {
     why = "download failure: its downloads of " + name + " did not complete";
   } else {
-    why = "rule evaluation: it never asked for " + name + " (its firmware may not act on the upgrade rule)";
+    why = "rule evaluation: it never asked for " + name +
+          " (its firmware may not act on the upgrade rule)";
   }
   return "offered " + name + " " + std::to_string(d.pending_offers) + " times; " + why;
 }
 
 // Applies what the request says the phone runs: completes a pending hop, or notices that it
 // came back on its old release.
-void Provisioner::Observe(Device& d, const std::string& running, const Request& req, std::vector<Event>& events) {
+void Provisioner::Observe(Device& d, const std::string& running, const Request& req,
+                          std::vector<Event>& events) {
   if (d.pending_load.empty()) {
     if (!running.empty() && running != d.firmware) {
-      events.push_back(MakeEvent(req, "firmware", "runs " + running + (d.firmware.empty() ? "" : " (was " + d.firmware + ")")));
+      events.push_back(
+          MakeEvent(req, "firmware",
+                    "runs " + running + (d.firmware.empty() ? "" : " (was " + d.firmware + ")")));
       d.firmware = running;
     }
     return;
@@ -291,7 +310,8 @@ void Provisioner::Observe(Device& d, const std::string& running, const Request& 
   bool completed = false;
   if (!running.empty() && pending) {
     auto v = ParseVersion(running);
-    completed = v && (v->is_load() ? Compare(pending->load_version, *v) == 0 : SameRelease(pending->version, *v));
+    completed = v && (v->is_load() ? Compare(pending->load_version, *v) == 0
+                                   : SameRelease(pending->version, *v));
   } else if (running.empty()) {
     completed = HopCompletedByDownloads(d);  // enterprise phones do not say what they run
   }
@@ -303,7 +323,9 @@ void Provisioner::Observe(Device& d, const std::string& running, const Request& 
     return;
   }
   if (!running.empty() && running != d.firmware) {
-    events.push_back(MakeEvent(req, "firmware", "runs " + running + (d.firmware.empty() ? "" : " (was " + d.firmware + ")")));
+    events.push_back(
+        MakeEvent(req, "firmware",
+                  "runs " + running + (d.firmware.empty() ? "" : " (was " + d.firmware + ")")));
     d.firmware = running;
   }
   if (d.pending_offers >= cfg_.stuck_after) {
@@ -317,7 +339,8 @@ void Provisioner::Observe(Device& d, const std::string& running, const Request& 
   }
 }
 
-Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Request& req, const std::string& name) {
+Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Request& req,
+                                  const std::string& name) {
   std::lock_guard lock(LockFor(d.id));
   if (auto fresh = cfg_.inventory->Find(d.mac, d.serial); fresh && fresh->has_value()) d = **fresh;
   Remember(req, d.id);
@@ -387,15 +410,17 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
           d.state_detail.clear();
         }
         d.state = kStateUpgrading;
-        events.push_back(MakeEvent(req, "hop-offered", next->load + " (" + next->version_label + "), offer " +
-                                                           std::to_string(d.pending_offers)));
+        events.push_back(MakeEvent(req, "hop-offered",
+                                   next->load + " (" + next->version_label + "), offer " +
+                                       std::to_string(d.pending_offers)));
       }
     } else if (!plan) {
       d.state_detail = plan.error().message;
     }
     Device for_render = d;
     if (d.pending_load.empty()) for_render.hold = true;  // nothing to offer now
-    auto profile = RenderForDevice(setup, for_render, d.firmware, std::max(0, d.pending_offers - 1));
+    auto profile =
+        RenderForDevice(setup, for_render, d.firmware, std::max(0, d.pending_offers - 1));
     if (!profile) {
       out = Plain(500, profile.error().message);
     } else {
@@ -405,7 +430,8 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
     out.device = d.key();
   }
   // Hop progress is durable before the response goes out; the request event may lag.
-  const bool changed = d.firmware != before.firmware || d.state != before.state || d.pending_load != before.pending_load ||
+  const bool changed = d.firmware != before.firmware || d.state != before.state ||
+                       d.pending_load != before.pending_load ||
                        d.pending_offers != before.pending_offers || d.excluded != before.excluded ||
                        d.state_detail != before.state_detail;
   if (changed) {

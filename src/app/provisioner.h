@@ -34,7 +34,7 @@ struct ProvisionerConfig {
   FileStore firmware;  // images, served at /firmware/<name> and by bare name
   FileStore extras;    // operator files (dial plans, tones, CTL/ITL if supplied)
   std::string base_url = "http://127.0.0.1:8069";  // written into profiles (--public-url)
-  int stuck_after = 3;                  // offers of one hop without progress before "stuck"
+  int stuck_after = 3;                   // offers of one hop without progress before "stuck"
   std::vector<std::string> auto_enroll;  // model patterns (fnmatch) admitted to quarantine
   Settings defaults;                     // operator defaults under device settings
   std::function<int64_t()> now_ms;       // the clock; defaults to the system clock
@@ -58,23 +58,28 @@ class Provisioner {
     int64_t at_ms = 0;
   };
   struct Downloads {
-    std::string for_load;          // the pending load these downloads belong to
+    std::string for_load;                      // the pending load these downloads belong to
     std::set<std::string> started, completed;  // lower-case file names
   };
 
-  Response ServeDevice(Device device, const MergedIdentity& id, const Request& req, const std::string& name);
-  Response ServeFile(const FileStore& store, const std::string& name, const Request& req, bool firmware);
+  Response ServeDevice(Device device, const MergedIdentity& id, const Request& req,
+                       const std::string& name);
+  Response ServeFile(const FileStore& store, const std::string& name, const Request& req,
+                     bool firmware);
   Response Unknown(const Request& req, const MergedIdentity& id, const std::string& why);
   Response Bootstrap(const Model& model);
   Response XmlDefault(const Request& req);
-  void Observe(Device& d, const std::string& running, const Request& req, std::vector<Event>& events);
+  void Observe(Device& d, const std::string& running, const Request& req,
+               std::vector<Event>& events);
   bool HopCompletedByDownloads(const Device& d);
   std::string StuckReason(const Device& d, const Load* pending);
   const Load* FindLoadOf(const Device& d, const std::string& name) const;
   void Remember(const Request& req, int64_t device_id);
   std::optional<Device> DeviceAt(const std::string& ip);
   Event MakeEvent(const Request& req, std::string kind, std::string detail) const;
-  std::mutex& LockFor(int64_t device_id) { return device_mu_[static_cast<size_t>(device_id) % device_mu_.size()]; }
+  std::mutex& LockFor(int64_t device_id) {
+    return device_mu_[static_cast<size_t>(device_id) % device_mu_.size()];
+  }
 
   ProvisionerConfig cfg_;
   std::array<std::mutex, 64> device_mu_;

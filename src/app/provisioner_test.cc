@@ -22,8 +22,9 @@ class ProvisionerTest : public ::testing::Test {
     ASSERT_TRUE(r.ok());
     renderer_ = std::make_unique<Renderer>(std::move(r).value());
     inv_ = NewMemoryInventory();
-    dir_ = fs::temp_directory_path() / ("stepup-prov-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("stepup-prov-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "firmware");
     fs::create_directories(dir_ / "files");
@@ -32,7 +33,8 @@ class ProvisionerTest : public ::testing::Test {
       std::ofstream(dir_ / "firmware" / f) << "image " << f;
     }
     for (const char* l : {"SIP70.9-4-2SR1-1S"}) {  // an image set without a bundle: all its files
-      for (const auto& f : cat_->FindLoad("79-70", l)->files) std::ofstream(dir_ / "firmware" / f) << "image";
+      for (const auto& f : cat_->FindLoad("79-70", l)->files)
+        std::ofstream(dir_ / "firmware" / f) << "image";
     }
     Make();
   }
@@ -62,7 +64,8 @@ class ProvisionerTest : public ::testing::Test {
     return *added;
   }
 
-  Response Get(const std::string& target, const std::string& ua = "", const std::string& ip = "127.0.0.10") {
+  Response Get(const std::string& target, const std::string& ua = "",
+               const std::string& ip = "127.0.0.10") {
     Request r;
     r.target = target;
     r.user_agent = ua;
@@ -95,13 +98,15 @@ TEST_F(ProvisionerTest, Spa504GWalksSeed003ChainHopByHop) {
   AddSpa();
   Response r1 = Get("/spa504G.cfg", Spa("7.3.7"));
   ASSERT_EQ(r1.status, 200) << r1.reason;
-  EXPECT_NE(r1.body.find("/firmware/spa50x-30x-7-5-2b.bin</Upgrade_Rule>"), std::string::npos) << r1.body;
+  EXPECT_NE(r1.body.find("/firmware/spa50x-30x-7-5-2b.bin</Upgrade_Rule>"), std::string::npos)
+      << r1.body;
   EXPECT_NE(r1.body.find("pw-58bfea1104e6"), std::string::npos);
   EXPECT_EQ(Stored().state, kStateUpgrading);
   EXPECT_EQ(Stored().pending_load, "7.5.2b");
 
   Response r2 = Get("/cfg/58bfea1104e6.xml?sn=CCQ16380FYH&sw=7.5.2b&p=stepup", Spa("7.5.2b"));
-  EXPECT_NE(r2.body.find("/firmware/spa50x-30x-7-6-1.bin</Upgrade_Rule>"), std::string::npos) << r2.body;
+  EXPECT_NE(r2.body.find("/firmware/spa50x-30x-7-6-1.bin</Upgrade_Rule>"), std::string::npos)
+      << r2.body;
   EXPECT_EQ(Stored().pending_load, "7.6.1");
   EXPECT_EQ(Stored().firmware, "7.5.2b");
 
@@ -139,7 +144,8 @@ TEST_F(ProvisionerTest, PhoneThatKeepsComingBackOnItsOldReleaseIsStuck) {
   for (int i = 0; i < 3; ++i) {
     Response r = Get("/cfg/58bfea1104e6.xml?sw=7.3.7", Spa("7.3.7"));
     // Each attempt gets a distinct URL (a SPA does not retry an unchanged one for an hour).
-    std::string expect = i == 0 ? "/firmware/spa50x-30x-7-5-2b.bin" : "/firmware/retry" + std::to_string(i) + "/spa50x-30x-7-5-2b.bin";
+    std::string expect = i == 0 ? "/firmware/spa50x-30x-7-5-2b.bin"
+                                : "/firmware/retry" + std::to_string(i) + "/spa50x-30x-7-5-2b.bin";
     EXPECT_NE(r.body.find(expect + "</Upgrade_Rule>"), std::string::npos) << i << r.body;
   }
   EXPECT_EQ(Stored().pending_offers, 3);
@@ -148,7 +154,8 @@ TEST_F(ProvisionerTest, PhoneThatKeepsComingBackOnItsOldReleaseIsStuck) {
   EXPECT_EQ(d.state, kStateStuck);
   EXPECT_EQ(d.excluded, std::vector<std::string>{"7.5.2b"});
   EXPECT_NE(d.state_detail.find("rule evaluation"), std::string::npos) << d.state_detail;
-  EXPECT_NE(r.body.find("<Upgrade_Enable ua=\"na\">No</Upgrade_Enable>"), std::string::npos);  // stops offering
+  EXPECT_NE(r.body.find("<Upgrade_Enable ua=\"na\">No</Upgrade_Enable>"),
+            std::string::npos);  // stops offering
   auto kinds = Kinds(d);
   EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "stuck"), 1);
 }
@@ -166,7 +173,8 @@ TEST_F(ProvisionerTest, StuckReasonSaysTheImageWasRejectedWhenItWasDownloaded) {
     prov_->TransferDone(fw, f.file, true);
   }
   Get("/cfg/58bfea1104e6.xml?sw=7.3.7", Spa("7.3.7"));
-  EXPECT_NE(Stored().state_detail.find("downloaded the image but still runs 7.3.7"), std::string::npos)
+  EXPECT_NE(Stored().state_detail.find("downloaded the image but still runs 7.3.7"),
+            std::string::npos)
       << Stored().state_detail;
 }
 
@@ -181,7 +189,8 @@ TEST_F(ProvisionerTest, ServesFirmwareSafelyAndBootstrapsModelOnlyRequests) {
   EXPECT_EQ(Get("/firmware/a/b/c.bin").status, 404);
   fs::create_symlink("/etc/hostname", dir_ / "firmware" / "escape.bin");
   EXPECT_NE(Get("/firmware/escape.bin").status, 200);
-  EXPECT_EQ(Get("/SCCP70.8-5-2S.loads").status, 200);  // bare name, as enterprise phones ask on 6970
+  EXPECT_EQ(Get("/SCCP70.8-5-2S.loads").status,
+            200);  // bare name, as enterprise phones ask on 6970
   Response boot = Get("/spa504G.cfg");
   ASSERT_EQ(boot.status, 200);
   EXPECT_NE(boot.body.find("/cfg/$MA.xml?sn=$SN&amp;sw=$SWVER"), std::string::npos) << boot.body;
@@ -200,7 +209,8 @@ TEST_F(ProvisionerTest, EnterprisePhoneIsWalkedByDownloadsAndLoadInformation) {
   ASSERT_EQ(Get("/CTLSEP001B2A893698.tlv", "", "127.0.0.20").status, 404);  // never a trust list
   Response cfg = Get("/SEP001B2A893698.cnf.xml", "", "127.0.0.20");
   ASSERT_EQ(cfg.status, 200);
-  EXPECT_NE(cfg.body.find("<loadInformation>SCCP70.8-5-2S</loadInformation>"), std::string::npos) << cfg.body;
+  EXPECT_NE(cfg.body.find("<loadInformation>SCCP70.8-5-2S</loadInformation>"), std::string::npos)
+      << cfg.body;
   // The phone fetches the bundle's files by bare name; then asks for its config again.
   Request fw;
   fw.target = "/SCCP70.8-5-2S.loads";
@@ -209,7 +219,9 @@ TEST_F(ProvisionerTest, EnterprisePhoneIsWalkedByDownloadsAndLoadInformation) {
   ASSERT_EQ(f.status, 200);
   prov_->TransferDone(fw, f.file, true);
   Response next = Get("/SEP001B2A893698.cnf.xml", "", "127.0.0.20");
-  EXPECT_NE(next.body.find("<loadInformation>SIP70.9-4-2SR1-1S</loadInformation>"), std::string::npos) << next.body;
+  EXPECT_NE(next.body.find("<loadInformation>SIP70.9-4-2SR1-1S</loadInformation>"),
+            std::string::npos)
+      << next.body;
   EXPECT_EQ(Stored("001b2a893698").firmware, "SCCP70.8-5-2S");
 }
 
@@ -222,12 +234,14 @@ TEST_F(ProvisionerTest, HeldDevicesGetNoUpgradeAndAutoEnrolledOnesNoSecrets) {
   EXPECT_TRUE(Stored().pending_load.empty());
 
   Make({"SPA5*"});
-  Response q = Get("/cfg/0002fdff2103.xml", "Cisco/SPA508G-7.4.8a (0002FDFF2103)(CBT141400UK)", "127.0.0.30");
+  Response q = Get("/cfg/0002fdff2103.xml", "Cisco/SPA508G-7.4.8a (0002FDFF2103)(CBT141400UK)",
+                   "127.0.0.30");
   EXPECT_EQ(q.status, 200);
   Device enrolled = Stored("0002fdff2103");
   EXPECT_EQ(enrolled.state, kStateQuarantine);
   EXPECT_EQ(q.body.find("Password"), std::string::npos);
-  EXPECT_EQ(Get("/cfg/001122334455.xml", "Cisco-CP-8841-3PCC/11.0 (001122334455)").status, 403);  // not matched
+  EXPECT_EQ(Get("/cfg/001122334455.xml", "Cisco-CP-8841-3PCC/11.0 (001122334455)").status,
+            403);  // not matched
 }
 
 }  // namespace

@@ -14,16 +14,16 @@ struct Request {
   std::string method = "GET";      // GET, HEAD (TFTP: GET)
   std::string target;              // path as requested, with its query string
   std::string user_agent;
-  std::string cert_subject;        // client certificate subject (HTTPS), "" if none
+  std::string cert_subject;  // client certificate subject (HTTPS), "" if none
 };
 
 struct Response {
-  int status = 200;               // HTTP status; TFTP maps 403 -> error 2, 404 -> error 1
+  int status = 200;  // HTTP status; TFTP maps 403 -> error 2, 404 -> error 1
   std::string content_type = "application/octet-stream";
-  std::string body;               // content, when not a file
-  std::string file;               // a file to send instead of body (firmware, operator extras)
-  std::string device;             // device key for the access log, "" if none
-  std::string reason;             // short prose for errors and logs
+  std::string body;    // content, when not a file
+  std::string file;    // a file to send instead of body (firmware, operator extras)
+  std::string device;  // device key for the access log, "" if none
+  std::string reason;  // short prose for errors and logs
 };
 
 }  // namespace stepup

@@ -51,6 +51,7 @@ std::string NormalizeKey(const std::string& key);
 void AddVersionCommand(CLI::App& app, Action& action);
 void AddDeviceCommand(CLI::App& app, Action& action);
 void AddRenderCommand(CLI::App& app, Action& action);
+void AddServeCommand(CLI::App& app, Action& action);
 void AddCatalogCommand(CLI::App& app, Action& action);
 void AddPlanCommand(CLI::App& app, Action& action);
 void AddIdentifyCommand(CLI::App& app, Action& action);

@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
   AddIdentifyCommand(app, action);
   AddDeviceCommand(app, action);
   AddRenderCommand(app, action);
+  AddServeCommand(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

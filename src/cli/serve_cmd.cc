@@ -1,0 +1,233 @@
+// stepup serve [--data DIR] [--http ADDR:PORT] [--firmware DIR] [--catalog FILE] [--public-url URL]
+//              [--threads N] [--stuck-after N] [--auto-enroll MODEL-PATTERN] [--syslog ADDR:PORT]
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "app/provisioner.h"
+#include "cli/cli.h"
+#include "net/http_server.h"
+
+namespace stepup::cli {
+namespace {
+
+namespace net = boost::asio;
+namespace fs = std::filesystem;
+
+struct ServeOptions {
+  DataOptions data;
+  std::string catalog, http = "127.0.0.1:8069", tftp, firmware, public_url, syslog,
+                       access_log = "-";
+  std::vector<std::string> auto_enroll;
+  int threads = 0, stuck_after = 3, read_timeout = 10, drain_seconds = 10;
+};
+
+// Access log lines go to a file or stdout, buffered, flushed at least once a second.
+class LogSink {
+ public:
+  explicit LogSink(FILE* f) : f_(f) {}
+  void Write(const std::string& line) {
+    std::lock_guard lock(mu_);
+    std::fwrite(line.data(), 1, line.size(), f_);
+    std::fputc('\n', f_);
+  }
+  void Flush() {
+    std::lock_guard lock(mu_);
+    std::fflush(f_);
+  }
+
+ private:
+  std::mutex mu_;
+  FILE* f_;
+};
+
+// Phones' syslog lines (Log_Upgrade_Failure_Msg and the like) attached to their history.
+class SyslogReceiver {
+ public:
+  SyslogReceiver(net::io_context& ioc, Provisioner& prov) : socket_(ioc), prov_(prov) {}
+  Status Start(const std::string& address, uint16_t port) {
+    boost::system::error_code ec;
+    net::ip::udp::endpoint ep(net::ip::make_address(address, ec), port);
+    if (!ec) socket_.open(ep.protocol(), ec);
+    if (!ec) socket_.bind(ep, ec);
+    if (ec)
+      return BadInput("--syslog " + address + ":" + std::to_string(port) + ": " + ec.message());
+    Receive();
+    return Ok{};
+  }
+  void Stop() {
+    boost::system::error_code ec;
+    socket_.close(ec);
+  }
+
+ private:
+  void Receive() {
+    socket_.async_receive_from(net::buffer(buf_), from_,
+                               [this](boost::system::error_code ec, size_t n) {
+                                 if (ec) return;
+                                 std::string msg(buf_.data(), n);
+                                 if (!msg.empty() && msg[0] == '<')
+                                   msg.erase(0, msg.find('>') + 1);  // <PRI>
+                                 prov_.Evidence(from_.address().to_string(), msg);
+                                 Receive();
+                               });
+  }
+  net::ip::udp::socket socket_;
+  net::ip::udp::endpoint from_;
+  std::array<char, 2048> buf_{};
+  Provisioner& prov_;
+};
+
+int RunServe(const ServeOptions& o) {
+  auto cat = OpenCatalog(o.catalog);
+  if (!cat) return Fail(cat.error());
+  auto templates = OpenTemplates(o.data);
+  if (!templates) return Fail(templates.error());
+  auto inv = OpenData(o.data);
+  if (!inv) return Fail(inv.error());
+  auto http = ParseListenAddress("--http", o.http);
+  if (!http) return Fail(http.error());
+  std::optional<std::pair<std::string, uint16_t>> syslog;
+  if (!o.syslog.empty()) {
+    auto s = ParseListenAddress("--syslog", o.syslog);
+    if (!s) return Fail(s.error());
+    syslog = *s;
+  }
+  if (!o.tftp.empty()) {
+    return Fail(BadInput("--tftp " + o.tftp + ": the TFTP server is not part of this build yet"));
+  }
+  std::string firmware =
+      o.firmware.empty() ? (fs::path(o.data.dir) / "firmware").string() : o.firmware;
+  std::error_code ec;
+  fs::create_directories(firmware, ec);
+  fs::create_directories(fs::path(o.data.dir) / "files", ec);
+  FILE* log_file = stdout;
+  if (o.access_log != "-") {
+    log_file = std::fopen(o.access_log.c_str(), "a");
+    if (!log_file) return Fail(BadInput("--access-log \"" + o.access_log + "\" cannot be opened"));
+  }
+  LogSink sink(log_file);
+
+  ProvisionerConfig cfg;
+  cfg.catalog = &*cat;
+  cfg.renderer = &*templates;
+  cfg.inventory = inv->get();
+  cfg.firmware = FileStore(firmware);
+  cfg.extras = FileStore((fs::path(o.data.dir) / "files").string());
+  cfg.stuck_after = o.stuck_after;
+  cfg.auto_enroll = o.auto_enroll;
+  std::string host =
+      http->first.find(':') != std::string::npos ? "[" + http->first + "]" : http->first;
+  if (host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
+  cfg.base_url =
+      o.public_url.empty() ? "http://" + host + ":" + std::to_string(http->second) : o.public_url;
+  while (!cfg.base_url.empty() && cfg.base_url.back() == '/') cfg.base_url.pop_back();
+  Provisioner prov(std::move(cfg));
+
+  net::io_context ioc;
+  HttpOptions hopt;
+  hopt.address = http->first;
+  hopt.port = http->second;
+  hopt.read_timeout_s = o.read_timeout;
+  HttpServer server(ioc, prov, hopt, [&sink](const std::string& line) { sink.Write(line); });
+  if (auto s = server.Start(); !s) return Fail(s.error());
+  std::unique_ptr<SyslogReceiver> syslog_rx;
+  if (syslog) {
+    syslog_rx = std::make_unique<SyslogReceiver>(ioc, prov);
+    if (auto s = syslog_rx->Start(syslog->first, syslog->second); !s) return Fail(s.error());
+  }
+  auto devices = (*inv)->List();
+  std::cerr << "stepup: serving http://" << host << ":" << server.port() << "; data " << o.data.dir
+            << ", " << (devices ? devices->size() : 0) << " devices, firmware " << firmware
+            << ", catalog of " << cat->loads.size() << " loads"
+            << (syslog ? ", syslog on " + o.syslog : "") << "\n";
+
+  // Housekeeping: flush the access log, pick up new firmware.
+  net::steady_timer tick(ioc);
+  std::function<void()> schedule = [&] {
+    tick.expires_after(std::chrono::seconds(1));
+    tick.async_wait([&](boost::system::error_code e) {
+      if (e) return;
+      sink.Flush();
+      prov.RescanFirmware();
+      schedule();
+    });
+  };
+  schedule();
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  net::steady_timer drain(ioc);
+  auto deadline = std::chrono::steady_clock::now();
+  std::function<void()> wait_drain = [&] {
+    if (server.active() == 0 || std::chrono::steady_clock::now() >= deadline) {
+      ioc.stop();
+      return;
+    }
+    drain.expires_after(std::chrono::milliseconds(20));
+    drain.async_wait([&](boost::system::error_code) { wait_drain(); });
+  };
+  signals.async_wait([&](boost::system::error_code e, int sig) {
+    if (e) return;
+    std::cerr << "stepup: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ": draining "
+              << server.active() << " connection(s)\n";
+    server.Stop();
+    if (syslog_rx) syslog_rx->Stop();
+    tick.cancel();
+    deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.drain_seconds);
+    wait_drain();
+  });
+
+  int n = o.threads > 0 ? o.threads
+                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (int i = 1; i < n; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  sink.Flush();
+  (void)(*inv)->Flush();
+  if (log_file != stdout) std::fclose(log_file);
+  std::cerr << "stepup: stopped\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, Action& action) {
+  auto o = std::make_shared<ServeOptions>();
+  auto* cmd = app.add_subcommand("serve", "Run the provisioning server until SIGINT/SIGTERM");
+  cmd->add_option("--data", o->data.dir, "data directory (default ./stepup-data)");
+  cmd->add_option("--db", o->data.db, "inventory: sqlite:PATH (default DATA/stepup.db)");
+  cmd->add_option("--http", o->http, "HTTP listener ADDR:PORT, [::]:PORT accepted")
+      ->capture_default_str();
+  cmd->add_option("--tftp", o->tftp, "TFTP listener ADDR:PORT (not in this build yet)");
+  cmd->add_option("--firmware", o->firmware, "firmware directory (default DATA/firmware)");
+  cmd->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
+  cmd->add_option("--public-url", o->public_url,
+                  "base URL written into profiles (NAT, load balancer)");
+  cmd->add_option("--threads", o->threads, "worker threads (default: cores)");
+  cmd->add_option("--stuck-after", o->stuck_after,
+                  "offers of one hop without progress before 'stuck'")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--auto-enroll", o->auto_enroll,
+                  "admit unknown devices of models matching PATTERN to quarantine");
+  cmd->add_option("--syslog", o->syslog, "receive phones' syslog on ADDR:PORT (UDP) as evidence");
+  cmd->add_option("--access-log", o->access_log, "access log file, '-' for stdout")
+      ->capture_default_str();
+  cmd->add_option("--read-timeout", o->read_timeout, "seconds a request may take to arrive")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  cmd->add_option("--drain-seconds", o->drain_seconds, "how long a stop waits for open connections")
+      ->capture_default_str();
+  cmd->callback([&action, o] { action = [o] { return RunServe(*o); }; });
+}
+
+}  // namespace stepup::cli

@@ -1,0 +1,55 @@
+// The HTTP transport (Boost.Beast): asynchronous sessions with a deadline on every read and
+// write, header and body limits, keep-alive, HEAD, Range/206 and If-Modified-Since for files,
+// /healthz via the provisioner, a structured access log, and a graceful drain on Stop().
+// It turns bytes into Requests and Responses into bytes; it decides nothing about devices.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "app/provisioner.h"
+#include "core/result.h"
+
+namespace stepup {
+
+struct HttpOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8069;
+  int read_timeout_s = 10;   // a whole request (headers and body) must arrive in this time
+  int write_timeout_s = 60;  // each write (a slow reader of a large file is cut here)
+  int idle_timeout_s = 30;   // keep-alive connections idle longer are closed
+  uint32_t header_limit = 16 * 1024;
+  uint64_t body_limit = 64 * 1024;  // provisioning requests carry no body worth more
+};
+
+// One access-log line a request: time, peer, device, method, path, status, bytes, duration.
+using AccessLog = std::function<void(const std::string& line)>;
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& ioc, Provisioner& provisioner, HttpOptions options,
+             AccessLog log);
+  ~HttpServer();
+  // Binds and starts accepting; the error names the address.
+  Status Start();
+  // The port actually bound (useful with port 0).
+  uint16_t port() const;
+  // Stops accepting; live connections finish their current response and close.
+  void Stop();
+  // Connections still open.
+  size_t active() const;
+
+  struct Impl;  // shared with the sessions (http_server.cc)
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+// "127.0.0.1:8069", "[::1]:8069", "[::]:8069" -> address and port; the error names the value.
+Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& flag,
+                                                            const std::string& value);
+
+}  // namespace stepup
