@@ -51,6 +51,9 @@ class Provisioner {
   void Evidence(const std::string& peer_ip, const std::string& message);
   // Re-reads which images the firmware directory holds (call after it changes).
   void RescanFirmware();
+  // Sets the base URL written into profiles; call before requests are handled (the listener's
+  // port is known only once it is bound).
+  void SetBaseUrl(std::string url) { cfg_.base_url = std::move(url); }
 
  private:
   struct Seen {  // what the server saw of a device between requests (not persisted)

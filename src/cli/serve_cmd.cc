@@ -139,15 +139,19 @@ int RunServe(const ServeOptions& o) {
   hopt.read_timeout_s = o.read_timeout;
   HttpServer server(ioc, prov, hopt, [&sink](const std::string& line) { sink.Write(line); });
   if (auto s = server.Start(); !s) return Fail(s.error());
+  std::string base_url =
+      o.public_url.empty() ? "http://" + host + ":" + std::to_string(server.port()) : o.public_url;
+  while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
+  prov.SetBaseUrl(base_url);  // no request is handled before ioc.run()
   std::unique_ptr<SyslogReceiver> syslog_rx;
   if (syslog) {
     syslog_rx = std::make_unique<SyslogReceiver>(ioc, prov);
     if (auto s = syslog_rx->Start(syslog->first, syslog->second); !s) return Fail(s.error());
   }
   auto devices = (*inv)->List();
-  std::cerr << "stepup: serving http://" << host << ":" << server.port() << "; data " << o.data.dir
-            << ", " << (devices ? devices->size() : 0) << " devices, firmware " << firmware
-            << ", catalog of " << cat->loads.size() << " loads"
+  std::cerr << "stepup: serving http://" << host << ":" << server.port() << " (profiles point at "
+            << base_url << "); data " << o.data.dir << ", " << (devices ? devices->size() : 0)
+            << " devices, firmware " << firmware << ", catalog of " << cat->loads.size() << " loads"
             << (syslog ? ", syslog on " + o.syslog : "") << "\n";
 
   // Housekeeping: flush the access log, pick up new firmware.

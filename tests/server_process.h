@@ -1,0 +1,206 @@
+// Test helper: runs `stepup serve` (or any stepup command) as a real process on loopback and
+// talks to it over real sockets. Every process is bounded in time and killed at teardown.
+#pragma once
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace stepup::testing {
+
+// A child process with its stderr captured.
+class Child {
+ public:
+  explicit Child(const std::vector<std::string>& args) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    err_fd_ = fds[0];
+    fcntl(err_fd_, F_SETFL, O_NONBLOCK);
+  }
+  ~Child() {
+    Kill(SIGKILL);
+    if (err_fd_ >= 0) close(err_fd_);
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  // Reads stderr until `needle` appears or the timeout passes; returns all read so far.
+  std::string WaitFor(const std::string& needle, int timeout_ms = 10000) {
+    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (err_.find(needle) == std::string::npos && std::chrono::steady_clock::now() < end) {
+      pollfd p{err_fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) > 0) {
+        char buf[4096];
+        ssize_t n = read(err_fd_, buf, sizeof buf);
+        if (n > 0) err_.append(buf, static_cast<size_t>(n));
+        if (n == 0) break;
+      }
+    }
+    return err_;
+  }
+  void Kill(int sig) {
+    if (pid_ > 0) kill(pid_, sig);
+    if (sig == SIGKILL) Wait(5000);
+  }
+  // Waits for exit; returns the exit code, or -1 (still running / killed by a signal).
+  int Wait(int timeout_ms) {
+    if (pid_ <= 0) return exit_code_;
+    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < end) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        return exit_code_;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+  }
+  bool running() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+  int err_fd_ = -1;
+  int exit_code_ = -1;
+  std::string err_;
+};
+
+// A stepup server on 127.0.0.1 with an OS-chosen port.
+class Server {
+ public:
+  Server(const std::string& data_dir, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {
+        STEPUP_BINARY,  "serve",
+        "--data",       data_dir,
+        "--http",       "127.0.0.1:0",
+        "--access-log", (std::filesystem::path(data_dir) / "access.log").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    child_ = std::make_unique<Child>(args);
+    std::string err = child_->WaitFor(" loads");  // the end of the "serving" line
+    size_t at = err.find("http://127.0.0.1:");
+    if (at != std::string::npos)
+      port_ = static_cast<int>(std::strtol(err.c_str() + at + 17, nullptr, 10));
+  }
+  int port() const { return port_; }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  Child& process() { return *child_; }
+
+ private:
+  std::unique_ptr<Child> child_;
+  int port_ = 0;
+};
+
+// A raw TCP connection to 127.0.0.1:port with a receive timeout.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  // Sends all of s; false if the peer closed.
+  bool Send(const std::string& s) {
+    size_t off = 0;
+    while (off < s.size()) {
+      ssize_t n = send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      off += static_cast<size_t>(n);
+    }
+    return true;
+  }
+  // Reads until the peer closes or timeout_ms passes.
+  std::string ReadAll(int timeout_ms) {
+    std::string out;
+    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < end) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      char buf[8192];
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
+  bool closed() const { return closed_; }
+
+  // One keep-alive GET; returns (status, body) or status 0 if the connection failed.
+  std::pair<int, std::string> Get(const std::string& target, const std::string& ua,
+                                  int timeout_ms = 5000) {
+    if (!Send("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: " + ua + "\r\n\r\n"))
+      return {0, ""};
+    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < end) {
+      size_t hdr_end = pending_.find("\r\n\r\n");
+      if (hdr_end != std::string::npos) {
+        size_t cl = pending_.find("Content-Length: ");
+        size_t len = cl != std::string::npos && cl < hdr_end
+                         ? std::strtoul(pending_.c_str() + cl + 16, nullptr, 10)
+                         : 0;
+        if (pending_.size() >= hdr_end + 4 + len) {
+          int status = pending_.size() > 12
+                           ? static_cast<int>(std::strtol(pending_.c_str() + 9, nullptr, 10))
+                           : 0;
+          std::string body = pending_.substr(hdr_end + 4, len);
+          pending_.erase(0, hdr_end + 4 + len);
+          return {status, body};
+        }
+      }
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      char buf[8192];
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return {0, ""};
+      pending_.append(buf, static_cast<size_t>(n));
+    }
+    return {0, ""};
+  }
+
+ private:
+  int fd_ = -1;
+  bool closed_ = false;
+  std::string pending_;
+};
+
+}  // namespace stepup::testing
