@@ -34,7 +34,8 @@ Result<Plan> PlanForDevice(const ProfileSetup& s, const Device& d, const std::st
 }
 
 Result<DeviceProfile> RenderForDevice(const ProfileSetup& s, const Device& d,
-                                      const std::string& running, int attempt) {
+                                      const std::string& running, int attempt,
+                                      const Plan* given) {
   DeviceProfile out;
   RenderInput in;
   in.model = s.catalog->FindModel(d.model);
@@ -47,7 +48,7 @@ Result<DeviceProfile> RenderForDevice(const ProfileSetup& s, const Device& d,
   in.base_url = s.base_url;
   in.running = running.empty() ? d.firmware : running;
   in.attempt = attempt;
-  auto plan = PlanForDevice(s, d, running);
+  auto plan = given ? Result<Plan>(*given) : PlanForDevice(s, d, running);
   if (!plan) {
     out.note = plan.error().message;
   } else {

@@ -33,8 +33,10 @@ struct DeviceProfile {
 // Plans from `running` (or the device's recorded firmware) to its target, leaving out images
 // it got stuck on, and renders. A held device, one at target, or one without a path still gets
 // its configuration, with no upgrade offered.
+// `plan`, when given, is the plan already made for this device and `running` (the server
+// makes it once per request).
 Result<DeviceProfile> RenderForDevice(const ProfileSetup& setup, const Device& device,
-                                      const std::string& running, int attempt);
+                                      const std::string& running, int attempt, const Plan* plan = nullptr);
 
 // The plan for a device from what it runs (empty running: its recorded firmware).
 Result<Plan> PlanForDevice(const ProfileSetup& setup, const Device& device,

@@ -96,12 +96,8 @@ std::optional<Device> Provisioner::DeviceAt(const std::string& ip) {
     if (it == by_ip_.end() || cfg_.now_ms() - it->second.at_ms > kTieWindowMs) return std::nullopt;
     id = it->second.device_id;
   }
-  auto all = cfg_.inventory->List();  // rare path (MAC-less requests): a scan is fine
-  if (!all) return std::nullopt;
-  for (auto& d : *all) {
-    if (d.id == id) return d;
-  }
-  return std::nullopt;
+  auto d = cfg_.inventory->FindById(id);
+  return d ? *d : std::nullopt;
 }
 
 Response Provisioner::Handle(const Request& req) {

@@ -73,7 +73,11 @@ void Catalog::Index() {
     for (const auto& a : models[i].aliases) model_index_.emplace(Lowered(a), i);
   }
   family_loads_.clear();
-  for (const auto& l : loads) family_loads_[l.family].push_back(&l);
+  load_index_.clear();
+  for (const auto& l : loads) {
+    family_loads_[l.family].push_back(&l);
+    load_index_.emplace(l.family + "\x1f" + Lowered(l.load), &l);
+  }
   for (auto& [_, v] : family_loads_) {
     std::stable_sort(v.begin(), v.end(), [](const Load* a, const Load* b) {
       int c = Compare(a->version, b->version);
@@ -109,11 +113,8 @@ const std::vector<const Load*>& Catalog::LoadsOf(std::string_view family) const 
 }
 
 const Load* Catalog::FindLoad(std::string_view family, std::string_view load_name) const {
-  std::string want = Lowered(load_name);
-  for (const Load* l : LoadsOf(family)) {
-    if (Lowered(l->load) == want) return l;
-  }
-  return nullptr;
+  auto it = load_index_.find(std::string(family) + "\x1f" + Lowered(load_name));
+  return it == load_index_.end() ? nullptr : it->second;
 }
 
 ReleaseFacts Catalog::RuleFacts(std::string_view family, Protocol p, const Version& v) const {

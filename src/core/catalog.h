@@ -137,6 +137,7 @@ class Catalog {
  private:
   std::unordered_map<std::string, size_t> model_index_;  // lower-case name/alias -> models[i]
   std::unordered_map<std::string, std::vector<const Load*>> family_loads_;
+  std::unordered_map<std::string, const Load*> load_index_;  // "family\x1f" + lower-case load name
 };
 
 // "V15" -> 15; nullopt when not of the form V<digits> (case-insensitive).

@@ -29,6 +29,7 @@ class Inventory {
   virtual Status Update(const Device& d) = 0;
   virtual Result<std::optional<Device>> FindByMac(const std::string& mac) = 0;
   virtual Result<std::optional<Device>> FindBySerial(const std::string& serial) = 0;
+  virtual Result<std::optional<Device>> FindById(int64_t id) = 0;
   virtual Result<std::vector<Device>> List() = 0;
 
   virtual Status AppendEvent(int64_t device_id, const Event& e, bool batched = false) = 0;

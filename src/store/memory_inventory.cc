@@ -48,6 +48,9 @@ class MemoryInventory : public Inventory {
   Result<std::optional<Device>> FindBySerial(const std::string& serial) override {
     return FindIf([&](const Device& d) { return !serial.empty() && d.serial == serial; });
   }
+  Result<std::optional<Device>> FindById(int64_t id) override {
+    return FindIf([&](const Device& d) { return d.id == id; });
+  }
   Result<std::vector<Device>> List() override {
     std::lock_guard lock(mu_);
     return devices_;

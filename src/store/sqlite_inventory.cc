@@ -103,6 +103,7 @@ class SqliteInventory : public Inventory {
     queue_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
     stmts_.clear();
+    sqlite3_close(events_db_);
     sqlite3_close(db_);
   }
 
@@ -119,6 +120,13 @@ class SqliteInventory : public Inventory {
         return BadInput("inventory \"" + path + "\": " + s.error().message);
     }
     if (auto s = Migrate(); !s) return BadInput("inventory \"" + path + "\": " + s.error().message);
+    // Batched phone events go through a second connection, so their commits never hold up
+    // the requests reading devices (WAL: readers do not wait for the writer).
+    if (sqlite3_open_v2(path.c_str(), &events_db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+      return BadInput("inventory \"" + path + "\": cannot open a second connection");
+    }
+    sqlite3_busy_timeout(events_db_, 5000);
+    sqlite3_exec(events_db_, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
     writer_ = std::thread([this] { WriterLoop(); });
     return Ok{};
   }
@@ -167,6 +175,8 @@ class SqliteInventory : public Inventory {
     return FindOne("serial", serial);
   }
 
+  Result<std::optional<Device>> FindById(int64_t id) override { return FindOne("id", std::to_string(id)); }
+
   Result<std::vector<Device>> List() override {
     std::lock_guard lock(mu_);
     Stmt& st = Prepared(std::string("SELECT ") + kDeviceColumns + " FROM devices ORDER BY id");
@@ -180,15 +190,12 @@ class SqliteInventory : public Inventory {
 
   Status AppendEvent(int64_t device_id, const Event& e, bool batched) override {
     if (batched) {
-      {
-        std::lock_guard lock(queue_mu_);
-        queue_.emplace_back(device_id, e);
-      }
-      queue_cv_.notify_one();
+      std::lock_guard lock(queue_mu_);
+      queue_.emplace_back(device_id, e);  // the writer wakes on its own every 100 ms
       return Ok{};
     }
     std::lock_guard lock(mu_);
-    return InsertEvents({{device_id, e}});
+    return InsertEvents(db_, {{device_id, e}});
   }
 
   Result<std::vector<Event>> Events(int64_t device_id) override {
@@ -244,8 +251,8 @@ class SqliteInventory : public Inventory {
       batch.swap(queue_);
     }
     if (batch.empty()) return Ok{};
-    std::lock_guard lock(mu_);
-    Status s = InsertEvents(batch);
+    std::lock_guard lock(events_mu_);
+    Status s = InsertEvents(events_db_, batch);
     if (!s) {  // keep the batch for the next flush rather than lose it
       std::lock_guard qlock(queue_mu_);
       queue_.insert(queue_.begin(), batch.begin(), batch.end());
@@ -383,12 +390,15 @@ class SqliteInventory : public Inventory {
     return out;
   }
 
-  // Caller holds mu_. One transaction for the whole batch.
-  Status InsertEvents(const std::vector<std::pair<int64_t, Event>>& batch) {
-    if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
-    Stmt& st = Prepared(
-        "INSERT INTO events(device_id, time, kind, detail, transport, peer) "
-        "VALUES(?1,?2,?3,?4,?5,?6)");
+  // Caller holds the lock of `db`. One transaction for the whole batch.
+  static Status InsertEvents(sqlite3* db, const std::vector<std::pair<int64_t, Event>>& batch) {
+    auto fail = [db](const char* what) {
+      Error e = BadInput(std::string("inventory: ") + what + ": " + sqlite3_errmsg(db));
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      return e;
+    };
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return fail("begin");
+    Stmt st(db, "INSERT INTO events(device_id, time, kind, detail, transport, peer) VALUES(?1,?2,?3,?4,?5,?6)");
     for (const auto& [id, e] : batch) {
       st.Bind(1, id);
       st.Bind(2, e.time);
@@ -398,13 +408,10 @@ class SqliteInventory : public Inventory {
       st.Bind(6, e.peer);
       int rc = sqlite3_step(st.get());
       st.Reset();
-      if (rc != SQLITE_DONE) {
-        Status s = Fail("append event");
-        Exec("ROLLBACK");
-        return s;
-      }
+      if (rc != SQLITE_DONE) return fail("append event");
     }
-    return Exec("COMMIT");
+    if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return fail("commit events");
+    return Ok{};
   }
 
   void WriterLoop() {
@@ -421,6 +428,8 @@ class SqliteInventory : public Inventory {
 
   sqlite3* db_ = nullptr;
   std::mutex mu_;  // guards db_ and stmts_
+  sqlite3* events_db_ = nullptr;
+  std::mutex events_mu_;  // guards events_db_
   std::map<std::string, std::unique_ptr<Stmt>> stmts_;
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;

@@ -1,0 +1,47 @@
+# Shared helpers for the bench/ scripts (sourced).
+
+# Installs Debian packages that are missing, without letting their daemons start (nginx would
+# take port 80, tftpd-hpa port 69): invoke-rc.d consults policy-rc.d, which says no.
+bench_install() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  local policy=/usr/sbin/policy-rc.d had_policy=0
+  [ -e "$policy" ] && had_policy=1
+  if [ $had_policy -eq 0 ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod +x "$policy"
+  fi
+  echo "bench: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ $had_policy -eq 0 ] && $sudo rm -f "$policy"
+  return 0
+}
+
+# A free TCP port on 127.0.0.1.
+bench_free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until http://127.0.0.1:$1$2 answers (at most 10 s).
+bench_wait_http() {
+  for _ in $(seq 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$1$2" && return 0
+    sleep 0.1
+  done
+  echo "bench: nothing answers on port $1" >&2
+  return 1
+}
+
+# Builds the Release tree (without tests) and prints the path of build/stepup in it.
+bench_build() {
+  local build=${BUILD_DIR:-build-release}
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTEPUP_TESTS=OFF >/dev/null
+  cmake --build "$build" --target stepup planner_bench render_bench >/dev/null
+  echo "$build/stepup"
+}
