@@ -34,8 +34,7 @@ Result<Plan> PlanForDevice(const ProfileSetup& s, const Device& d, const std::st
 }
 
 Result<DeviceProfile> RenderForDevice(const ProfileSetup& s, const Device& d,
-                                      const std::string& running, int attempt,
-                                      const Plan* given) {
+                                      const std::string& running, int attempt, const Plan* given) {
   DeviceProfile out;
   RenderInput in;
   in.model = s.catalog->FindModel(d.model);

@@ -36,7 +36,8 @@ struct DeviceProfile {
 // `plan`, when given, is the plan already made for this device and `running` (the server
 // makes it once per request).
 Result<DeviceProfile> RenderForDevice(const ProfileSetup& setup, const Device& device,
-                                      const std::string& running, int attempt, const Plan* plan = nullptr);
+                                      const std::string& running, int attempt,
+                                      const Plan* plan = nullptr);
 
 // The plan for a device from what it runs (empty running: its recorded firmware).
 Result<Plan> PlanForDevice(const ProfileSetup& setup, const Device& device,

@@ -128,6 +128,8 @@ Response Provisioner::Handle(const Request& req) {
     return Unknown(req, id, why);
   }
   if (id.identity.identified()) {
+    // Lock before reading, so the device read here is the one this request updates.
+    std::lock_guard lock(LockFor(id.identity.mac.empty() ? id.identity.serial : id.identity.mac));
     auto found = cfg_.inventory->Find(id.identity.mac, id.identity.serial);
     if (!found) return Plain(503, "inventory unavailable");
     if (found->has_value()) return ServeDevice(**found, id, req, name);
@@ -337,8 +339,6 @@ void Provisioner::Observe(Device& d, const std::string& running, const Request& 
 
 Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Request& req,
                                   const std::string& name) {
-  std::lock_guard lock(LockFor(d.id));
-  if (auto fresh = cfg_.inventory->Find(d.mac, d.serial); fresh && fresh->has_value()) d = **fresh;
   Remember(req, d.id);
   const std::string lname = Lower(name);
   if (StartsWith(lname, "ctlsep") || StartsWith(lname, "itlsep")) {
@@ -374,6 +374,27 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
     out = m ? Bootstrap(*m) : Plain(403, "quarantined");
     out.device = d.key();
   } else {
+    // A device whose state is settled and unchanged gets the profile rendered last time: the
+    // render depends on nothing but these fields, the firmware on hand and the templates.
+    std::string cache_key;
+    if (d.pending_load.empty() && d.state == before.state && d.firmware == before.firmware) {
+      cache_key.reserve(256);
+      for (const std::string* f : {&d.firmware, &d.target, &d.protocol, &d.hardware, &d.state})
+        cache_key += *f + '\x1f';
+      cache_key += d.hold ? "h" : "-";
+      for (const auto& x : d.excluded) cache_key += x + '\x1e';
+      for (const auto& [k, v] : d.settings) cache_key += k + '\x1d' + v + '\x1e';
+      cache_key += std::to_string(reinterpret_cast<uintptr_t>(avail.get()));
+      std::lock_guard clock(cache_mu_);
+      auto it = profile_cache_.find(d.id);
+      if (it != profile_cache_.end() && it->second.first == cache_key) {
+        out.content_type = "application/xml";
+        out.body = it->second.second;
+        for (size_t i = 0; i < events.size(); ++i)
+          (void)cfg_.inventory->AppendEvent(d.id, events[i], i == 0);
+        return out;
+      }
+    }
     auto plan = PlanForDevice(setup, d, d.firmware);
     if (plan && !d.hold) {
       if (plan->status == PlanStatus::kCurrent) {
@@ -422,6 +443,13 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
     } else {
       out.content_type = profile->rendered.content_type;
       out.body = std::move(profile->rendered.body);
+      // Cache only what is settled: nothing pending, and no change made by this request.
+      if (!cache_key.empty() && d.pending_load.empty() && d.state == before.state &&
+          d.state_detail == before.state_detail) {
+        std::lock_guard clock(cache_mu_);
+        if (profile_cache_.size() > 100000) profile_cache_.clear();
+        profile_cache_[d.id] = {cache_key, out.body};
+      }
     }
     out.device = d.key();
   }

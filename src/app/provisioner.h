@@ -80,8 +80,9 @@ class Provisioner {
   void Remember(const Request& req, int64_t device_id);
   std::optional<Device> DeviceAt(const std::string& ip);
   Event MakeEvent(const Request& req, std::string kind, std::string detail) const;
-  std::mutex& LockFor(int64_t device_id) {
-    return device_mu_[static_cast<size_t>(device_id) % device_mu_.size()];
+  // One device's requests are serialised by a lock chosen by its identity (MAC, else serial).
+  std::mutex& LockFor(const std::string& key) {
+    return device_mu_[std::hash<std::string>{}(key) % device_mu_.size()];
   }
 
   ProvisionerConfig cfg_;
@@ -89,6 +90,10 @@ class Provisioner {
   std::mutex seen_mu_;
   std::unordered_map<std::string, Seen> by_ip_;
   std::unordered_map<int64_t, Downloads> downloads_;
+  // Rendered profiles by device, reused while everything they depend on is unchanged.
+  std::mutex cache_mu_;
+  std::unordered_map<int64_t, std::pair<std::string, std::string>>
+      profile_cache_;  // id -> (key, body)
   std::mutex avail_mu_;
   std::shared_ptr<const std::unordered_set<const Load*>> available_;  // swapped whole on rescan
 };

@@ -1,11 +1,15 @@
 #include "net/http_server.h"
 
+#include <fcntl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -284,15 +288,75 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       res->content_length(size);
       return Send(res, 200, 0, r.device, "", false);
     }
-    auto res = std::make_shared<http::response<http::file_body>>(http::status::ok, version_);
-    beast::error_code ec;
-    res->body().open(r.file.c_str(), beast::file_mode::scan, ec);
-    if (ec) return SendBody(404, "text/plain", "not found\n", r.device);
+    int fd = ::open(r.file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return SendBody(404, "text/plain", "not found\n", r.device);
+    auto res = std::make_shared<http::response<http::empty_body>>(http::status::ok, version_);
+    res->set(http::field::server, "stepup");
     res->set(http::field::content_type, r.content_type);
     res->set(http::field::last_modified, last_modified);
     res->set(http::field::accept_ranges, "bytes");
     res->content_length(size);
-    Send(res, 200, size, r.device, r.file, true);
+    res->keep_alive(keep_alive_ && !srv_->stopping);
+    SendFileBody(res, fd, size, r.device, r.file);
+  }
+
+  // The headers through Beast, then the file with sendfile(2): no copy through user space.
+  void SendFileBody(std::shared_ptr<http::response<http::empty_body>> res, int fd, uint64_t size,
+                    const std::string& device, const std::string& file) {
+    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    stream_.expires_after(std::chrono::seconds(srv_->opt.write_timeout_s));
+    http::async_write_header(
+        stream_, *sr,
+        [self = shared_from_this(), res, sr, fd, size, device, file](beast::error_code ec, size_t) {
+          if (ec) {
+            ::close(fd);
+            self->Log(device, self->req_.method, 200, 0, self->req_.target);
+            self->srv_->prov.TransferDone(self->req_, file, false);
+            return self->Close();
+          }
+          self->file_ = {fd, 0, size, device, file, res->keep_alive()};
+          self->file_timer_.expires_after(std::chrono::seconds(self->srv_->opt.write_timeout_s));
+          self->file_timer_.async_wait(
+              [weak = std::weak_ptr<HttpSession>(self)](beast::error_code e) {
+                if (e) return;
+                if (auto s = weak.lock()) {  // the reader stalled: give up on it
+                  beast::error_code ignored;
+                  s->stream_.socket().cancel(ignored);
+                  s->stream_.socket().close(ignored);
+                }
+              });
+          self->PumpFile();
+        });
+  }
+
+  void PumpFile() {
+    auto& sock = stream_.socket();
+    beast::error_code ec;
+    sock.non_blocking(true, ec);
+    while (!ec && file_.offset < static_cast<off_t>(file_.size)) {
+      size_t chunk = std::min<uint64_t>(file_.size - static_cast<uint64_t>(file_.offset), 1u << 20);
+      ssize_t n = ::sendfile(sock.native_handle(), file_.fd, &file_.offset, chunk);
+      if (n > 0) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        sock.async_wait(tcp::socket::wait_write, [self = shared_from_this()](beast::error_code e) {
+          if (e) return self->FinishFile(false);
+          self->PumpFile();
+        });
+        return;
+      }
+      return FinishFile(false);
+    }
+    FinishFile(!ec);
+  }
+
+  void FinishFile(bool complete) {
+    file_timer_.cancel();
+    ::close(file_.fd);
+    const uint64_t sent = static_cast<uint64_t>(file_.offset);
+    Log(file_.device, req_.method, 200, sent, req_.target);
+    srv_->prov.TransferDone(req_, file_.file, complete && sent == file_.size);
+    if (!complete || !file_.keep_alive) return Close();
+    DoRead();
   }
 
   void Log(const std::string& device, const std::string& method, int status, uint64_t bytes,
@@ -320,6 +384,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   unsigned version_ = 11;
   bool keep_alive_ = false, head_ = false, reading_ = false;
   Clock::time_point start_ = Clock::now();
+  struct FileTransfer {
+    int fd = -1;
+    off_t offset = 0;
+    uint64_t size = 0;
+    std::string device, file;
+    bool keep_alive = false;
+  } file_;
+  net::steady_timer file_timer_{stream_.get_executor()};
 };
 
 void HttpServer::Impl::DoAccept() {

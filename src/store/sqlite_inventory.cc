@@ -109,7 +109,7 @@ class SqliteInventory : public Inventory {
 
   Status Open(const std::string& path) {
     if (sqlite3_open_v2(path.c_str(), &db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK) {
       return BadInput("inventory \"" + path + "\": " + (db_ ? sqlite3_errmsg(db_) : "cannot open"));
     }
@@ -122,7 +122,8 @@ class SqliteInventory : public Inventory {
     if (auto s = Migrate(); !s) return BadInput("inventory \"" + path + "\": " + s.error().message);
     // Batched phone events go through a second connection, so their commits never hold up
     // the requests reading devices (WAL: readers do not wait for the writer).
-    if (sqlite3_open_v2(path.c_str(), &events_db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(path.c_str(), &events_db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
       return BadInput("inventory \"" + path + "\": cannot open a second connection");
     }
     sqlite3_busy_timeout(events_db_, 5000);
@@ -175,7 +176,9 @@ class SqliteInventory : public Inventory {
     return FindOne("serial", serial);
   }
 
-  Result<std::optional<Device>> FindById(int64_t id) override { return FindOne("id", std::to_string(id)); }
+  Result<std::optional<Device>> FindById(int64_t id) override {
+    return FindOne("id", std::to_string(id));
+  }
 
   Result<std::vector<Device>> List() override {
     std::lock_guard lock(mu_);
@@ -276,6 +279,7 @@ class SqliteInventory : public Inventory {
   }
 
   Status Migrate() {
+    // Every use of a connection is under its own mutex, so SQLite's are not needed (NOMUTEX).
     if (auto s = Exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"); !s)
       return s;
     int64_t version = 0;
@@ -397,8 +401,11 @@ class SqliteInventory : public Inventory {
       sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
       return e;
     };
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return fail("begin");
-    Stmt st(db, "INSERT INTO events(device_id, time, kind, detail, transport, peer) VALUES(?1,?2,?3,?4,?5,?6)");
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+      return fail("begin");
+    Stmt st(db,
+            "INSERT INTO events(device_id, time, kind, detail, transport, peer) "
+            "VALUES(?1,?2,?3,?4,?5,?6)");
     for (const auto& [id, e] : batch) {
       st.Bind(1, id);
       st.Bind(2, e.time);
@@ -410,7 +417,8 @@ class SqliteInventory : public Inventory {
       st.Reset();
       if (rc != SQLITE_DONE) return fail("append event");
     }
-    if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return fail("commit events");
+    if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+      return fail("commit events");
     return Ok{};
   }
 
