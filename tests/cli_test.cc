@@ -230,6 +230,20 @@ TEST_F(CliDataTest, DeviceAddShowSetAndRenderWalkTheSeed003Chain) {
   EXPECT_NE(r3.out.find("<Upgrade_Enable ua=\"na\">No</Upgrade_Enable>"), std::string::npos)
       << r3.out;
 
+  // Operator defaults (DATA/defaults.toml) sit under the device's own settings.
+  std::ofstream(dir_ / "data" / "defaults.toml")
+      << "sip_proxy = \"pbx.example.net\"\ndisplay_name = \"Default\"\n";
+  Outcome withDefaults = Run({"render", "--mac", "58bfea1104e6", "--running", "7.6.1"});
+  EXPECT_NE(withDefaults.out.find("<Proxy_1_ ua=\"na\">pbx.example.net</Proxy_1_>"),
+            std::string::npos);
+  EXPECT_NE(withDefaults.out.find("<Display_Name_1_ ua=\"na\">Front desk</Display_Name_1_>"),
+            std::string::npos);
+  std::ofstream(dir_ / "data" / "defaults.toml") << "[nested]\nkey = 1\n";
+  Outcome badDefaults = Run({"render", "--mac", "58bfea1104e6", "--running", "7.6.1"});
+  EXPECT_EQ(badDefaults.code, 2);
+  EXPECT_NE(badDefaults.err.find("defaults.toml:1: nested"), std::string::npos) << badDefaults.err;
+  fs::remove(dir_ / "data" / "defaults.toml");
+
   ASSERT_EQ(Run({"device", "set", "58bfea1104e6", "--hold"}).code, 0);
   Outcome held = Run({"render", "--mac", "58bfea1104e6", "--running", "7.3.7"});
   EXPECT_NE(held.out.find("<Upgrade_Enable ua=\"na\">No</Upgrade_Enable>"), std::string::npos);

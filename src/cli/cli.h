@@ -45,6 +45,9 @@ Result<Renderer> OpenTemplates(const DataOptions& data);
 // catalog load) when neither is there.
 Result<std::optional<std::unordered_set<const Load*>>> FirmwareAvailability(
     const Catalog& catalog, const DataOptions& data, const std::string& firmware_dir);
+// Operator defaults under every device's settings: DIR/defaults.toml, a flat table of
+// KEY = "value" (absent file: none). Errors name the file, line and key.
+Result<Settings> OpenDefaults(const DataOptions& data);
 // A MAC in any common notation as 12 lower-case hex digits, "" if it is not one.
 std::string NormalizeKey(const std::string& key);
 

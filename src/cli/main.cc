@@ -1,9 +1,12 @@
 // stepup: one binary, one subcommand per file under cli/.
+#include <toml++/toml.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "app/device_input.h"
 #include "cli/cli.h"
 #include "core/catalog_loader.h"
 #include "core/identify.h"
@@ -74,6 +77,36 @@ Result<std::optional<std::unordered_set<const Load*>>> FirmwareAvailability(
 }
 
 std::string NormalizeKey(const std::string& key) { return NormalizeMac(key); }
+
+Result<Settings> OpenDefaults(const DataOptions& data) {
+  std::filesystem::path path = std::filesystem::path(data.dir) / "defaults.toml";
+  if (!std::filesystem::exists(path)) return Settings{};
+  toml::table t;
+  try {
+    t = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    return BadInput(path.string() + ":" + std::to_string(e.source().begin.line) + ": " +
+                    std::string(e.description()));
+  }
+  Settings out;
+  for (const auto& [k, v] : t) {
+    std::string key(k.str());
+    std::string where = path.string() + ":" + std::to_string(v.source().begin.line) + ": " + key;
+    std::string value;
+    if (auto s = v.value<std::string>()) {
+      value = *s;
+    } else if (auto i = v.value<int64_t>()) {
+      value = std::to_string(*i);
+    } else if (auto b = v.value<bool>()) {
+      value = *b ? "Yes" : "No";
+    } else {
+      return BadInput(where + ": defaults are flat KEY = \"value\" pairs");
+    }
+    if (auto c = CheckSetting(key, value); !c) return BadInput(where + ": " + c.error().message);
+    out[key] = value;
+  }
+  return out;
+}
 
 }  // namespace stepup::cli
 

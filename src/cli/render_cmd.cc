@@ -33,6 +33,8 @@ int RunRender(const RenderOptions& o) {
     return Fail(
         Unknown("no device \"" + (o.key.empty() ? o.serial : o.key) + "\" in the inventory"));
   }
+  auto defaults = OpenDefaults(o.data);
+  if (!defaults) return Fail(defaults.error());
   auto avail = FirmwareAvailability(*cat, o.data, o.firmware);
   if (!avail) return Fail(avail.error());
   ProfileSetup setup;
@@ -40,6 +42,7 @@ int RunRender(const RenderOptions& o) {
   setup.renderer = &*templates;
   setup.available = avail->has_value() ? &**avail : nullptr;
   setup.base_url = o.base_url;
+  setup.defaults = *defaults;
   setup.now = std::time(nullptr);
   auto p = RenderForDevice(setup, **found, o.running, o.attempt);
   if (!p) return Fail(p.error());

@@ -93,6 +93,8 @@ int RunServe(const ServeOptions& o) {
   if (!templates) return Fail(templates.error());
   auto inv = OpenData(o.data);
   if (!inv) return Fail(inv.error());
+  auto defaults = OpenDefaults(o.data);
+  if (!defaults) return Fail(defaults.error());
   auto http = ParseListenAddress("--http", o.http);
   if (!http) return Fail(http.error());
   std::optional<std::pair<std::string, uint16_t>> syslog;
@@ -123,6 +125,7 @@ int RunServe(const ServeOptions& o) {
   cfg.firmware = FileStore(firmware);
   cfg.extras = FileStore((fs::path(o.data.dir) / "files").string());
   cfg.stuck_after = o.stuck_after;
+  cfg.defaults = *defaults;
   cfg.auto_enroll = o.auto_enroll;
   std::string host =
       http->first.find(':') != std::string::npos ? "[" + http->first + "]" : http->first;
