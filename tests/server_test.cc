@@ -161,6 +161,47 @@ TEST_F(ServerTest, APhoneThatNeverMovesIsStuckAfterThreeOffers) {
       << d["state_detail"];
 }
 
+// A free UDP port on 127.0.0.1 (bound and released).
+int FreeUdpPort() {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+TEST_F(ServerTest, PhonesSyslogLinesJoinTheirHistoryAsEvidence) {
+  ASSERT_EQ(Cli({"device", "add", "--mac", "58bfea1104e6", "--model", "SPA504G", "--target", "7.6.1", "--data", Data()}), 0);
+  int port = FreeUdpPort();
+  Server srv(Data(), {"--syslog", "127.0.0.1:" + std::to_string(port)});
+  ASSERT_EQ(Curl(srv.url("/cfg/58bfea1104e6.xml?sw=7.3.7"), Ua("58BFEA1104E6", "7.3.7")).status, 200);
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::string msg = "<14>SPA504G Log_Upgrade_Failure_Msg: upgrade failed: image signature invalid";
+  sendto(fd, msg.data(), msg.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  close(fd);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  srv.process().Kill(SIGTERM);
+  ASSERT_EQ(srv.process().Wait(15000), 0);
+  bool found = false;
+  const nlohmann::json device = Show("58bfea1104e6");  // keep it alive while iterating
+  for (const auto& e : device["events"]) {
+    if (e["kind"] == "evidence") {
+      found = true;
+      EXPECT_NE(e["detail"].get<std::string>().find("image signature invalid"), std::string::npos);
+      EXPECT_EQ(e["transport"], "syslog");
+    }
+  }
+  EXPECT_TRUE(found) << device.dump(1);
+}
+
 TEST_F(ServerTest, SlowClientIsCutAtTheDeadlineWhileOthersAreServed) {
   Server srv(Data(), {"--read-timeout", "2"});
   RawConnection slow(srv.port());
