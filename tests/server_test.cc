@@ -175,16 +175,20 @@ int FreeUdpPort() {
 }
 
 TEST_F(ServerTest, PhonesSyslogLinesJoinTheirHistoryAsEvidence) {
-  ASSERT_EQ(Cli({"device", "add", "--mac", "58bfea1104e6", "--model", "SPA504G", "--target", "7.6.1", "--data", Data()}), 0);
+  ASSERT_EQ(Cli({"device", "add", "--mac", "58bfea1104e6", "--model", "SPA504G", "--target",
+                 "7.6.1", "--data", Data()}),
+            0);
   int port = FreeUdpPort();
   Server srv(Data(), {"--syslog", "127.0.0.1:" + std::to_string(port)});
-  ASSERT_EQ(Curl(srv.url("/cfg/58bfea1104e6.xml?sw=7.3.7"), Ua("58BFEA1104E6", "7.3.7")).status, 200);
+  ASSERT_EQ(Curl(srv.url("/cfg/58bfea1104e6.xml?sw=7.3.7"), Ua("58BFEA1104E6", "7.3.7")).status,
+            200);
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in to{};
   to.sin_family = AF_INET;
   to.sin_port = htons(static_cast<uint16_t>(port));
   to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const std::string msg = "<14>SPA504G Log_Upgrade_Failure_Msg: upgrade failed: image signature invalid";
+  const std::string msg =
+      "<14>SPA504G Log_Upgrade_Failure_Msg: upgrade failed: image signature invalid";
   sendto(fd, msg.data(), msg.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
   close(fd);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

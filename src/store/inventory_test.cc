@@ -126,6 +126,18 @@ TEST_P(InventoryTest, SqliteSurvivesReopenWithSchemaVersioned) {
   EXPECT_EQ(inv_->Events(a->id)->size(), 1u);
 }
 
+TEST_P(InventoryTest, SqliteCacheSeesWritesFromAnotherProcess) {
+  if (GetParam() == "memory") GTEST_SKIP() << "the in-memory fake has no cache";
+  auto a = inv_->Add(Phone("0002fdff2103"));
+  EXPECT_EQ((*inv_->FindByMac("0002fdff2103"))->target, "latest");        // now cached
+  auto other = OpenInventory("sqlite:" + (dir_ / "stepup.db").string());  // e.g. the CLI
+  ASSERT_TRUE(other.ok());
+  Device d = **(*other)->FindByMac("0002fdff2103");
+  d.target = "7.6.1";
+  ASSERT_TRUE((*other)->Update(d).ok());
+  EXPECT_EQ((*inv_->FindByMac("0002fdff2103"))->target, "7.6.1");
+}
+
 INSTANTIATE_TEST_SUITE_P(Implementations, InventoryTest, ::testing::Values("memory", "sqlite"));
 
 TEST(OpenInventory, RejectsWhatItCannotOpen) {

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <unordered_map>
 
 #include "store/inventory.h"
 
@@ -56,6 +57,18 @@ CREATE TABLE unknown_attempts (
   peer TEXT NOT NULL,
   claimed TEXT NOT NULL
 );
+)sql",
+    // 2: a counter every change to devices bumps, so readers can cache devices safely even
+    // when another process (the CLI) writes.
+    R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO meta(key, value) VALUES('devices_version', 0);
+CREATE TRIGGER devices_version_ins AFTER INSERT ON devices BEGIN
+  UPDATE meta SET value = value + 1 WHERE key = 'devices_version'; END;
+CREATE TRIGGER devices_version_upd AFTER UPDATE ON devices BEGIN
+  UPDATE meta SET value = value + 1 WHERE key = 'devices_version'; END;
+CREATE TRIGGER devices_version_del AFTER DELETE ON devices BEGIN
+  UPDATE meta SET value = value + 1 WHERE key = 'devices_version'; END;
 )sql",
 };
 
@@ -383,6 +396,16 @@ class SqliteInventory : public Inventory {
   Result<std::optional<Device>> FindOne(const char* column, const std::string& value) {
     if (value.empty()) return std::optional<Device>();
     std::lock_guard lock(mu_);
+    // Devices are cached until any process changes the devices table (meta.devices_version).
+    Stmt& ver = Prepared("SELECT value FROM meta WHERE key = 'devices_version'");
+    int64_t version = sqlite3_step(ver.get()) == SQLITE_ROW ? ver.Int(0) : -1;
+    ver.Reset();
+    if (version != cache_version_ || version < 0) {
+      cache_.clear();
+      cache_version_ = version;
+    }
+    const std::string cache_key = std::string(column) + '\x1f' + value;
+    if (auto it = cache_.find(cache_key); it != cache_.end()) return it->second;
     Stmt& st =
         Prepared(std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE " + column + "=?1");
     st.Bind(1, value);
@@ -391,6 +414,10 @@ class SqliteInventory : public Inventory {
     if (rc == SQLITE_ROW) out = ReadDevice(st);
     st.Reset();
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Fail(std::string("find by ") + column);
+    if (out && version >= 0) {
+      if (cache_.size() > 200000) cache_.clear();
+      cache_.emplace(cache_key, out);
+    }
     return out;
   }
 
@@ -439,6 +466,8 @@ class SqliteInventory : public Inventory {
   sqlite3* events_db_ = nullptr;
   std::mutex events_mu_;  // guards events_db_
   std::map<std::string, std::unique_ptr<Stmt>> stmts_;
+  std::unordered_map<std::string, std::optional<Device>> cache_;  // "column\x1fvalue" -> device
+  int64_t cache_version_ = -1;
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::vector<std::pair<int64_t, Event>> queue_;
