@@ -6,16 +6,12 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "core/text.h"
+
 namespace stepup {
 namespace {
 
 constexpr int64_t kTieWindowMs = 15 * 60 * 1000;  // MAC-less requests tie to a phone this long
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 bool StartsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 
@@ -156,7 +152,7 @@ Response Provisioner::Handle(const Request& req) {
   // bootstrap profile.
   if (cfg_.firmware.Resolve(name)) return ServeFile(cfg_.firmware, name, req, true);
   if (cfg_.extras.Resolve(name)) return ServeFile(cfg_.extras, name, req, false);
-  if (Lower(name) == "xmldefault.cnf.xml") return XmlDefault(req);
+  if (ToLower(name) == "xmldefault.cnf.xml") return XmlDefault(req);
   if (!id.identity.model.empty()) {
     const Model* m = cfg_.catalog->FindModel(id.identity.model);
     if (m && !m->family.empty()) return Bootstrap(*m);
@@ -218,7 +214,7 @@ Response Provisioner::ServeFile(const FileStore& store, const std::string& name,
       std::lock_guard lock(seen_mu_);
       Downloads& dl = downloads_[d->id];
       if (dl.for_load != d->pending_load) dl = {d->pending_load, {}, {}};
-      dl.started.insert(Lower(name));
+      dl.started.insert(ToLower(name));
     }
   }
   return r;
@@ -227,7 +223,7 @@ Response Provisioner::ServeFile(const FileStore& store, const std::string& name,
 void Provisioner::TransferDone(const Request& req, const std::string& file, bool complete) {
   auto d = DeviceAt(req.peer_ip);
   if (!d) return;
-  std::string name = Lower(file.substr(file.find_last_of('/') + 1));
+  std::string name = ToLower(file.substr(file.find_last_of('/') + 1));
   {
     std::lock_guard lock(seen_mu_);
     Downloads& dl = downloads_[d->id];
@@ -259,7 +255,7 @@ bool Provisioner::HopCompletedByDownloads(const Device& d) {
   auto it = downloads_.find(d.id);
   if (it == downloads_.end() || it->second.for_load != d.pending_load) return false;
   for (const auto& f : l->files) {
-    if (!it->second.completed.count(Lower(f))) return false;
+    if (!it->second.completed.count(ToLower(f))) return false;
   }
   return !l->files.empty();
 }
@@ -340,7 +336,7 @@ void Provisioner::Observe(Device& d, const std::string& running, const Request& 
 Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Request& req,
                                   const std::string& name) {
   Remember(req, d.id);
-  const std::string lname = Lower(name);
+  const std::string lname = ToLower(name);
   if (StartsWith(lname, "ctlsep") || StartsWith(lname, "itlsep")) {
     // Trust lists only when the operator supplies them: a bench must not pin phones to itself.
     if (cfg_.extras.Resolve(name)) return ServeFile(cfg_.extras, name, req, false);

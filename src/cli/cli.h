@@ -48,6 +48,15 @@ Result<std::optional<std::unordered_set<const Load*>>> FirmwareAvailability(
 // Operator defaults under every device's settings: DIR/defaults.toml, a flat table of
 // KEY = "value" (absent file: none). Errors name the file, line and key.
 Result<Settings> OpenDefaults(const DataOptions& data);
+// What `render` and `serve` work from: catalog, templates, inventory and operator defaults.
+struct Workspace {
+  Catalog catalog;
+  Renderer renderer;
+  std::unique_ptr<Inventory> inventory;
+  Settings defaults;
+};
+Result<Workspace> OpenWorkspace(const DataOptions& data, const std::string& catalog_path);
+
 // A MAC in any common notation as 12 lower-case hex digits, "" if it is not one.
 std::string NormalizeKey(const std::string& key);
 

@@ -78,6 +78,19 @@ Result<std::optional<std::unordered_set<const Load*>>> FirmwareAvailability(
 
 std::string NormalizeKey(const std::string& key) { return NormalizeMac(key); }
 
+Result<Workspace> OpenWorkspace(const DataOptions& data, const std::string& catalog_path) {
+  auto cat = OpenCatalog(catalog_path);
+  if (!cat) return cat.error();
+  auto templates = OpenTemplates(data);
+  if (!templates) return templates.error();
+  auto inv = OpenData(data);
+  if (!inv) return inv.error();
+  auto defaults = OpenDefaults(data);
+  if (!defaults) return defaults.error();
+  return Workspace{std::move(cat).value(), std::move(templates).value(), std::move(inv).value(),
+                   std::move(defaults).value()};
+}
+
 Result<Settings> OpenDefaults(const DataOptions& data) {
   std::filesystem::path path = std::filesystem::path(data.dir) / "defaults.toml";
   if (!std::filesystem::exists(path)) return Settings{};

@@ -18,31 +18,26 @@ struct RenderOptions {
 };
 
 int RunRender(const RenderOptions& o) {
-  auto cat = OpenCatalog(o.catalog);
-  if (!cat) return Fail(cat.error());
-  auto templates = OpenTemplates(o.data);
-  if (!templates) return Fail(templates.error());
-  auto inv = OpenData(o.data);
-  if (!inv) return Fail(inv.error());
+  auto opened = OpenWorkspace(o.data, o.catalog);
+  if (!opened) return Fail(opened.error());
+  Workspace& ws = opened.value();
   std::string mac = NormalizeKey(o.key);
   if (!o.key.empty() && mac.empty())
     return Fail(BadInput("--mac \"" + o.key + "\" is not a MAC address"));
-  auto found = (*inv)->Find(mac, o.serial);
+  auto found = ws.inventory->Find(mac, o.serial);
   if (!found) return Fail(found.error());
   if (!found->has_value()) {
     return Fail(
         Unknown("no device \"" + (o.key.empty() ? o.serial : o.key) + "\" in the inventory"));
   }
-  auto defaults = OpenDefaults(o.data);
-  if (!defaults) return Fail(defaults.error());
-  auto avail = FirmwareAvailability(*cat, o.data, o.firmware);
+  auto avail = FirmwareAvailability(ws.catalog, o.data, o.firmware);
   if (!avail) return Fail(avail.error());
   ProfileSetup setup;
-  setup.catalog = &*cat;
-  setup.renderer = &*templates;
+  setup.catalog = &ws.catalog;
+  setup.renderer = &ws.renderer;
   setup.available = avail->has_value() ? &**avail : nullptr;
   setup.base_url = o.base_url;
-  setup.defaults = *defaults;
+  setup.defaults = ws.defaults;
   setup.now = std::time(nullptr);
   auto p = RenderForDevice(setup, **found, o.running, o.attempt);
   if (!p) return Fail(p.error());

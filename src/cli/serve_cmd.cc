@@ -87,14 +87,9 @@ class SyslogReceiver {
 };
 
 int RunServe(const ServeOptions& o) {
-  auto cat = OpenCatalog(o.catalog);
-  if (!cat) return Fail(cat.error());
-  auto templates = OpenTemplates(o.data);
-  if (!templates) return Fail(templates.error());
-  auto inv = OpenData(o.data);
-  if (!inv) return Fail(inv.error());
-  auto defaults = OpenDefaults(o.data);
-  if (!defaults) return Fail(defaults.error());
+  auto opened = OpenWorkspace(o.data, o.catalog);
+  if (!opened) return Fail(opened.error());
+  Workspace& ws = opened.value();
   auto http = ParseListenAddress("--http", o.http);
   if (!http) return Fail(http.error());
   std::optional<std::pair<std::string, uint16_t>> syslog;
@@ -119,13 +114,13 @@ int RunServe(const ServeOptions& o) {
   LogSink sink(log_file);
 
   ProvisionerConfig cfg;
-  cfg.catalog = &*cat;
-  cfg.renderer = &*templates;
-  cfg.inventory = inv->get();
+  cfg.catalog = &ws.catalog;
+  cfg.renderer = &ws.renderer;
+  cfg.inventory = ws.inventory.get();
   cfg.firmware = FileStore(firmware);
   cfg.extras = FileStore((fs::path(o.data.dir) / "files").string());
   cfg.stuck_after = o.stuck_after;
-  cfg.defaults = *defaults;
+  cfg.defaults = ws.defaults;
   cfg.auto_enroll = o.auto_enroll;
   std::string host =
       http->first.find(':') != std::string::npos ? "[" + http->first + "]" : http->first;
@@ -151,11 +146,11 @@ int RunServe(const ServeOptions& o) {
     syslog_rx = std::make_unique<SyslogReceiver>(ioc, prov);
     if (auto s = syslog_rx->Start(syslog->first, syslog->second); !s) return Fail(s.error());
   }
-  auto devices = (*inv)->List();
+  auto devices = ws.inventory->List();
   std::cerr << "stepup: serving http://" << host << ":" << server.port() << " (profiles point at "
             << base_url << "); data " << o.data.dir << ", " << (devices ? devices->size() : 0)
-            << " devices, firmware " << firmware << ", catalog of " << cat->loads.size() << " loads"
-            << (syslog ? ", syslog on " + o.syslog : "") << "\n";
+            << " devices, firmware " << firmware << ", catalog of " << ws.catalog.loads.size()
+            << " loads" << (syslog ? ", syslog on " + o.syslog : "") << "\n";
 
   // Housekeeping: flush the access log, pick up new firmware.
   net::steady_timer tick(ioc);
@@ -199,7 +194,7 @@ int RunServe(const ServeOptions& o) {
   ioc.run();
   for (auto& t : pool) t.join();
   sink.Flush();
-  (void)(*inv)->Flush();
+  (void)ws.inventory->Flush();
   if (log_file != stdout) std::fclose(log_file);
   std::cerr << "stepup: stopped\n";
   return kExitOk;

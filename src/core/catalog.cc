@@ -3,15 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.h"
+
 namespace stepup {
 namespace {
-
-std::string Lowered(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
 
 // Overlays the facts a rule sets onto `into`.
 void Overlay(const ReleaseFacts& from, ReleaseFacts& into) {
@@ -38,7 +33,7 @@ std::string_view FactStatusName(FactStatus s) {
 }
 
 std::optional<FactStatus> ParseFactStatus(std::string_view s) {
-  std::string l = Lowered(s);
+  std::string l = ToLower(s);
   if (l == "confirmed" || l == "c") return FactStatus::kConfirmed;
   if (l == "secondary" || l == "c2" || l == "s") return FactStatus::kSecondary;
   if (l == "inferred" || l == "i") return FactStatus::kInferred;
@@ -69,14 +64,14 @@ bool Rule::Covers(std::string_view family, Protocol p, const Version& v) const {
 void Catalog::Index() {
   model_index_.clear();
   for (size_t i = 0; i < models.size(); ++i) {
-    model_index_.emplace(Lowered(models[i].name), i);
-    for (const auto& a : models[i].aliases) model_index_.emplace(Lowered(a), i);
+    model_index_.emplace(ToLower(models[i].name), i);
+    for (const auto& a : models[i].aliases) model_index_.emplace(ToLower(a), i);
   }
   family_loads_.clear();
   load_index_.clear();
   for (const auto& l : loads) {
     family_loads_[l.family].push_back(&l);
-    load_index_.emplace(l.family + "\x1f" + Lowered(l.load), &l);
+    load_index_.emplace(l.family + "\x1f" + ToLower(l.load), &l);
   }
   for (auto& [_, v] : family_loads_) {
     std::stable_sort(v.begin(), v.end(), [](const Load* a, const Load* b) {
@@ -88,7 +83,7 @@ void Catalog::Index() {
 }
 
 const Model* Catalog::FindModel(std::string_view name) const {
-  auto it = model_index_.find(Lowered(name));
+  auto it = model_index_.find(ToLower(name));
   return it == model_index_.end() ? nullptr : &models[it->second];
 }
 
@@ -113,7 +108,7 @@ const std::vector<const Load*>& Catalog::LoadsOf(std::string_view family) const 
 }
 
 const Load* Catalog::FindLoad(std::string_view family, std::string_view load_name) const {
-  auto it = load_index_.find(std::string(family) + "\x1f" + Lowered(load_name));
+  auto it = load_index_.find(std::string(family) + "\x1f" + ToLower(load_name));
   return it == load_index_.end() ? nullptr : it->second;
 }
 
@@ -144,11 +139,11 @@ namespace stepup {
 
 bool LoadAvailable(const Load& load, const std::unordered_set<std::string>& lower_names) {
   for (const auto& b : load.bundles) {
-    if (lower_names.count(Lowered(b))) return true;
+    if (lower_names.count(ToLower(b))) return true;
   }
   if (load.files.empty()) return false;
   for (const auto& f : load.files) {
-    if (!lower_names.count(Lowered(f))) return false;
+    if (!lower_names.count(ToLower(f))) return false;
   }
   return true;
 }

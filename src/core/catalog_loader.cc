@@ -7,13 +7,13 @@
 #include <set>
 
 #include "core/catalog_toml.h"
+#include "core/text.h"
 
 namespace stepup {
 namespace {
 
 using catalog_toml::EachTable;
 using catalog_toml::IsHexFingerprint;
-using catalog_toml::Lowered;
 using catalog_toml::ParseUtc;
 using catalog_toml::Problems;
 using catalog_toml::ReadFacts;
@@ -246,7 +246,7 @@ class Builder {
       std::vector<std::string> all = m.aliases;
       all.insert(all.begin(), m.name);
       for (const auto& a : all) {
-        auto [it, fresh] = names.emplace(Lowered(a), m.name);
+        auto [it, fresh] = names.emplace(ToLower(a), m.name);
         if (!fresh && !(it->second == m.name && a != m.name)) {
           problems.push_back(w + ": model " + m.name + ": name or alias '" + a +
                              "' is already used by model " + it->second);
@@ -261,7 +261,7 @@ class Builder {
     }
     for (size_t i = 0; i < cat.hardware.size(); ++i) {
       for (const auto& m : cat.hardware[i].models) {
-        if (!names.count(Lowered(m)) || names[Lowered(m)] != m) {
+        if (!names.count(ToLower(m)) || names[ToLower(m)] != m) {
           problems.push_back(hardware_where[i] + ": hardware " + cat.hardware[i].revision +
                              ": unknown model '" + m + "' (use the canonical name)");
         }
@@ -327,7 +327,7 @@ class Builder {
       problems.push_back(what + ": load name release " + ReleaseLabel(l.load_version) +
                          " does not match version '" + l.version_label + "'");
     }
-    if (!seen_loads.insert(Lowered(l.family + "/" + l.load)).second) {
+    if (!seen_loads.insert(ToLower(l.family + "/" + l.load)).second) {
       problems.push_back(what + ": duplicate load in family " + l.family);
     }
     std::string rel = l.family + "/" + std::string(ProtocolName(l.protocol)) + "/" +

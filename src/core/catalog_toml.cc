@@ -4,13 +4,9 @@
 #include <cstdio>
 #include <ctime>
 
-namespace stepup::catalog_toml {
+#include "core/text.h"
 
-std::string Lowered(std::string_view s) {
-  std::string out;
-  for (char c : s) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
+namespace stepup::catalog_toml {
 
 std::string Where(const std::string& file, const toml::node& n) {
   return file + ":" + std::to_string(n.source().begin.line);

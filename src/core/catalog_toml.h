@@ -17,7 +17,6 @@ namespace stepup::catalog_toml {
 
 using Problems = std::vector<std::string>;
 
-std::string Lowered(std::string_view s);
 std::string Where(const std::string& file, const toml::node& n);
 
 // Reads one TOML table, remembering which keys were read so unknown ones can be reported.

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
+#include "core/text.h"
+
 namespace stepup {
 
 bool IsSecretSetting(const std::string& key) {
-  std::string k = key;
-  std::transform(k.begin(), k.end(), k.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string k = ToLower(key);
   for (const char* w : {"password", "passwd", "secret", "token", "key"}) {
     if (k.find(w) != std::string::npos) return true;
   }

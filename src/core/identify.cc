@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.h"
+
 namespace stepup {
 namespace {
 
@@ -14,11 +16,6 @@ bool Digit(char c) { return c >= '0' && c <= '9'; }
 bool Hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 bool Space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-std::string Lower(sv s) {
-  std::string o(s);
-  std::transform(o.begin(), o.end(), o.begin(), Low);
-  return o;
-}
 std::string Upper(sv s) {
   std::string o(s);
   std::transform(o.begin(), o.end(), o.begin(), Up);
@@ -30,10 +27,10 @@ sv Trim(sv s) {
   return s;
 }
 bool StartsWithI(sv s, sv p) {
-  return s.size() >= p.size() && Lower(s.substr(0, p.size())) == Lower(p);
+  return s.size() >= p.size() && ToLower(s.substr(0, p.size())) == ToLower(p);
 }
 bool EndsWithI(sv s, sv p) {
-  return s.size() >= p.size() && Lower(s.substr(s.size() - p.size())) == Lower(p);
+  return s.size() >= p.size() && ToLower(s.substr(s.size() - p.size())) == ToLower(p);
 }
 bool AllHex(sv s) { return !s.empty() && std::all_of(s.begin(), s.end(), Hex); }
 
@@ -109,7 +106,7 @@ void MacOrSerial(sv value, bool serial_only, Identity& id) {
 // Cisco/SPA504G-7.4.3a (MAC)(SERIAL), Linksys/SPA-942-6.1.5(a) (SERIAL), Cisco/ATA191-MPP-...
 Identity SpaUserAgent(sv vendor, sv body, const Catalog* cat) {
   Identity id;
-  id.vendor = Lower(vendor);
+  id.vendor = ToLower(vendor);
   size_t sp = 0;
   while (sp < body.size() && !Space(body[sp])) ++sp;
   sv token = body.substr(0, sp);
@@ -318,7 +315,7 @@ Identity IdentifyPath(std::string_view path, const Catalog* cat) {
   size_t slash = path.rfind('/');
   sv name = slash == sv::npos ? path : path.substr(slash + 1);
   sv dirs = slash == sv::npos ? sv() : path.substr(0, slash);
-  std::string lower = Lower(name);
+  std::string lower = ToLower(name);
   auto mac_between = [&](size_t prefix, size_t suffix) {
     if (lower.size() != prefix + 12 + suffix) return std::string();
     sv mid = name.substr(prefix, 12);
@@ -467,7 +464,7 @@ MergedIdentity MergeIdentities(const std::vector<Observation>& obs) {
       claims.emplace_back(o.source, v);
       if (value.empty()) {
         value = v;
-      } else if (ci ? Lower(value) != Lower(v) : value != v) {
+      } else if (ci ? ToLower(value) != ToLower(v) : value != v) {
         conflict = true;
       }
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/text.h"
 #include "store/firmware_dir.h"
 
 namespace stepup {
@@ -32,14 +33,9 @@ Result<std::string> FileStore::Resolve(const std::string& name) const {
     return real.string();
   };
   if (fs::exists(root / name, ec)) return check(root / name);
-  std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = ToLower(name);
   for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
-    std::string n = it->path().filename().string();
-    std::transform(n.begin(), n.end(), n.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (n == lower) return check(it->path());
+    if (ToLower(it->path().filename().string()) == lower) return check(it->path());
   }
   return Unknown("no such file \"" + name + "\"");
 }

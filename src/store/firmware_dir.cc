@@ -7,6 +7,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "core/text.h"
+
 namespace stepup {
 namespace fs = std::filesystem;
 
@@ -44,10 +46,7 @@ Result<std::unordered_set<std::string>> ListFirmwareNames(const std::string& dir
       continue;
     }
     if (!Inside(target, root) || !fs::is_regular_file(target, ec)) continue;
-    std::string name = it->path().filename().string();
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    names.insert(std::move(name));
+    names.insert(ToLower(it->path().filename().string()));
   }
   if (ec) return BadInput("--firmware \"" + dir + "\": " + ec.message());
   return names;
