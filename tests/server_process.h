@@ -108,6 +108,7 @@ class Server {
       port_ = static_cast<int>(std::strtol(err.c_str() + at + 17, nullptr, 10));
   }
   int port() const { return port_; }
+  int tftp_port() const { return tftp_port_; }
   std::string url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
@@ -115,7 +116,7 @@ class Server {
 
  private:
   std::unique_ptr<Child> child_;
-  int port_ = 0;
+  int port_ = 0, tftp_port_ = 0;
 };
 
 // A raw TCP connection to 127.0.0.1:port with a receive timeout.

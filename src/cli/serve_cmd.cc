@@ -15,6 +15,7 @@
 #include "app/provisioner.h"
 #include "cli/cli.h"
 #include "net/http_server.h"
+#include "net/tftp_server.h"
 
 namespace stepup::cli {
 namespace {
@@ -24,8 +25,8 @@ namespace fs = std::filesystem;
 
 struct ServeOptions {
   DataOptions data;
-  std::string catalog, http = "127.0.0.1:8069", tftp, firmware, public_url, syslog,
-                       access_log = "-";
+  std::string catalog, http = "127.0.0.1:8069", tftp = "127.0.0.1:6969", firmware, public_url,
+                       syslog, access_log = "-";
   std::vector<std::string> auto_enroll;
   int threads = 0, stuck_after = 3, read_timeout = 10, drain_seconds = 10;
 };
@@ -98,8 +99,11 @@ int RunServe(const ServeOptions& o) {
     if (!s) return Fail(s.error());
     syslog = *s;
   }
-  if (!o.tftp.empty()) {
-    return Fail(BadInput("--tftp " + o.tftp + ": the TFTP server is not part of this build yet"));
+  std::optional<std::pair<std::string, uint16_t>> tftp;
+  if (!o.tftp.empty() && o.tftp != "off") {
+    auto t = ParseListenAddress("--tftp", o.tftp);
+    if (!t) return Fail(t.error());
+    tftp = *t;
   }
   std::string firmware =
       o.firmware.empty() ? (fs::path(o.data.dir) / "firmware").string() : o.firmware;
@@ -141,6 +145,15 @@ int RunServe(const ServeOptions& o) {
       o.public_url.empty() ? "http://" + host + ":" + std::to_string(server.port()) : o.public_url;
   while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
   prov.SetBaseUrl(base_url);  // no request is handled before ioc.run()
+  std::unique_ptr<TftpServer> tftp_server;
+  if (tftp) {
+    TftpServerOptions topt;
+    topt.address = tftp->first;
+    topt.port = tftp->second;
+    tftp_server = std::make_unique<TftpServer>(
+        ioc, prov, topt, [&sink](const std::string& line) { sink.Write(line); });
+    if (auto s = tftp_server->Start(); !s) return Fail(s.error());
+  }
   std::unique_ptr<SyslogReceiver> syslog_rx;
   if (syslog) {
     syslog_rx = std::make_unique<SyslogReceiver>(ioc, prov);
@@ -150,7 +163,10 @@ int RunServe(const ServeOptions& o) {
   std::cerr << "stepup: serving http://" << host << ":" << server.port() << " (profiles point at "
             << base_url << "); data " << o.data.dir << ", " << (devices ? devices->size() : 0)
             << " devices, firmware " << firmware << ", catalog of " << ws.catalog.loads.size()
-            << " loads" << (syslog ? ", syslog on " + o.syslog : "") << "\n";
+            << " loads" << (syslog ? ", syslog on " + o.syslog : "")
+            << (tftp_server ? "; tftp " + tftp->first + ":" + std::to_string(tftp_server->port())
+                            : std::string())
+            << "\n";
 
   // Housekeeping: flush the access log, pick up new firmware.
   net::steady_timer tick(ioc);
@@ -169,7 +185,8 @@ int RunServe(const ServeOptions& o) {
   net::steady_timer drain(ioc);
   auto deadline = std::chrono::steady_clock::now();
   std::function<void()> wait_drain = [&] {
-    if (server.active() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    const size_t open = server.active() + (tftp_server ? tftp_server->active() : 0);
+    if (open == 0 || std::chrono::steady_clock::now() >= deadline) {
       ioc.stop();
       return;
     }
@@ -181,6 +198,7 @@ int RunServe(const ServeOptions& o) {
     std::cerr << "stepup: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ": draining "
               << server.active() << " connection(s)\n";
     server.Stop();
+    if (tftp_server) tftp_server->Stop();
     if (syslog_rx) syslog_rx->Stop();
     tick.cancel();
     deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.drain_seconds);
@@ -209,7 +227,7 @@ void AddServeCommand(CLI::App& app, Action& action) {
   cmd->add_option("--db", o->data.db, "inventory: sqlite:PATH (default DATA/stepup.db)");
   cmd->add_option("--http", o->http, "HTTP listener ADDR:PORT, [::]:PORT accepted")
       ->capture_default_str();
-  cmd->add_option("--tftp", o->tftp, "TFTP listener ADDR:PORT (not in this build yet)");
+  cmd->add_option("--tftp", o->tftp, "TFTP listener ADDR:PORT, or 'off'")->capture_default_str();
   cmd->add_option("--firmware", o->firmware, "firmware directory (default DATA/firmware)");
   cmd->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
   cmd->add_option("--public-url", o->public_url,

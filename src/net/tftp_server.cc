@@ -1,0 +1,332 @@
+#include "net/tftp_server.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <mutex>
+#include <unordered_map>
+
+#include "core/tftp_packet.h"
+
+namespace stepup {
+namespace {
+
+namespace net = boost::asio;
+using udp = net::ip::udp;
+using Clock = std::chrono::steady_clock;
+
+TftpError ErrorFor(int status) {
+  switch (status) {
+    case 403:
+      return TftpError::kAccessViolation;
+    case 404:
+      return TftpError::kNotFound;
+    case 400:
+      return TftpError::kAccessViolation;
+    default:
+      return TftpError::kUndefined;
+  }
+}
+
+}  // namespace
+
+struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
+  Impl(net::io_context& io, Provisioner& p, TftpServerOptions o, AccessLog l)
+      : ioc(io), prov(p), opt(std::move(o)), log(std::move(l)), socket(net::make_strand(io)) {}
+  net::io_context& ioc;
+  Provisioner& prov;
+  TftpServerOptions opt;
+  AccessLog log;
+  udp::socket socket;
+  udp::endpoint from;
+  std::array<char, 65536> buf{};
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> active{0};
+  std::mutex per_source_mu;
+  std::unordered_map<std::string, uint32_t> per_source;
+
+  void Receive();
+  void OnRequest(const std::string& bytes, const udp::endpoint& peer);
+  void Reject(const udp::endpoint& peer, TftpError code, const std::string& msg) {
+    auto pkt = std::make_shared<std::string>(TftpErrorPacket(code, msg));
+    socket.async_send_to(net::buffer(*pkt), peer, [pkt](boost::system::error_code, size_t) {});
+  }
+};
+
+// One read transfer, from its own socket connected to the client's transfer ID.
+class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
+ public:
+  TftpTransfer(std::shared_ptr<TftpServer::Impl> srv, Request req, Response resp,
+               const udp::endpoint& peer)
+      : srv_(std::move(srv)),
+        req_(std::move(req)),
+        resp_(std::move(resp)),
+        peer_(peer),
+        socket_(net::make_strand(srv_->ioc)),
+        timer_(socket_.get_executor()) {
+    ++srv_->active;
+  }
+  ~TftpTransfer() {
+    if (fd_ >= 0) ::close(fd_);
+    --srv_->active;
+    std::lock_guard lock(srv_->per_source_mu);
+    if (--srv_->per_source[req_.peer_ip] == 0) srv_->per_source.erase(req_.peer_ip);
+  }
+
+  void Start(const TftpPacket& rrq) {
+    boost::system::error_code ec;
+    socket_.open(peer_.protocol(), ec);
+    if (!ec) socket_.bind(udp::endpoint(srv_->socket.local_endpoint().address(), 0), ec);
+    if (!ec) socket_.connect(peer_, ec);
+    if (ec) return;
+    // The content: a rendered body, or a file read block by block.
+    if (!resp_.file.empty() && rrq.mode == "octet") {
+      fd_ = ::open(resp_.file.c_str(), O_RDONLY | O_CLOEXEC);
+      struct stat st {};
+      if (fd_ < 0 || ::fstat(fd_, &st) != 0)
+        return SendError(TftpError::kNotFound, "file not found");
+      size_ = static_cast<uint64_t>(st.st_size);
+    } else {
+      if (!resp_.file.empty()) {  // netascii of a file: convert it whole
+        int fd = ::open(resp_.file.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return SendError(TftpError::kNotFound, "file not found");
+        std::string data;
+        char chunk[65536];
+        ssize_t n;
+        while ((n = ::read(fd, chunk, sizeof chunk)) > 0)
+          data.append(chunk, static_cast<size_t>(n));
+        ::close(fd);
+        resp_.body = std::move(data);
+      }
+      body_ = rrq.mode == "netascii" ? ToNetascii(resp_.body) : std::move(resp_.body);
+      size_ = body_.size();
+    }
+    opts_ = NegotiateTftp(rrq, size_, srv_->opt.max_blksize);
+    last_block_ = size_ / opts_.blksize + 1;  // the last block is short (possibly empty)
+    timeout_ = std::chrono::milliseconds(opts_.timeout_s ? opts_.timeout_s * 1000
+                                                         : srv_->opt.default_timeout_ms);
+    deadline_ = Clock::now() + std::chrono::seconds(srv_->opt.deadline_s);
+    Receive();
+    if (!opts_.oack.empty()) {
+      oack_pending_ = true;
+      SendRaw(std::make_shared<std::string>(TftpOack(opts_.oack)));
+      Arm();
+    } else {
+      SendWindow();
+    }
+  }
+
+ private:
+  void SendRaw(std::shared_ptr<std::string> pkt) {
+    socket_.async_send(net::buffer(*pkt), [pkt](boost::system::error_code, size_t) {});
+  }
+
+  std::string Block(uint64_t n) {
+    const uint64_t off = (n - 1) * opts_.blksize;
+    const size_t len =
+        static_cast<size_t>(std::min<uint64_t>(opts_.blksize, size_ - std::min(off, size_)));
+    const uint16_t wire = static_cast<uint16_t>(n & 0xffff);
+    if (fd_ < 0)
+      return TftpData(wire, std::string_view(body_).substr(
+                                static_cast<size_t>(std::min<uint64_t>(off, size_)), len));
+    std::string pkt = TftpData(wire, std::string(len, '\0'));
+    ssize_t got = len ? ::pread(fd_, pkt.data() + 4, len, static_cast<off_t>(off)) : 0;
+    if (got != static_cast<ssize_t>(len))
+      pkt.resize(4 + static_cast<size_t>(std::max<ssize_t>(got, 0)));
+    return pkt;
+  }
+
+  // Sends blocks acked_+1 .. acked_+windowsize (not past the last).
+  void SendWindow() {
+    const uint64_t end = std::min(acked_ + opts_.windowsize, last_block_);
+    for (uint64_t n = acked_ + 1; n <= end; ++n) SendRaw(std::make_shared<std::string>(Block(n)));
+    sent_ = end;
+    Arm();
+  }
+
+  void Arm() {
+    timer_.expires_after(timeout_);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->done_) return;
+      if (++self->retries_ > self->srv_->opt.retries || Clock::now() > self->deadline_) {
+        return self->SendError(TftpError::kUndefined, "timed out");
+      }
+      if (self->oack_pending_) {
+        self->SendRaw(std::make_shared<std::string>(TftpOack(self->opts_.oack)));
+        self->Arm();
+      } else {
+        self->SendWindow();
+      }
+    });
+  }
+
+  void Receive() {
+    socket_.async_receive(net::buffer(buf_),
+                          [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                            if (ec || self->done_) return;
+                            self->OnPacket(std::string_view(self->buf_.data(), n));
+                            if (!self->done_) self->Receive();
+                          });
+  }
+
+  void OnPacket(std::string_view bytes) {
+    auto p = ParseTftp(bytes);
+    if (!p) return;  // garbage on the transfer's port: ignore, keep going
+    if (p->op == TftpOp::kError)
+      return Finish(false, "client error: " + p->error_message.substr(0, 80));
+    if (p->op != TftpOp::kAck) return;
+    if (oack_pending_) {
+      if (p->block != 0) return;
+      oack_pending_ = false;
+      retries_ = 0;
+      return SendWindow();
+    }
+    // Which block of the window this ACK names (16-bit numbers roll over).
+    for (uint64_t n = sent_; n > acked_; --n) {
+      if (static_cast<uint16_t>(n & 0xffff) != p->block) continue;
+      acked_ = n;
+      retries_ = 0;
+      if (acked_ == last_block_) return Finish(true, "");
+      return SendWindow();
+    }
+    // A duplicate or stale ACK: ignored, never answered with a resend.
+  }
+
+  void SendError(TftpError code, const std::string& msg) {
+    if (socket_.is_open()) {
+      boost::system::error_code ec;
+      socket_.send(net::buffer(TftpErrorPacket(code, msg)), 0, ec);
+    }
+    Finish(false, msg);
+  }
+
+  void Finish(bool complete, const std::string& why) {
+    if (done_) return;
+    done_ = true;
+    timer_.cancel();
+    boost::system::error_code ec;
+    socket_.close(ec);
+    if (!resp_.file.empty()) srv_->prov.TransferDone(req_, resp_.file, complete);
+    if (srv_->log) {
+      srv_->log(
+          "tftp peer=" + req_.peer + " device=" + (resp_.device.empty() ? "-" : resp_.device) +
+          " file=" + req_.target.substr(1, 200) + " status=" + (complete ? "200" : "500") +
+          " bytes=" + std::to_string(complete ? size_ : std::min(size_, acked_ * opts_.blksize)) +
+          " blksize=" + std::to_string(opts_.blksize) + " window=" +
+          std::to_string(opts_.windowsize) + (why.empty() ? "" : " error=\"" + why + "\""));
+    }
+  }
+
+  std::shared_ptr<TftpServer::Impl> srv_;
+  Request req_;
+  Response resp_;
+  udp::endpoint peer_;
+  udp::socket socket_;
+  net::steady_timer timer_;
+  std::array<char, 65536> buf_{};
+  std::string body_;
+  int fd_ = -1;
+  uint64_t size_ = 0, last_block_ = 1, acked_ = 0, sent_ = 0;
+  uint32_t retries_ = 0;
+  bool oack_pending_ = false, done_ = false;
+  TftpTransferOptions opts_;
+  std::chrono::milliseconds timeout_{400};
+  Clock::time_point deadline_;
+};
+
+void TftpServer::Impl::Receive() {
+  socket.async_receive_from(net::buffer(buf), from,
+                            [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                              if (ec) {
+                                if (self->stopping || ec == net::error::operation_aborted) return;
+                              } else {
+                                self->OnRequest(std::string(self->buf.data(), n), self->from);
+                              }
+                              if (!self->stopping) self->Receive();
+                            });
+}
+
+void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& peer) {
+  auto p = ParseTftp(bytes);
+  if (!p) return Reject(peer, TftpError::kIllegalOperation, p.error().message);
+  if (p->op == TftpOp::kWrq)
+    return Reject(peer, TftpError::kAccessViolation, "uploads are not enabled");
+  if (p->op != TftpOp::kRrq)
+    return Reject(peer, TftpError::kIllegalOperation, "expected a read request");
+  const std::string ip = peer.address().to_string();
+  if (active >= opt.max_transfers)
+    return Reject(peer, TftpError::kUndefined, "server busy, retry later");
+  {
+    std::lock_guard lock(per_source_mu);
+    if (per_source[ip] >= opt.max_per_source)
+      return Reject(peer, TftpError::kUndefined, "too many transfers from " + ip);
+    ++per_source[ip];
+  }
+  Request req;
+  req.transport = "tftp";
+  req.peer_ip = ip;
+  req.peer = (peer.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(peer.port());
+  req.method = "GET";
+  // TFTP names have no leading slash and may carry one; either way one path for the provisioner.
+  std::string name = p->filename;
+  while (!name.empty() && name[0] == '/') name.erase(0, 1);
+  req.target = "/" + name;
+  Response resp = prov.Handle(req);
+  if (resp.status != 200) {
+    {
+      std::lock_guard lock(per_source_mu);
+      if (--per_source[ip] == 0) per_source.erase(ip);
+    }
+    if (log) {
+      log("tftp peer=" + req.peer + " device=" + (resp.device.empty() ? "-" : resp.device) +
+          " file=" + name.substr(0, 200) + " status=" + std::to_string(resp.status) + " bytes=0");
+    }
+    const std::string msg = resp.status == 403   ? "access violation"
+                            : resp.status == 404 ? "file not found"
+                                                 : resp.reason;
+    return Reject(peer, ErrorFor(resp.status), msg);
+  }
+  std::make_shared<TftpTransfer>(shared_from_this(), req, std::move(resp), peer)->Start(*p);
+}
+
+TftpServer::TftpServer(net::io_context& ioc, Provisioner& p, TftpServerOptions o, AccessLog log)
+    : impl_(std::make_shared<Impl>(ioc, p, std::move(o), std::move(log))) {}
+
+TftpServer::~TftpServer() { Stop(); }
+
+Status TftpServer::Start() {
+  boost::system::error_code ec;
+  auto addr = net::ip::make_address(impl_->opt.address, ec);
+  const std::string where = impl_->opt.address + ":" + std::to_string(impl_->opt.port);
+  if (ec) return BadInput("--tftp " + where + ": " + ec.message());
+  udp::endpoint ep(addr, impl_->opt.port);
+  impl_->socket.open(ep.protocol(), ec);
+  if (!ec) impl_->socket.bind(ep, ec);
+  if (ec) return BadInput("--tftp " + where + ": " + ec.message());
+  impl_->Receive();
+  return Ok{};
+}
+
+uint16_t TftpServer::port() const {
+  boost::system::error_code ec;
+  auto ep = impl_->socket.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void TftpServer::Stop() {
+  if (impl_->stopping.exchange(true)) return;
+  net::dispatch(impl_->socket.get_executor(), [impl = impl_] {
+    boost::system::error_code ec;
+    impl->socket.close(ec);
+  });
+}
+
+size_t TftpServer::active() const { return impl_->active; }
+
+}  // namespace stepup

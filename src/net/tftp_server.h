@@ -1,0 +1,46 @@
+// The TFTP transport (RFC 1350, options RFC 2347/2348/2349/7440) on Asio UDP: the listener
+// turns each read request into a Request for the provisioner and runs the transfer from a
+// socket of its own on an ephemeral port. Retransmission with a per-transfer timer and a
+// bounded number of retries; duplicate ACKs are ignored (no Sorcerer's Apprentice); block
+// numbers roll over past 65535; write requests are refused.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "app/provisioner.h"
+#include "core/result.h"
+#include "net/http_server.h"
+
+namespace stepup {
+
+struct TftpServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 6969;
+  uint32_t max_transfers = 2000;      // concurrent transfers, all sources
+  uint32_t max_per_source = 200;      // concurrent transfers from one address
+  uint32_t retries = 6;               // resends of one window before giving up
+  uint32_t default_timeout_ms = 400;  // when the client asks for no timeout option
+  uint32_t deadline_s = 600;          // a whole transfer
+  uint32_t max_blksize = 65464;
+};
+
+class TftpServer {
+ public:
+  TftpServer(boost::asio::io_context& ioc, Provisioner& provisioner, TftpServerOptions options,
+             AccessLog log);
+  ~TftpServer();
+  Status Start();
+  uint16_t port() const;
+  void Stop();
+  size_t active() const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace stepup
