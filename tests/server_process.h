@@ -99,13 +99,18 @@ class Server {
         STEPUP_BINARY,  "serve",
         "--data",       data_dir,
         "--http",       "127.0.0.1:0",
+        "--tftp",       "127.0.0.1:0",
         "--access-log", (std::filesystem::path(data_dir) / "access.log").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     child_ = std::make_unique<Child>(args);
-    std::string err = child_->WaitFor(" loads");  // the end of the "serving" line
+    child_->WaitFor("; tftp ");               // the end of the "serving" line...
+    std::string err = child_->WaitFor("\n");  // ...up to its newline
     size_t at = err.find("http://127.0.0.1:");
     if (at != std::string::npos)
       port_ = static_cast<int>(std::strtol(err.c_str() + at + 17, nullptr, 10));
+    at = err.find("; tftp 127.0.0.1:");
+    if (at != std::string::npos)
+      tftp_port_ = static_cast<int>(std::strtol(err.c_str() + at + 17, nullptr, 10));
   }
   int port() const { return port_; }
   int tftp_port() const { return tftp_port_; }

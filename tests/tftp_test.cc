@@ -1,0 +1,255 @@
+// TFTP interoperability with real clients (tftp-hpa, atftp, curl) and a lossy client, against
+// `stepup serve` on loopback.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <random>
+
+#include "core/tftp_packet.h"
+#include "tests/server_process.h"
+
+namespace stepup {
+namespace {
+namespace fs = std::filesystem;
+using testing::Server;
+
+bool Have(const char* tool) {
+  return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+int Sh(const std::string& cmd) {
+  int status = std::system(("timeout 120 sh -c '" + cmd + "' >/dev/null 2>&1").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Sizes around every block boundary the clients use, up to 40 MiB (block numbers roll over
+// past 65535 at 512-byte blocks).
+const std::vector<size_t> kSizes = {1, 511, 512, 513, 1024, 1428, 2856, 65536, 1048583};
+constexpr size_t k40MiB = 40u << 20;
+
+class TftpTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(fs::temp_directory_path() / ("stepup-tftp-" + std::to_string(::getpid())));
+    fs::remove_all(*dir_);
+    fs::create_directories(*dir_ / "data" / "firmware");
+    std::mt19937 rng(7);
+    std::vector<size_t> sizes = kSizes;
+    sizes.push_back(k40MiB);
+    for (size_t n : sizes) {
+      std::string bytes(n, '\0');
+      for (auto& c : bytes) c = static_cast<char>(rng());
+      std::ofstream(*dir_ / "data" / "firmware" / ("f" + std::to_string(n) + ".bin"),
+                    std::ios::binary)
+          << bytes;
+    }
+    std::string add =
+        std::string(STEPUP_BINARY) +
+        " device add --mac 001b2a893698 --model CP-7970G --firmware SIP70.8-2-1S --data " +
+        (*dir_ / "data").string();
+    Sh(add);
+    server_ = new Server((*dir_ / "data").string());
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    fs::remove_all(*dir_);
+    delete dir_;
+  }
+  static std::string Original(size_t n) {
+    return Slurp(*dir_ / "data" / "firmware" / ("f" + std::to_string(n) + ".bin"));
+  }
+  static fs::path Out(const std::string& name) { return *dir_ / ("out-" + name); }
+  static std::string Port() { return std::to_string(server_->tftp_port()); }
+
+  static fs::path* dir_;
+  static Server* server_;
+};
+fs::path* TftpTest::dir_ = nullptr;
+Server* TftpTest::server_ = nullptr;
+
+TEST_F(TftpTest, TftpHpaGetsByteIdenticalFiles) {
+  if (!Have("tftp")) GTEST_SKIP() << "tftp-hpa is not installed (scripts/bootstrap installs it)";
+  ASSERT_GT(server_->tftp_port(), 0);
+  for (size_t n : kSizes) {
+    fs::path out = Out("hpa" + std::to_string(n));
+    ASSERT_EQ(Sh("tftp 127.0.0.1 " + Port() + " -m binary -c get f" + std::to_string(n) + ".bin " +
+                 out.string()),
+              0)
+        << n;
+    EXPECT_TRUE(Slurp(out) == Original(n)) << n;
+  }
+}
+
+TEST_F(TftpTest, AtftpWithBlksizeTsizeAndWindowsizeGetsByteIdenticalFiles) {
+  if (!Have("atftp")) GTEST_SKIP() << "atftp is not installed (scripts/bootstrap installs it)";
+  std::vector<size_t> sizes = kSizes;
+  sizes.push_back(k40MiB);
+  for (size_t n : sizes) {
+    fs::path out = Out("atftp" + std::to_string(n));
+    ASSERT_EQ(
+        Sh("atftp --get -r f" + std::to_string(n) + ".bin -l " + out.string() +
+           " --option \"blksize 1428\" --option \"tsize 0\" --option \"windowsize 16\" 127.0.0.1 " +
+           Port()),
+        0)
+        << n;
+    EXPECT_TRUE(Slurp(out) == Original(n)) << n;
+  }
+}
+
+TEST_F(TftpTest, CurlGetsByteIdenticalFilesIncludingRolloverAt512ByteBlocks) {
+  if (!Have("curl")) GTEST_SKIP() << "curl is not installed";
+  std::vector<size_t> sizes = kSizes;
+  sizes.push_back(k40MiB);  // 81,920 blocks of 512 bytes: the block number wraps past 65535
+  for (size_t n : sizes) {
+    fs::path out = Out("curl" + std::to_string(n));
+    ASSERT_EQ(Sh("curl -s -m 120 -o " + out.string() + " tftp://127.0.0.1:" + Port() + "/f" +
+                 std::to_string(n) + ".bin"),
+              0)
+        << n;
+    EXPECT_TRUE(Slurp(out) == Original(n)) << n;
+  }
+}
+
+TEST_F(TftpTest, ConfigsAreRenderedUnknownDevicesRefusedAndUploadsRefused) {
+  if (!Have("tftp")) GTEST_SKIP() << "tftp-hpa is not installed (scripts/bootstrap installs it)";
+  fs::path sep = Out("sep.xml");
+  ASSERT_EQ(
+      Sh("tftp 127.0.0.1 " + Port() + " -m binary -c get SEP001B2A893698.cnf.xml " + sep.string()),
+      0);
+  EXPECT_NE(Slurp(sep).find("<loadInformation>SIP70.8-2-1S</loadInformation>"), std::string::npos)
+      << Slurp(sep);
+  auto run = [](const std::string& cmd) {
+    std::string out;
+    FILE* p = popen(("timeout 60 sh -c '" + cmd + "' 2>&1").c_str(), "r");
+    char buf[512];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+    return out;
+  };
+  EXPECT_NE(run("tftp 127.0.0.1 " + Port() + " -m binary -c get SEP001122334455.cnf.xml " +
+                Out("x").string())
+                .find("Error code 2"),
+            std::string::npos);
+  EXPECT_NE(run("tftp 127.0.0.1 " + Port() + " -m binary -c get CTLSEP001B2A893698.tlv " +
+                Out("y").string())
+                .find("Error code 1"),
+            std::string::npos);
+  EXPECT_NE(run("cd " + dir_->string() + " && tftp 127.0.0.1 " + Port() +
+                " -m binary -c put out-sep.xml up.xml")
+                .find("Error code 2"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(*dir_ / "data" / "firmware" / "up.xml"));
+}
+
+// A client that drops 10% of what it receives and of what it sends, asks for no options, and
+// retransmits its last ACK on its own 1 s timer, as real clients do.
+std::string LossyGet(int port, const std::string& name, double loss, uint32_t seed, bool* ok) {
+  *ok = false;
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> coin(0, 1);
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in srv{};
+  srv.sin_family = AF_INET;
+  srv.sin_port = htons(static_cast<uint16_t>(port));
+  srv.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string rrq = std::string("\0\1", 2) + name + '\0' + "octet" + '\0';
+  sendto(fd, rrq.data(), rrq.size(), 0, reinterpret_cast<sockaddr*>(&srv), sizeof srv);
+  sockaddr_in tid{};
+  bool have_tid = false;
+  std::string out, last_ack;
+  uint16_t expect = 1;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 1000) <= 0) {  // our own timeout: say again what we have
+      if (!have_tid)
+        sendto(fd, rrq.data(), rrq.size(), 0, reinterpret_cast<sockaddr*>(&srv), sizeof srv);
+      if (have_tid && !last_ack.empty())
+        sendto(fd, last_ack.data(), last_ack.size(), 0, reinterpret_cast<sockaddr*>(&tid),
+               sizeof tid);
+      continue;
+    }
+    char buf[1024];
+    sockaddr_in from{};
+    socklen_t len = sizeof from;
+    ssize_t n = recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+    if (n <= 0 || coin(rng) < loss) continue;  // lost on the way in
+    auto pkt = ParseTftp(std::string_view(buf, static_cast<size_t>(n)));
+    if (!pkt || pkt->op == TftpOp::kError) break;
+    if (pkt->op != TftpOp::kData) continue;
+    tid = from;
+    have_tid = true;
+    if (pkt->block == expect) {
+      out.append(pkt->data);
+      last_ack = TftpAck(expect);
+      ++expect;
+    } else {
+      last_ack = TftpAck(static_cast<uint16_t>(expect - 1));
+    }
+    if (coin(rng) >= loss)
+      sendto(fd, last_ack.data(), last_ack.size(), 0, reinterpret_cast<sockaddr*>(&tid),
+             sizeof tid);
+    if (pkt->block == static_cast<uint16_t>(expect - 1) && pkt->data.size() < 512) {
+      // Final block: a real client lingers to re-ACK if the server did not hear it.
+      for (int i = 0; i < 3; ++i) {
+        pollfd q{fd, POLLIN, 0};
+        if (poll(&q, 1, 200) > 0 && recv(fd, buf, sizeof buf, 0) > 0) {
+          sendto(fd, last_ack.data(), last_ack.size(), 0, reinterpret_cast<sockaddr*>(&tid),
+                 sizeof tid);
+        }
+      }
+      *ok = true;
+      break;
+    }
+  }
+  close(fd);
+  return out;
+}
+
+TEST_F(TftpTest, TransfersSurviveTenPercentLossBothWays) {
+  const int runs =
+      std::getenv("STEPUP_LOSSY_RUNS") ? std::atoi(std::getenv("STEPUP_LOSSY_RUNS")) : 2;
+  for (size_t n : {size_t{1}, size_t{512}, size_t{65536}}) {
+    for (int r = 0; r < runs; ++r) {
+      bool ok = false;
+      std::string got = LossyGet(server_->tftp_port(), "f" + std::to_string(n) + ".bin", 0.10,
+                                 1000u * static_cast<uint32_t>(n) + static_cast<uint32_t>(r), &ok);
+      EXPECT_TRUE(ok) << n << " run " << r;
+      EXPECT_TRUE(got == Original(n)) << n << " run " << r << ": " << got.size() << " bytes";
+    }
+  }
+}
+
+TEST_F(TftpTest, MalformedPacketsNeverWedgeTheServer) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in srv{};
+  srv.sin_family = AF_INET;
+  srv.sin_port = htons(static_cast<uint16_t>(server_->tftp_port()));
+  srv.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string huge = std::string("\0\1", 2) + "f" + '\0' + "octet" + '\0';
+  for (int i = 0; i < 2000; ++i) huge += "opt" + std::to_string(i) + '\0' + "1" + '\0';
+  for (const std::string& bad :
+       {std::string(""), std::string("\0", 1), std::string("\0\1nonul", 7),
+        std::string("\0\1f\0octet\0blksize\0"
+                    "0\0",
+                    20),
+        std::string("\0\x09\0\0", 4), std::string("\0\3\0\1data", 8), std::string("\0\4\0\1", 4),
+        huge.substr(0, 65000), std::string("\0\1../../etc/passwd\0octet\0", 25)}) {
+    sendto(fd, bad.data(), bad.size(), 0, reinterpret_cast<sockaddr*>(&srv), sizeof srv);
+  }
+  close(fd);
+  if (!Have("curl")) GTEST_SKIP() << "curl is not installed";
+  fs::path out = Out("after-garbage");
+  ASSERT_EQ(Sh("curl -s -m 10 -o " + out.string() + " tftp://127.0.0.1:" + Port() + "/f1024.bin"),
+            0);
+  EXPECT_TRUE(Slurp(out) == Original(1024));
+}
+
+}  // namespace
+}  // namespace stepup
