@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 
@@ -115,7 +116,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     Receive();
     if (!opts_.oack.empty()) {
       oack_pending_ = true;
-      SendRaw(std::make_shared<std::string>(TftpOack(opts_.oack)));
+      SendRaw(TftpOack(opts_.oack));
       Arm();
     } else {
       SendWindow();
@@ -123,47 +124,69 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   }
 
  private:
-  void SendRaw(std::shared_ptr<std::string> pkt) {
-    socket_.async_send(net::buffer(*pkt), [pkt](boost::system::error_code, size_t) {});
+  // UDP sends do not block in practice; a datagram the kernel refuses is as good as lost,
+  // and retransmission covers it. Sending directly saves a handler per packet.
+  void SendRaw(std::string_view pkt) {
+    boost::system::error_code ec;
+    socket_.send(net::buffer(pkt.data(), pkt.size()), 0, ec);
   }
 
-  std::string Block(uint64_t n) {
+  // DATA packet n in a buffer reused from packet to packet.
+  std::string_view Block(uint64_t n) {
     const uint64_t off = (n - 1) * opts_.blksize;
     const size_t len =
         static_cast<size_t>(std::min<uint64_t>(opts_.blksize, size_ - std::min(off, size_)));
-    const uint16_t wire = static_cast<uint16_t>(n & 0xffff);
-    if (fd_ < 0)
-      return TftpData(wire, std::string_view(body_).substr(
-                                static_cast<size_t>(std::min<uint64_t>(off, size_)), len));
-    std::string pkt = TftpData(wire, std::string(len, '\0'));
-    ssize_t got = len ? ::pread(fd_, pkt.data() + 4, len, static_cast<off_t>(off)) : 0;
-    if (got != static_cast<ssize_t>(len))
-      pkt.resize(4 + static_cast<size_t>(std::max<ssize_t>(got, 0)));
-    return pkt;
+    packet_.resize(4 + len);
+    packet_[0] = 0;
+    packet_[1] = static_cast<char>(TftpOp::kData);
+    packet_[2] = static_cast<char>((n >> 8) & 0xff);  // the block number rolls over past 65535
+    packet_[3] = static_cast<char>(n & 0xff);
+    if (fd_ < 0) {
+      if (len) std::memcpy(packet_.data() + 4, body_.data() + off, len);
+    } else if (len) {
+      ssize_t got = ::pread(fd_, packet_.data() + 4, len, static_cast<off_t>(off));
+      packet_.resize(4 + static_cast<size_t>(std::max<ssize_t>(got, 0)));
+    }
+    return packet_;
   }
 
   // Sends blocks acked_+1 .. acked_+windowsize (not past the last).
   void SendWindow() {
     const uint64_t end = std::min(acked_ + opts_.windowsize, last_block_);
-    for (uint64_t n = acked_ + 1; n <= end; ++n) SendRaw(std::make_shared<std::string>(Block(n)));
+    for (uint64_t n = acked_ + 1; n <= end; ++n) SendRaw(Block(n));
     sent_ = end;
     Arm();
   }
 
+  // Retransmission: one timer per transfer, re-armed lazily (progress only moves the deadline;
+  // the timer notices when it fires), so an ACK costs no timer cancellation.
   void Arm() {
-    timer_.expires_after(timeout_);
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec || self->done_) return;
-      if (++self->retries_ > self->srv_->opt.retries || Clock::now() > self->deadline_) {
-        return self->SendError(TftpError::kUndefined, "timed out");
-      }
-      if (self->oack_pending_) {
-        self->SendRaw(std::make_shared<std::string>(TftpOack(self->opts_.oack)));
-        self->Arm();
-      } else {
-        self->SendWindow();
-      }
-    });
+    resend_at_ = Clock::now() + timeout_;
+    if (timer_armed_) return;
+    timer_armed_ = true;
+    timer_.expires_at(resend_at_);
+    timer_.async_wait(
+        [self = shared_from_this()](boost::system::error_code ec) { self->OnTimer(ec); });
+  }
+
+  void OnTimer(boost::system::error_code ec) {
+    timer_armed_ = false;
+    if (ec || done_) return;
+    if (Clock::now() < resend_at_) {  // progress since: wait for the moved deadline
+      timer_armed_ = true;
+      timer_.expires_at(resend_at_);
+      timer_.async_wait(
+          [self = shared_from_this()](boost::system::error_code e) { self->OnTimer(e); });
+      return;
+    }
+    if (++retries_ > srv_->opt.retries || Clock::now() > deadline_)
+      return SendError(TftpError::kUndefined, "timed out");
+    if (oack_pending_) {
+      SendRaw(TftpOack(opts_.oack));
+      Arm();
+    } else {
+      SendWindow();
+    }
   }
 
   void Receive() {
@@ -234,7 +257,9 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   int fd_ = -1;
   uint64_t size_ = 0, last_block_ = 1, acked_ = 0, sent_ = 0;
   uint32_t retries_ = 0;
-  bool oack_pending_ = false, done_ = false;
+  bool oack_pending_ = false, done_ = false, timer_armed_ = false;
+  Clock::time_point resend_at_;
+  std::string packet_;
   TftpTransferOptions opts_;
   std::chrono::milliseconds timeout_{400};
   Clock::time_point deadline_;
