@@ -76,7 +76,8 @@ TEST(TftpPacket, BuildsPacketsAndNetascii) {
                                                     "5\0",
                                                     10));
   EXPECT_EQ(ToNetascii("a\nb\rc"), std::string("a\r\nb\r\0c", 7));
-  auto d = ParseTftp(TftpData(65535, "xyz"));
+  const std::string bytes = TftpData(65535, "xyz");  // the parsed data is a view into these bytes
+  auto d = ParseTftp(bytes);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->block, 65535);
   EXPECT_EQ(d->data, "xyz");
