@@ -54,7 +54,7 @@ Status CheckTarget(const Catalog& cat, const Model& model, const std::string& ta
   auto v = ParseVersion(target);
   if (!v) return BadInput("target: " + v.error().message);
   for (const Load* l : cat.LoadsOf(model.family)) {
-    if (v->is_load() ? Compare(l->load_version, *v) == 0 : SameRelease(l->version, *v)) return Ok{};
+    if (LoadMatches(*l, *v)) return Ok{};
   }
   return BadInput("target \"" + target + "\" is not a catalogued release of " + model.name);
 }

@@ -304,8 +304,7 @@ void Provisioner::Observe(Device& d, const std::string& running, const Request& 
   bool completed = false;
   if (!running.empty() && pending) {
     auto v = ParseVersion(running);
-    completed = v && (v->is_load() ? Compare(pending->load_version, *v) == 0
-                                   : SameRelease(pending->version, *v));
+    completed = v && LoadMatches(*pending, *v);
   } else if (running.empty()) {
     completed = HopCompletedByDownloads(d);  // enterprise phones do not say what they run
   }

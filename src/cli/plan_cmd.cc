@@ -45,7 +45,7 @@ Result<std::optional<std::unordered_set<const Load*>>> Available(const Catalog& 
       auto v = ParseVersion(name);
       if (!v) return BadInput("--have: " + v.error().message);
       for (const Load* l : cat.LoadsOf(model->family)) {
-        if (v->is_load() ? Compare(l->load_version, *v) == 0 : SameRelease(l->version, *v)) {
+        if (LoadMatches(*l, *v)) {
           if (found) return BadInput("--have " + name + " is ambiguous: name the load");
           found = l;
         }

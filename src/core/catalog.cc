@@ -137,6 +137,10 @@ const HardwareMinimum* Catalog::HardwareFloor(std::string_view model,
 
 namespace stepup {
 
+bool LoadMatches(const Load& load, const Version& v) {
+  return v.is_load() ? Compare(load.load_version, v) == 0 : SameRelease(load.version, v);
+}
+
 bool LoadAvailable(const Load& load, const std::unordered_set<std::string>& lower_names) {
   for (const auto& b : load.bundles) {
     if (lower_names.count(ToLower(b))) return true;

@@ -147,6 +147,10 @@ std::optional<int> ParseHardwareRevision(std::string_view rev);
 
 namespace stepup {
 
+// True when `v` names this load: the same load name (build included) when `v` is a load
+// name, else the same release (numbers, letter, service release).
+bool LoadMatches(const Load& load, const Version& v);
+
 // True when a load's images are among `names` (lower-case file names): one of its bundles, or
 // all of its files.
 bool LoadAvailable(const Load& load, const std::unordered_set<std::string>& lower_names);

@@ -53,8 +53,7 @@ Result<Node> ResolveFrom(const Catalog& cat, const Model& model, const Family& f
   }
   for (const Load* l : cat.LoadsOf(fam.id)) {
     if (l->protocol != proto) continue;
-    bool same = v->is_load() ? Compare(l->load_version, *v) == 0 : SameRelease(l->version, *v);
-    if (same) return NodeOf(*l);
+    if (LoadMatches(*l, *v)) return NodeOf(*l);
   }
   Node n;
   n.name = req.from;
@@ -83,8 +82,7 @@ Result<const Load*> ResolveTo(const Catalog& cat, const Model& model, const Fami
   auto v = ParseVersion(req.to);
   if (!v) return BadInput("--to: " + v.error().message);
   for (const Load* l : loads) {
-    if (v->is_load() ? Compare(l->load_version, *v) == 0
-                     : (l->protocol == to_proto && SameRelease(l->version, *v))) {
+    if (LoadMatches(*l, *v) && (v->is_load() || l->protocol == to_proto)) {
       return l;
     }
   }
