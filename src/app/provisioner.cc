@@ -109,7 +109,7 @@ Response Provisioner::Handle(const Request& req) {
         (!StartsWith(rest, "retry") || rest.find('/', slash + 1) != std::string::npos)) {
       return Plain(404, "not found");
     }
-    return ServeFile(cfg_.firmware, name, req, true);
+    return ServeFile(cfg_.firmware.Resolve(name), name, req, true);
   }
   std::vector<Observation> obs;
   if (!req.user_agent.empty())
@@ -150,8 +150,8 @@ Response Provisioner::Handle(const Request& req) {
   }
   // No identity: an image or operator file by bare name, a default config, or a model-only
   // bootstrap profile.
-  if (cfg_.firmware.Resolve(name)) return ServeFile(cfg_.firmware, name, req, true);
-  if (cfg_.extras.Resolve(name)) return ServeFile(cfg_.extras, name, req, false);
+  if (auto fw = cfg_.firmware.Resolve(name)) return ServeFile(fw, name, req, true);
+  if (auto extra = cfg_.extras.Resolve(name)) return ServeFile(extra, name, req, false);
   if (ToLower(name) == "xmldefault.cnf.xml") return XmlDefault(req);
   if (!id.identity.model.empty()) {
     const Model* m = cfg_.catalog->FindModel(id.identity.model);
@@ -198,9 +198,8 @@ Response Provisioner::XmlDefault(const Request& req) {
   return out;
 }
 
-Response Provisioner::ServeFile(const FileStore& store, const std::string& name, const Request& req,
-                                bool firmware) {
-  auto path = store.Resolve(name);
+Response Provisioner::ServeFile(const Result<std::string>& path, const std::string& name,
+                                const Request& req, bool firmware) {
   if (!path) {
     if (path.error().kind == ErrorKind::kBadInput) return Plain(400, path.error().message);
     return Plain(404, "not found");
@@ -338,7 +337,7 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
   const std::string lname = ToLower(name);
   if (StartsWith(lname, "ctlsep") || StartsWith(lname, "itlsep")) {
     // Trust lists only when the operator supplies them: a bench must not pin phones to itself.
-    if (cfg_.extras.Resolve(name)) return ServeFile(cfg_.extras, name, req, false);
+    if (auto extra = cfg_.extras.Resolve(name)) return ServeFile(extra, name, req, false);
     Response r = Plain(404, "not found");
     r.device = d.key();
     return r;

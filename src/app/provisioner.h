@@ -67,7 +67,8 @@ class Provisioner {
 
   Response ServeDevice(Device device, const MergedIdentity& id, const Request& req,
                        const std::string& name);
-  Response ServeFile(const FileStore& store, const std::string& name, const Request& req,
+  // Serves a file the store resolved (`path`, or the store's error for `name`).
+  Response ServeFile(const Result<std::string>& path, const std::string& name, const Request& req,
                      bool firmware);
   Response Unknown(const Request& req, const MergedIdentity& id, const std::string& why);
   Response Bootstrap(const Model& model);
