@@ -67,5 +67,7 @@ void AddServeCommand(CLI::App& app, Action& action);
 void AddCatalogCommand(CLI::App& app, Action& action);
 void AddPlanCommand(CLI::App& app, Action& action);
 void AddIdentifyCommand(CLI::App& app, Action& action);
+void AddFirmwareCommand(CLI::App& app, Action& action);
+void AddSimulateCommand(CLI::App& app, Action& action);
 
 }  // namespace stepup::cli

@@ -136,6 +136,8 @@ int main(int argc, char** argv) {
   AddDeviceCommand(app, action);
   AddRenderCommand(app, action);
   AddServeCommand(app, action);
+  AddFirmwareCommand(app, action);
+  AddSimulateCommand(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

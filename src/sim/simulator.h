@@ -1,0 +1,54 @@
+// The phone-fleet simulator: boots every phone of a fleet against a running stepup server, as
+// its family does (SPA/MPP over HTTP with their User-Agents, 79xx and enterprise 78xx/88xx over
+// TFTP with their file sequence), downloads what it is told, installs an image only when the
+// phone would (behaviour.h), "reboots" and asks again until nothing changes.
+//
+// Each phone has its own loopback address (127.1.0.1, 127.1.0.2, ...), so the server can tie
+// its MAC-less requests to it as it would on a real network.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/catalog.h"
+#include "core/result.h"
+#include "sim/phone.h"
+
+namespace stepup::sim {
+
+struct SimOptions {
+  std::string http_url;     // "http://127.0.0.1:8069": where factory-fresh phones first ask
+  std::string tftp;         // "127.0.0.1:6969" ("" : no TFTP; enterprise phones then fail)
+  int concurrency = 1000;   // phones booting at once
+  uint64_t seed = 1;        // for packet loss
+  double loss = 0;          // share of TFTP datagrams lost each way (0..0.5)
+  int delay_ms = 0;         // added before every request and TFTP datagram (slow link)
+  int max_boots = 20;       // a phone that has not settled after this many boots has failed
+  int timeout_ms = 15000;   // per HTTP request
+  int tftp_timeout_ms = 250;  // TFTP retransmission timeout
+  bool progress = false;    // a progress line on stderr
+};
+
+struct PhoneResult {
+  PhoneState phone;
+  std::string status;  // current | stuck | no-path | failed
+  std::string reason;
+};
+
+struct SimReport {
+  std::vector<PhoneResult> phones;
+  double seconds = 0;
+  int64_t requests = 0;
+  uint64_t bytes = 0;
+};
+
+// Runs the whole fleet. Errors only for bad options (URL, address); what happens to each
+// phone, failures included, is in the report.
+Result<SimReport> Simulate(const Catalog& catalog, const std::vector<PhoneSpec>& fleet,
+                           const SimOptions& options);
+
+// contract.md: {"devices": [...], "totals": {...}}.
+nlohmann::json ReportJson(const SimReport& report);
+
+}  // namespace stepup::sim
