@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -21,6 +22,28 @@
 extern char** environ;
 
 namespace stepup::testing {
+
+// A shell-quoted argument.
+inline std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs the stepup binary with `args`; returns its exit code and, if `out`, its stdout.
+inline int Cli(const std::vector<std::string>& args, std::string* out = nullptr) {
+  std::string cmd = Quote(STEPUP_BINARY);
+  for (const auto& a : args) cmd += " " + Quote(a);
+  cmd += " 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string o;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) o.append(buf, n);
+  int status = pclose(p);
+  if (out) *out = o;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 // A child process with its stderr captured.
 class Child {

@@ -17,6 +17,8 @@ namespace fs = std::filesystem;
 using testing::Child;
 using testing::RawConnection;
 using testing::Server;
+using testing::Cli;
+using testing::Quote;
 
 struct Fetched {
   int status = 0;
@@ -27,12 +29,6 @@ struct Fetched {
 std::string FleetMac(const char* prefix, int i) {
   std::string n = std::to_string(i);
   return prefix + std::string(5 - n.size(), '0') + n;
-}
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
 }
 
 // curl, the real client: GET url with a User-Agent.
@@ -53,19 +49,6 @@ Fetched Curl(const std::string& url, const std::string& ua = "") {
   return f;
 }
 
-int Cli(const std::vector<std::string>& args, std::string* out = nullptr) {
-  std::string cmd = Quote(STEPUP_BINARY);
-  for (const auto& a : args) cmd += " " + Quote(a);
-  cmd += " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string o;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) o.append(buf, n);
-  int status = pclose(p);
-  if (out) *out = o;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 class ServerTest : public ::testing::Test {
  protected:

@@ -15,8 +15,11 @@ Result<Plan> PlanForDevice(const ProfileSetup& s, const Device& d, const std::st
   req.from = from;
   req.to = d.target.empty() ? "latest" : d.target;
   if (!d.protocol.empty()) {
-    req.protocol = ParseProtocol(d.protocol);
-    req.to_protocol = req.protocol;
+    // The device's protocol is where it should end up; a load it runs mid-chain may be in the
+    // other one (a bridge taken in SCCP), and then the load name says which.
+    req.to_protocol = ParseProtocol(d.protocol);
+    auto v = ParseVersion(from);
+    if (!v || v->protocol == Protocol::kNone) req.protocol = req.to_protocol;
   }
   req.hardware = d.hardware;
   req.now = s.now;

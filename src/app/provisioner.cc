@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text.h"
+#include "store/firmware_dir.h"
 
 namespace stepup {
 namespace {
@@ -70,6 +71,10 @@ void Provisioner::RescanFirmware() {
   auto set = std::make_shared<std::unordered_set<const Load*>>();
   for (const auto& l : cfg_.catalog->loads) {
     if (LoadAvailable(l, names)) set->insert(&l);
+  }
+  {
+    std::lock_guard lock(seen_mu_);
+    hop_files_.clear();  // manifests may have changed with the files
   }
   std::lock_guard lock(avail_mu_);
   available_ = std::move(set);
@@ -247,16 +252,36 @@ const Load* Provisioner::FindLoadOf(const Device& d, const std::string& name) co
   return m ? cfg_.catalog->FindLoad(m->family, name) : nullptr;
 }
 
+std::set<std::string> Provisioner::FilesOfHop(const Load& l) {
+  {
+    std::lock_guard lock(seen_mu_);
+    if (auto it = hop_files_.find(l.load); it != hop_files_.end()) return it->second;
+  }
+  std::set<std::string> files;
+  for (const auto& f : l.files) {
+    files.insert(ToLower(f));
+    if (ToLower(f).ends_with(".loads")) {
+      if (auto path = cfg_.firmware.Resolve(f)) {
+        for (auto& image : ManifestImages(*path)) files.insert(std::move(image));
+      }
+    }
+  }
+  std::lock_guard lock(seen_mu_);
+  hop_files_[l.load] = files;
+  return files;
+}
+
 bool Provisioner::HopCompletedByDownloads(const Device& d) {
   const Load* l = FindLoadOf(d, d.pending_load);
-  if (!l) return false;
+  if (!l || l->files.empty()) return false;
+  std::set<std::string> needed = FilesOfHop(*l);
   std::lock_guard lock(seen_mu_);
   auto it = downloads_.find(d.id);
   if (it == downloads_.end() || it->second.for_load != d.pending_load) return false;
-  for (const auto& f : l->files) {
-    if (!it->second.completed.count(ToLower(f))) return false;
+  for (const auto& f : needed) {
+    if (!it->second.completed.count(f)) return false;
   }
-  return !l->files.empty();
+  return true;
 }
 
 std::string Provisioner::StuckReason(const Device& d, const Load* pending) {
@@ -400,7 +425,9 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
         if (d.state != kStateStuck) d.state = kStateNoPath;
         std::string detail = plan->reason;
         for (const auto& m : plan->missing) detail += "; " + m.why;
-        if (d.state == kStateStuck) detail = d.state_detail + "; re-planned: " + detail;
+        if (d.state == kStateStuck)  // keep why it got stuck, replace the previous re-plan
+          detail = d.state_detail.substr(0, d.state_detail.find("; re-planned: ")) +
+                   "; re-planned: " + detail;
         d.state_detail = detail.substr(0, 2000);
         d.pending_load.clear();
         d.pending_offers = 0;

@@ -76,6 +76,9 @@ class Provisioner {
   void Observe(Device& d, const std::string& running, const Request& req,
                std::vector<Event>& events);
   bool HopCompletedByDownloads(const Device& d);
+  // Every file a load's hop needs: the catalog's, plus the images its .loads manifest in the
+  // firmware directory lists (the catalog knows the image names of few loads).
+  std::set<std::string> FilesOfHop(const Load& load);
   std::string StuckReason(const Device& d, const Load* pending);
   const Load* FindLoadOf(const Device& d, const std::string& name) const;
   void Remember(const Request& req, int64_t device_id);
@@ -91,6 +94,7 @@ class Provisioner {
   std::mutex seen_mu_;
   std::unordered_map<std::string, Seen> by_ip_;
   std::unordered_map<int64_t, Downloads> downloads_;
+  std::unordered_map<std::string, std::set<std::string>> hop_files_;  // load -> files
   // Rendered profiles by device, reused while everything they depend on is unchanged.
   std::mutex cache_mu_;
   std::unordered_map<int64_t, std::pair<std::string, std::string>>

@@ -179,8 +179,15 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
           [self = shared_from_this()](boost::system::error_code e) { self->OnTimer(e); });
       return;
     }
-    if (++retries_ > srv_->opt.retries || Clock::now() > deadline_)
+    if (++retries_ > srv_->opt.retries || Clock::now() > deadline_) {
+      // Only the final ACK is missing after the last block went out retries+1 times: the
+      // client almost surely has the file and stopped listening (a lost final ACK is the one
+      // ambiguity RFC 1350 section 6 leaves). Counted as delivered, so a phone that then
+      // installs the image is not held to have failed its download.
+      if (!oack_pending_ && sent_ == last_block_ && acked_ + 1 == last_block_)
+        return Finish(true, "final ACK never came");
       return SendError(TftpError::kUndefined, "timed out");
+    }
     if (oack_pending_) {
       SendRaw(TftpOack(opts_.oack));
       Arm();

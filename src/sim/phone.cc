@@ -115,15 +115,18 @@ Result<PhoneState> StartPhone(const Catalog& cat, const PhoneSpec& spec) {
   if (!v) return v.error();
   p.running = p.start = spec.firmware;
   p.running_v = *v;
-  p.protocol = ParseProtocol(spec.protocol).value_or(Protocol::kNone);
+  // The protocol column is where the phone should end up (as in `device import`); what it
+  // runs now is in the load name when that says.
+  const Protocol wanted = ParseProtocol(spec.protocol).value_or(Protocol::kNone);
+  p.protocol = v->protocol != Protocol::kNone ? v->protocol : wanted;
   if (spec.target == "latest") {
-    const Load* l = NewestLoad(cat, p.family, p.protocol);
+    const Load* l = NewestLoad(cat, p.family, wanted);
     if (!l) return BadInput(spec.where + ": no " + spec.protocol + " load of " + m->name);
     p.target_v = l->load_version;
     if (p.target_v.protocol == Protocol::kNone) p.target_v.protocol = l->protocol;
   } else {
     p.target_v = ParseVersion(spec.target).value();
-    if (p.target_v.protocol == Protocol::kNone) p.target_v.protocol = p.protocol;
+    if (p.target_v.protocol == Protocol::kNone) p.target_v.protocol = wanted;
   }
   return p;
 }

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
 #include "core/text.h"
+#include "store/file_store.h"
 
 namespace stepup {
 namespace fs = std::filesystem;
@@ -73,6 +75,33 @@ Result<std::vector<EmbeddedFile>> ReadCatalogPath(const std::string& path) {
   auto text = ReadText(path);
   if (!text) return text.error();
   out.push_back({path, std::move(text).value()});
+  return out;
+}
+
+std::vector<std::string> ManifestImages(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text(64 * 1024, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    std::string line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    size_t sp = line.find_last_of(" \t");
+    std::string word = ToLower(sp == std::string::npos ? line : line.substr(sp + 1));
+    if (word.empty() || word.size() > 128 || !ValidFileName(word) || word[0] == '#') continue;
+    for (const char* ext : {".sbn", ".sb2", ".bin", ".zz", ".img"}) {
+      size_t n = std::strlen(ext);
+      if (word.size() > n && word.compare(word.size() - n, n, ext) == 0) {
+        out.push_back(word);
+        break;
+      }
+    }
+  }
   return out;
 }
 

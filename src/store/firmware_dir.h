@@ -15,6 +15,11 @@ namespace stepup {
 // they resolve inside `dir`). Error (kBadInput) naming the directory if it cannot be read.
 Result<std::unordered_set<std::string>> ListFirmwareNames(const std::string& dir);
 
+// The image files a `.loads` manifest at `path` lists (lower-case), read from its text part:
+// lines whose last word ends in .sbn, .sb2, .bin, .zz or .img. A real manifest has a binary
+// signature header before that text; it is skipped. Empty if the file cannot be read.
+std::vector<std::string> ManifestImages(const std::string& path);
+
 // Reads a catalog: one TOML file, or every *.toml file of a directory in name order.
 Result<std::vector<EmbeddedFile>> ReadCatalogPath(const std::string& path);
 
