@@ -12,6 +12,7 @@
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/tftp_packet.h"
 
@@ -51,6 +52,9 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
   std::atomic<size_t> active{0};
   std::mutex per_source_mu;
   std::unordered_map<std::string, uint32_t> per_source;
+  // Client endpoints with a transfer under way: a client that re-sends its RRQ because the
+  // answer is slow must not start a second transfer (nor count as a second boot request).
+  std::unordered_set<std::string> active_peers;
 
   void Receive();
   void OnRequest(const std::string& bytes, const udp::endpoint& peer);
@@ -78,6 +82,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     --srv_->active;
     std::lock_guard lock(srv_->per_source_mu);
     if (--srv_->per_source[req_.peer_ip] == 0) srv_->per_source.erase(req_.peer_ip);
+    srv_->active_peers.erase(req_.peer);
   }
 
   void Start(const TftpPacket& rrq) {
@@ -110,8 +115,8 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     }
     opts_ = NegotiateTftp(rrq, size_, srv_->opt.max_blksize);
     last_block_ = size_ / opts_.blksize + 1;  // the last block is short (possibly empty)
-    timeout_ = std::chrono::milliseconds(opts_.timeout_s ? opts_.timeout_s * 1000
-                                                         : srv_->opt.default_timeout_ms);
+    timeout_ = base_timeout_ = std::chrono::milliseconds(
+        opts_.timeout_s ? opts_.timeout_s * 1000 : srv_->opt.default_timeout_ms);
     deadline_ = Clock::now() + std::chrono::seconds(srv_->opt.deadline_s);
     Receive();
     if (!opts_.oack.empty()) {
@@ -188,6 +193,9 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
         return Finish(true, "final ACK never came");
       return SendError(TftpError::kUndefined, "timed out");
     }
+    // Without a negotiated timeout (RFC 2349) each retransmission waits twice as long: quick
+    // to repair a lost packet, patient with a client slowed by a boot storm.
+    if (!opts_.timeout_s) timeout_ = std::min(timeout_ * 2, std::chrono::milliseconds(5000));
     if (oack_pending_) {
       SendRaw(TftpOack(opts_.oack));
       Arm();
@@ -215,6 +223,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
       if (p->block != 0) return;
       oack_pending_ = false;
       retries_ = 0;
+      timeout_ = base_timeout_;
       return SendWindow();
     }
     // Which block of the window this ACK names (16-bit numbers roll over).
@@ -222,6 +231,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
       if (static_cast<uint16_t>(n & 0xffff) != p->block) continue;
       acked_ = n;
       retries_ = 0;
+      timeout_ = base_timeout_;
       if (acked_ == last_block_) return Finish(true, "");
       return SendWindow();
     }
@@ -259,7 +269,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   udp::endpoint peer_;
   udp::socket socket_;
   net::steady_timer timer_;
-  std::array<char, 65536> buf_{};
+  std::array<char, 2048> buf_{};  // a transfer only receives ACKs and ERRORs
   std::string body_;
   int fd_ = -1;
   uint64_t size_ = 0, last_block_ = 1, acked_ = 0, sent_ = 0;
@@ -268,7 +278,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   Clock::time_point resend_at_;
   std::string packet_;
   TftpTransferOptions opts_;
-  std::chrono::milliseconds timeout_{400};
+  std::chrono::milliseconds timeout_{400}, base_timeout_{400};
   Clock::time_point deadline_;
 };
 
@@ -292,18 +302,20 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   if (p->op != TftpOp::kRrq)
     return Reject(peer, TftpError::kIllegalOperation, "expected a read request");
   const std::string ip = peer.address().to_string();
-  if (active >= opt.max_transfers)
-    return Reject(peer, TftpError::kUndefined, "server busy, retry later");
-  {
-    std::lock_guard lock(per_source_mu);
-    if (per_source[ip] >= opt.max_per_source)
-      return Reject(peer, TftpError::kUndefined, "too many transfers from " + ip);
-    ++per_source[ip];
-  }
   Request req;
   req.transport = "tftp";
   req.peer_ip = ip;
   req.peer = (peer.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(peer.port());
+  if (active >= opt.max_transfers)
+    return Reject(peer, TftpError::kUndefined, "server busy, retry later");
+  {
+    std::lock_guard lock(per_source_mu);
+    if (active_peers.count(req.peer)) return;  // a re-sent RRQ: its transfer answers it
+    if (per_source[ip] >= opt.max_per_source)
+      return Reject(peer, TftpError::kUndefined, "too many transfers from " + ip);
+    ++per_source[ip];
+    active_peers.insert(req.peer);
+  }
   req.method = "GET";
   // TFTP names have no leading slash and may carry one; either way one path for the provisioner.
   std::string name = p->filename;
@@ -314,6 +326,7 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
     {
       std::lock_guard lock(per_source_mu);
       if (--per_source[ip] == 0) per_source.erase(ip);
+      active_peers.erase(req.peer);
     }
     if (log) {
       log("tftp peer=" + req.peer + " device=" + (resp.device.empty() ? "-" : resp.device) +
@@ -341,6 +354,10 @@ Status TftpServer::Start() {
   impl_->socket.open(ep.protocol(), ec);
   if (!ec) impl_->socket.bind(ep, ec);
   if (ec) return BadInput("--tftp " + where + ": " + ec.message());
+  // A boot storm sends thousands of requests at once: a deep queue (the kernel caps it at
+  // net.core.rmem_max) drops fewer of them before the server reads them.
+  boost::system::error_code ignored;
+  impl_->socket.set_option(udp::socket::receive_buffer_size(4 << 20), ignored);
   impl_->Receive();
   return Ok{};
 }

@@ -29,7 +29,7 @@ using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kTftpBlock = 1428;  // what the simulated phones ask for (RFC 2348)
-constexpr int kTftpTries = 12;
+constexpr int kTftpTries = 8;
 
 struct Url {
   std::string scheme, host, target;
@@ -104,7 +104,7 @@ awaitable<void> Delay(const SimOptions& o) {
 // Coroutine parameters are taken by value: a reference would outlive its referent in the frame.
 // Every local is declared before the first suspension and the body has one exit: GCC 12
 // destroys locals declared after an early co_return that were never constructed.
-awaitable<Fetch> HttpGet(Run& run, PhoneState& p, asio::ip::address self, std::string url_text) {
+awaitable<Fetch> HttpOnce(Run& run, PhoneState& p, asio::ip::address self, std::string url_text) {
   Fetch f;
   auto url = ParseUrl(url_text);
   auto ex = co_await asio::this_coro::executor;
@@ -158,7 +158,7 @@ void PutU16(std::string& s, uint16_t v) {
 }
 
 // RFC 1350 read with blksize (RFC 2348): the phone's side of a TFTP download.
-awaitable<Fetch> TftpGet(Run& run, PhoneState& p, asio::ip::address self, std::string file) {
+awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::string file) {
   Fetch f;
   if (!run.tftp) {
     f.error = "no TFTP server given (--tftp)";
@@ -209,7 +209,8 @@ awaitable<Fetch> TftpGet(Run& run, PhoneState& p, asio::ip::address self, std::s
   co_await send(rrq);
   for (;;) {
     uint64_t gen = ++*generation;
-    timer.expires_after(std::chrono::milliseconds(run.opt.tftp_timeout_ms));
+    // Retransmissions back off (x2 per try, at most 2 s), as phones' TFTP clients do.
+    timer.expires_after(std::chrono::milliseconds(std::min(2000, run.opt.tftp_timeout_ms << std::min(tries, 4))));
     timer.async_wait([w = std::weak_ptr<udp::socket>(sock), generation, gen](error_code e) {
       auto s = w.lock();
       if (!e && s && *generation == gen) s->cancel();
@@ -274,6 +275,48 @@ awaitable<Fetch> TftpGet(Run& run, PhoneState& p, asio::ip::address self, std::s
   f.status = 200;
   p.bytes += f.body.size();
   run.bytes += f.body.size();
+  co_return f;
+}
+
+// A busy server (TFTP "server busy", HTTP 503, a refused or timed-out connection) is asked
+// again after a growing, jittered pause, as phones retry during a boot storm; what the server
+// decided (403, 404, file not found) is final.
+bool Transient(const Fetch& f) {
+  if (f.status == 503) return true;
+  if (f.error.empty()) return false;
+  if (f.tftp_error < 0) return true;  // timeouts and socket errors
+  return f.tftp_error == 0 && (f.error.find("busy") != std::string::npos ||
+                               f.error.find("too many") != std::string::npos);
+}
+
+constexpr int kFetchAttempts = 40;  // phones retry a busy server for as long as it takes
+
+awaitable<void> Backoff(Run& run, int attempt) {
+  int base = std::min(4000, 200 << std::min(attempt, 5));
+  int ms = base / 2 + static_cast<int>(std::uniform_int_distribution<int>(0, base / 2)(run.rng));
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_after(std::chrono::milliseconds(ms));
+  error_code ec;
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+awaitable<Fetch> HttpGet(Run& run, PhoneState& p, asio::ip::address self, std::string url) {
+  Fetch f;
+  for (int attempt = 0; attempt < kFetchAttempts; ++attempt) {
+    if (attempt > 0) co_await Backoff(run, attempt);
+    f = co_await HttpOnce(run, p, self, url);
+    if (!Transient(f)) break;
+  }
+  co_return f;
+}
+
+awaitable<Fetch> TftpGet(Run& run, PhoneState& p, asio::ip::address self, std::string file) {
+  Fetch f;
+  for (int attempt = 0; attempt < kFetchAttempts; ++attempt) {
+    if (attempt > 0) co_await Backoff(run, attempt);
+    f = co_await TftpOnce(run, p, self, file);
+    if (!Transient(f)) break;
+  }
   co_return f;
 }
 
