@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <random>
+#include <set>
 
 #include "core/tftp_packet.h"
 #include "tests/server_process.h"
@@ -250,6 +251,32 @@ TEST_F(TftpTest, MalformedPacketsNeverWedgeTheServer) {
             0);
   EXPECT_TRUE(Slurp(out) == Original(1024));
 }
+
+TEST_F(TftpTest, AReSentReadRequestJoinsItsTransferInsteadOfStartingAnother) {
+  // A slow answer makes clients send their RRQ again from the same port; a second transfer
+  // would send the file twice and count as a second request from the phone.
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  timeval tv{0, 300000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in srv{};
+  srv.sin_family = AF_INET;
+  srv.sin_port = htons(static_cast<uint16_t>(server_->tftp_port()));
+  srv.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::string rrq = std::string("\0\1", 2) + "f65536.bin" + '\0' + "octet" + '\0';
+  for (int i = 0; i < 3; ++i)
+    sendto(fd, rrq.data(), rrq.size(), 0, reinterpret_cast<sockaddr*>(&srv), sizeof srv);
+  std::set<uint16_t> senders;
+  char buf[1024];
+  sockaddr_in from{};
+  socklen_t len = sizeof from;
+  while (recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len) > 0) {
+    senders.insert(ntohs(from.sin_port));  // never ACKed: the transfer re-sends block 1
+    len = sizeof from;
+  }
+  close(fd);
+  EXPECT_EQ(senders.size(), 1u);
+}
+
 
 }  // namespace
 }  // namespace stepup

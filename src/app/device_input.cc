@@ -161,6 +161,8 @@ Result<std::vector<Device>> DevicesFromCsv(const Catalog& cat, std::string_view 
         f.firmware = v;
       else if (h == "hardware")
         f.hardware = v;
+      else if (h == "keys")  // simulator-only (`stepup simulate` fleets): not a device setting
+        continue;
       else if (!v.empty())
         f.settings[h] = v;
     }

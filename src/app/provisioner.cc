@@ -73,11 +73,13 @@ void Provisioner::RescanFirmware() {
     if (LoadAvailable(l, names)) set->insert(&l);
   }
   {
-    std::lock_guard lock(seen_mu_);
-    hop_files_.clear();  // manifests may have changed with the files
+    std::lock_guard lock(avail_mu_);
+    // Unchanged: keep the same set, so profiles cached against it stay valid.
+    if (available_ && *available_ == *set) return;
+    available_ = std::move(set);
   }
-  std::lock_guard lock(avail_mu_);
-  available_ = std::move(set);
+  std::lock_guard lock(seen_mu_);
+  hop_files_.clear();  // manifests may have changed with the files
 }
 
 Event Provisioner::MakeEvent(const Request& req, std::string kind, std::string detail) const {

@@ -160,6 +160,14 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     const uint64_t end = std::min(acked_ + opts_.windowsize, last_block_);
     for (uint64_t n = acked_ + 1; n <= end; ++n) SendRaw(Block(n));
     sent_ = end;
+    // Every block but the last acknowledged and the last one on its way: the download counts
+    // as done now. The final ACK is the one packet RFC 1350 leaves unconfirmed, and a phone
+    // that has the file reboots and asks for its configuration before a lost final ACK would
+    // time out here; waiting for it would hold that hop as unfinished.
+    if (!reported_ && sent_ == last_block_ && acked_ + 1 == last_block_ && !resp_.file.empty()) {
+      reported_ = true;
+      srv_->prov.TransferDone(req_, resp_.file, true);
+    }
     Arm();
   }
 
@@ -186,11 +194,8 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     }
     if (++retries_ > srv_->opt.retries || Clock::now() > deadline_) {
       // Only the final ACK is missing after the last block went out retries+1 times: the
-      // client almost surely has the file and stopped listening (a lost final ACK is the one
-      // ambiguity RFC 1350 section 6 leaves). Counted as delivered, so a phone that then
-      // installs the image is not held to have failed its download.
-      if (!oack_pending_ && sent_ == last_block_ && acked_ + 1 == last_block_)
-        return Finish(true, "final ACK never came");
+      // client almost surely has the file and stopped listening (see SendWindow).
+      if (reported_) return Finish(true, "final ACK never came");
       return SendError(TftpError::kUndefined, "timed out");
     }
     // Without a negotiated timeout (RFC 2349) each retransmission waits twice as long: quick
@@ -252,7 +257,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     timer_.cancel();
     boost::system::error_code ec;
     socket_.close(ec);
-    if (!resp_.file.empty()) srv_->prov.TransferDone(req_, resp_.file, complete);
+    if (!resp_.file.empty() && !reported_) srv_->prov.TransferDone(req_, resp_.file, complete);
     if (srv_->log) {
       srv_->log(
           "tftp peer=" + req_.peer + " device=" + (resp_.device.empty() ? "-" : resp_.device) +
@@ -275,6 +280,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   uint64_t size_ = 0, last_block_ = 1, acked_ = 0, sent_ = 0;
   uint32_t retries_ = 0;
   bool oack_pending_ = false, done_ = false, timer_armed_ = false;
+  bool reported_ = false;  // TransferDone already told (see SendWindow)
   Clock::time_point resend_at_;
   std::string packet_;
   TftpTransferOptions opts_;

@@ -64,5 +64,23 @@ TEST_F(FirmwareDirTest, ReadsACatalogFileOrDirectoryInNameOrder) {
   EXPECT_FALSE(ReadCatalogPath((root_ / "missing.toml").string()).ok());
 }
 
+TEST_F(FirmwareDirTest, ReadsTheImageListOfALoadsManifest) {
+  // The text part of a real manifest (79xx-enterprise.md section 3.3), after a binary header.
+  std::string manifest("\x01\x00\x9f", 3);
+  for (const char* line : {"CN=signer;OU=x\n", "SCCP70.9-4-2SR3-1S.loads\r\n",
+                           "# This file contains a list of archive image files that will be\n",
+                           "# RELEASE load version 9-4-2ES26\n", "jar70sccp.9-4-2ES26.sbn\n",
+                           "cnu70.9-4-2ES26.sbn\r\n", "#HARDWARE_COMP_1 5\n",
+                           "image: dsp70.9-4-2ES26.sbn\n",  // stepup's fake manifests
+                           "../../etc/passwd.sbn\n"}) {
+    manifest += line;
+  }
+  Touch(root_ / "fw" / "m.loads", manifest);
+  EXPECT_EQ(ManifestImages((root_ / "fw" / "m.loads").string()),
+            (std::vector<std::string>{"jar70sccp.9-4-2es26.sbn", "cnu70.9-4-2es26.sbn",
+                                      "dsp70.9-4-2es26.sbn"}));
+  EXPECT_TRUE(ManifestImages((root_ / "fw" / "absent.loads").string()).empty());
+}
+
 }  // namespace
 }  // namespace stepup
