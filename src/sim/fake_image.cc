@@ -74,8 +74,8 @@ Result<FakeImage> ParseFakeImage(std::string_view bytes) {
     else return BadInput("fake image header has an unknown field \"" + std::string(key) + "\"");
   }
   for (auto [name, v] : {std::pair{"load", &img.load}, {"family", &img.family},
-                         {"version", &img.version}, {"signed-with", &img.signed_with},
-                         {"file", &img.file}}) {
+                         {"version", &img.version}, {"protocol", &img.protocol},
+                         {"signed-with", &img.signed_with}, {"file", &img.file}}) {
     if (v->empty()) return BadInput(std::string("fake image header lacks \"") + name + "\"");
   }
   return img;
