@@ -77,6 +77,7 @@ void Provisioner::RescanFirmware() {
     // Unchanged: keep the same set, so profiles cached against it stay valid.
     if (available_ && *available_ == *set) return;
     available_ = std::move(set);
+    firmware_generation_.fetch_add(1, std::memory_order_acq_rel);
   }
   std::lock_guard lock(seen_mu_);
   hop_files_.clear();  // manifests may have changed with the files
@@ -84,6 +85,10 @@ void Provisioner::RescanFirmware() {
 
 Event Provisioner::MakeEvent(const Request& req, std::string kind, std::string detail) const {
   return {cfg_.now_ms(), std::move(kind), std::move(detail), req.transport, req.peer};
+}
+
+Event Provisioner::RequestEvent(const Request& req) const {
+  return MakeEvent(req, "request", req.method + " " + req.target.substr(0, 200));
 }
 
 void Provisioner::Remember(const Request& req, int64_t device_id) {
@@ -118,6 +123,17 @@ Response Provisioner::Handle(const Request& req) {
     }
     return ServeFile(cfg_.firmware.Resolve(name), name, req, true);
   }
+  // What a settled answer depends on is read before anything else, so a change made while
+  // this request is handled can only make its answer look stale, never fresh.
+  thread_local std::string key;
+  SettledAnswers::Key(req, key);
+  const SettledAnswers::Stamp stamp{&key, cfg_.inventory->DevicesVersion(),
+                                    firmware_generation_.load(std::memory_order_acquire)};
+  if (auto settled = settled_.Find(stamp)) {
+    Remember(req, settled->first);
+    (void)cfg_.inventory->AppendEvent(settled->first, RequestEvent(req), /*batched=*/true);
+    return std::move(settled->second);
+  }
   std::vector<Observation> obs;
   if (!req.user_agent.empty())
     obs.push_back({"user-agent", IdentifyUserAgent(req.user_agent, cfg_.catalog)});
@@ -135,7 +151,7 @@ Response Provisioner::Handle(const Request& req) {
     std::lock_guard lock(LockFor(id.identity.mac.empty() ? id.identity.serial : id.identity.mac));
     auto found = cfg_.inventory->Find(id.identity.mac, id.identity.serial);
     if (!found) return Plain(503, "inventory unavailable");
-    if (found->has_value()) return ServeDevice(**found, id, req, name);
+    if (found->has_value()) return ServeDevice(**found, id, req, name, stamp);
     // Auto-enrolment into quarantine, when the operator allowed this model.
     const Model* m = cfg_.catalog->FindModel(id.identity.model);
     for (const auto& pattern : cfg_.auto_enroll) {
@@ -151,7 +167,7 @@ Response Provisioner::Handle(const Request& req) {
       if (!added) return Plain(503, "inventory unavailable");
       (void)cfg_.inventory->AppendEvent(
           added->id, MakeEvent(req, "enrolled", "auto-enrolled into quarantine (" + pattern + ")"));
-      return ServeDevice(*added, id, req, name);
+      return ServeDevice(*added, id, req, name, stamp);
     }
     return Unknown(req, id, "not in the inventory");
   }
@@ -359,7 +375,7 @@ void Provisioner::Observe(Device& d, const std::string& running, const Request& 
 }
 
 Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Request& req,
-                                  const std::string& name) {
+                                  const std::string& name, const SettledAnswers::Stamp& stamp) {
   Remember(req, d.id);
   const std::string lname = ToLower(name);
   if (StartsWith(lname, "ctlsep") || StartsWith(lname, "itlsep")) {
@@ -371,7 +387,7 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
   }
   const Device before = d;
   std::vector<Event> events;
-  events.push_back(MakeEvent(req, "request", req.method + " " + req.target.substr(0, 200)));
+  events.push_back(RequestEvent(req));
   const bool quarantined = d.state == kStateQuarantine;
   if (!quarantined) Observe(d, id.identity.firmware, req, events);
 
@@ -395,27 +411,6 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
     out = m ? Bootstrap(*m) : Plain(403, "quarantined");
     out.device = d.key();
   } else {
-    // A device whose state is settled and unchanged gets the profile rendered last time: the
-    // render depends on nothing but these fields, the firmware on hand and the templates.
-    std::string cache_key;
-    if (d.pending_load.empty() && d.state == before.state && d.firmware == before.firmware) {
-      cache_key.reserve(256);
-      for (const std::string* f : {&d.firmware, &d.target, &d.protocol, &d.hardware, &d.state})
-        cache_key += *f + '\x1f';
-      cache_key += d.hold ? "h" : "-";
-      for (const auto& x : d.excluded) cache_key += x + '\x1e';
-      for (const auto& [k, v] : d.settings) cache_key += k + '\x1d' + v + '\x1e';
-      cache_key += std::to_string(reinterpret_cast<uintptr_t>(avail.get()));
-      std::lock_guard clock(cache_mu_);
-      auto it = profile_cache_.find(d.id);
-      if (it != profile_cache_.end() && it->second.first == cache_key) {
-        out.content_type = "application/xml";
-        out.body = it->second.second;
-        for (size_t i = 0; i < events.size(); ++i)
-          (void)cfg_.inventory->AppendEvent(d.id, events[i], i == 0);
-        return out;
-      }
-    }
     auto plan = PlanForDevice(setup, d, d.firmware);
     if (plan && !d.hold) {
       if (plan->status == PlanStatus::kCurrent) {
@@ -466,13 +461,6 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
     } else {
       out.content_type = profile->rendered.content_type;
       out.body = std::move(profile->rendered.body);
-      // Cache only what is settled: nothing pending, and no change made by this request.
-      if (!cache_key.empty() && d.pending_load.empty() && d.state == before.state &&
-          d.state_detail == before.state_detail) {
-        std::lock_guard clock(cache_mu_);
-        if (profile_cache_.size() > 100000) profile_cache_.clear();
-        profile_cache_[d.id] = {cache_key, out.body};
-      }
     }
     out.device = d.key();
   }
@@ -484,6 +472,9 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
   if (changed) {
     d.updated = cfg_.now_ms() / 1000;
     if (auto s = cfg_.inventory->Update(d); !s) return Plain(503, "inventory unavailable");
+  } else if (!quarantined && out.status == 200 && d.pending_load.empty() && events.size() == 1) {
+    // Settled, and this request changed nothing: the same request gets the same answer.
+    settled_.Keep(stamp, d.id, out);
   }
   for (size_t i = 0; i < events.size(); ++i) {
     (void)cfg_.inventory->AppendEvent(d.id, events[i], /*batched=*/i == 0);

@@ -8,17 +8,21 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "app/device_profile.h"
 #include "app/request.h"
+#include "app/settled_answers.h"
 #include "core/catalog.h"
 #include "core/identify.h"
 #include "core/render.h"
@@ -66,7 +70,7 @@ class Provisioner {
   };
 
   Response ServeDevice(Device device, const MergedIdentity& id, const Request& req,
-                       const std::string& name);
+                       const std::string& name, const SettledAnswers::Stamp& stamp);
   // Serves a file the store resolved (`path`, or the store's error for `name`).
   Response ServeFile(const Result<std::string>& path, const std::string& name, const Request& req,
                      bool firmware);
@@ -95,10 +99,10 @@ class Provisioner {
   std::unordered_map<std::string, Seen> by_ip_;
   std::unordered_map<int64_t, Downloads> downloads_;
   std::unordered_map<std::string, std::set<std::string>> hop_files_;  // load -> files
-  // Rendered profiles by device, reused while everything they depend on is unchanged.
-  std::mutex cache_mu_;
-  std::unordered_map<int64_t, std::pair<std::string, std::string>>
-      profile_cache_;  // id -> (key, body)
+  Event RequestEvent(const Request& req) const;
+
+  SettledAnswers settled_;
+  std::atomic<uint64_t> firmware_generation_{0};  // moves whenever available_ is replaced
   std::mutex avail_mu_;
   std::shared_ptr<const std::unordered_set<const Load*>> available_;  // swapped whole on rescan
 };

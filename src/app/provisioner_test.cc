@@ -244,5 +244,41 @@ TEST_F(ProvisionerTest, HeldDevicesGetNoUpgradeAndAutoEnrolledOnesNoSecrets) {
             403);  // not matched
 }
 
+TEST_F(ProvisionerTest, SettledAnswerIsReusedUntilTheDeviceOrTheFirmwareChanges) {
+  fs::remove(dir_ / "firmware" / "spa50x-30x-7-6-1.bin");
+  prov_->RescanFirmware();
+  Device d = AddSpa();
+  const std::string path = "/cfg/58bfea1104e6.xml?sn=CCQ16380FYH&sw=7.5.2b";
+  // 7.6.1 is not on hand: no-path, settled from the second request on.
+  Response first = Get(path, Spa("7.5.2b"));
+  Response second = Get(path, Spa("7.5.2b"));
+  Response third = Get(path, Spa("7.5.2b"));
+  EXPECT_EQ(Stored().state, kStateNoPath);
+  EXPECT_EQ(second.body, first.body);
+  EXPECT_EQ(third.body, first.body);
+  EXPECT_NE(third.body.find("<Upgrade_Enable ua=\"na\">No</Upgrade_Enable>"), std::string::npos);
+  // Every request is in the history: repeats are counted on the first of them.
+  auto events = inv_->Events(d.id);
+  int64_t requests = 0;
+  for (const auto& e : *events)
+    if (e.kind == "request") requests += 1 + e.repeats;
+  EXPECT_EQ(requests, 3);
+
+  // An operator's change (here, a setting) is in the very next answer.
+  Device changed = Stored();
+  changed.settings["sip_password"] = "new-secret";
+  ASSERT_TRUE(inv_->Update(changed).ok());
+  Response after_edit = Get(path, Spa("7.5.2b"));
+  EXPECT_NE(after_edit.body.find("new-secret"), std::string::npos);
+
+  // The missing image arrives: the next answer offers it.
+  std::ofstream(dir_ / "firmware" / "spa50x-30x-7-6-1.bin") << "image";
+  prov_->RescanFirmware();
+  Response offered = Get(path, Spa("7.5.2b"));
+  EXPECT_NE(offered.body.find("/firmware/spa50x-30x-7-6-1.bin</Upgrade_Rule>"), std::string::npos)
+      << offered.body;
+  EXPECT_FALSE(Stored().pending_load.empty());
+}
+
 }  // namespace
 }  // namespace stepup

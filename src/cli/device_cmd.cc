@@ -125,7 +125,11 @@ int RunShow(const DeviceOptions& o) {
   for (const auto& x : d->excluded) std::cout << "  excluded after getting stuck: " << x << "\n";
   for (const auto& e : *events) {
     std::cout << "  " << e.time << " " << e.kind << " " << e.detail
-              << (e.peer.empty() ? "" : " from " + e.peer) << "\n";
+              << (e.peer.empty() ? "" : " from " + e.peer)
+              << (e.repeats > 0 ? " (and " + std::to_string(e.repeats) + " times more until " +
+                                      std::to_string(e.last_time) + ")"
+                                : std::string())
+              << "\n";
   }
   return kExitOk;
 }

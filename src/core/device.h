@@ -49,6 +49,17 @@ struct Event {
   std::string detail;
   std::string transport;  // http, https, tftp, cli, api, syslog
   std::string peer;       // address:port, "" for operator writes
+  // Phone traffic that repeats itself (the same request again and again) is kept as its first
+  // event plus how many times it came again and when it last did.
+  int64_t repeats = 0;
+  int64_t last_time = 0;  // milliseconds since the epoch, 0 without repeats
+  // Whether `other` continues this event's run of repeats: the same kind, detail and
+  // transport, within an hour of the run's start.
+  bool Repeats(const Event& other) const {
+    return other.kind == kind && other.detail == detail && other.transport == transport &&
+           other.time - time < kRepeatWindowMs && other.time >= time;
+  }
+  static constexpr int64_t kRepeatWindowMs = 60 * 60 * 1000;
 };
 
 // A request from a device the inventory does not know, kept apart from device histories.

@@ -40,11 +40,16 @@ nlohmann::json DeviceToJson(const Device& d, bool show_secrets) {
 }
 
 nlohmann::json EventToJson(const Event& e) {
-  return {{"time", e.time},
-          {"kind", e.kind},
-          {"detail", e.detail},
-          {"transport", e.transport},
-          {"peer", e.peer}};
+  nlohmann::json j = {{"time", e.time},
+                      {"kind", e.kind},
+                      {"detail", e.detail},
+                      {"transport", e.transport},
+                      {"peer", e.peer}};
+  if (e.repeats > 0) {
+    j["repeats"] = e.repeats;
+    j["last_time"] = e.last_time;
+  }
+  return j;
 }
 
 }  // namespace stepup

@@ -13,98 +13,21 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <charconv>
 #include <chrono>
 #include <ctime>
-#include <fstream>
 #include <mutex>
 #include <optional>
 #include <set>
 
+#include "net/http_wire.h"
+
 namespace stepup {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
-
-std::string HttpDate(time_t t) {
-  char buf[64];
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
-}
-
-std::optional<time_t> ParseHttpDate(const std::string& s) {
-  std::tm tm{};
-  const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (!end || *end != '\0') return std::nullopt;
-  return timegm(&tm);
-}
-
-std::string LogTime() {
-  auto now = std::chrono::system_clock::now();
-  time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms));
-  return buf;
-}
-
-// Quotes a value for the access log: printable ASCII only, no spaces or quotes unescaped.
-std::string LogValue(std::string_view s, size_t max = 200) {
-  std::string out;
-  for (char c : s.substr(0, max)) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f || c == '"' || c == '\\') {
-      char buf[5];
-      std::snprintf(buf, sizeof buf, "%%%02X", u);
-      out += buf;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out.empty() ? "-" : out;
-}
-
-// One Range header "bytes=a-b" against a file size; nullopt if absent, {size,size} if bad.
-struct ByteRange {
-  uint64_t first = 0, last = 0;
-  bool valid = true;
-};
-std::optional<ByteRange> ParseRange(std::string_view h, uint64_t size) {
-  if (h.empty()) return std::nullopt;
-  ByteRange bad{0, 0, false};
-  if (h.substr(0, 6) != "bytes=" || h.find(',') != std::string_view::npos) return bad;
-  std::string_view spec = h.substr(6);
-  size_t dash = spec.find('-');
-  if (dash == std::string_view::npos) return bad;
-  auto num = [](std::string_view s, uint64_t* out) {
-    if (s.empty() || s.size() > 19) return false;
-    uint64_t v = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') return false;
-      v = v * 10 + static_cast<uint64_t>(c - '0');
-    }
-    *out = v;
-    return true;
-  };
-  uint64_t a = 0, b = 0;
-  if (dash == 0) {  // bytes=-N: the last N bytes
-    if (!num(spec.substr(1), &b) || b == 0 || size == 0) return bad;
-    return ByteRange{size - std::min(b, size), size - 1, true};
-  }
-  if (!num(spec.substr(0, dash), &a) || a >= size) return bad;
-  if (dash + 1 == spec.size()) return ByteRange{a, size - 1, true};
-  if (!num(spec.substr(dash + 1), &b) || b < a) return bad;
-  return ByteRange{a, std::min(b, size - 1), true};
-}
 
 }  // namespace
 
@@ -127,221 +50,259 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   void DoAccept();
 };
 
+// One connection: read a request, hand it to the provisioner, write the answer, repeat while
+// keep-alive holds. Every step runs on the connection's strand. One deadline covers whatever
+// the connection is doing (reading a request, writing an answer); its timer is re-armed
+// lazily, so a request costs no timer cancellation.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket&& socket, std::shared_ptr<HttpServer::Impl> srv)
-      : stream_(std::move(socket)), srv_(std::move(srv)) {
+      : socket_(std::move(socket)),
+        srv_(std::move(srv)),
+        buffer_(srv_->opt.header_limit + 64 * 1024),
+        timer_(socket_.get_executor()) {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = socket_.remote_endpoint(ec);
     if (!ec) {
-      ip_ = ep.address().to_string();
-      peer_ = (ep.address().is_v6() ? "[" + ip_ + "]" : ip_) + ":" + std::to_string(ep.port());
+      req_.peer_ip = ep.address().to_string();
+      req_.peer = (ep.address().is_v6() ? "[" + req_.peer_ip + "]" : req_.peer_ip) + ":" +
+                  std::to_string(ep.port());
     }
+    req_.transport = "http";
     ++srv_->active;
   }
-  ~HttpSession() { --srv_->active; }
+  ~HttpSession() {
+    if (file_.fd >= 0) ::close(file_.fd);
+    --srv_->active;
+  }
 
   void Run() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&HttpSession::DoRead, shared_from_this()));
+    net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
   }
 
   // Closes the connection if it is idle between requests (used by a draining server).
   void CloseIfIdle() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
       if (self->reading_ && self->buffer_.size() == 0 &&
           (!self->parser_ || !self->parser_->got_some())) {
         beast::error_code ec;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->stream_.close();
+        self->socket_.shutdown(tcp::socket::shutdown_both, ec);
+        self->socket_.close(ec);
       }
     });
   }
 
  private:
+  void SetDeadline(int seconds) {
+    deadline_ = Clock::now() + std::chrono::seconds(seconds);
+    if (!timer_armed_) ArmTimer();
+  }
+
+  void ArmTimer() {
+    timer_armed_ = true;
+    timer_.expires_at(deadline_);
+    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      if (auto self = weak.lock()) self->OnTimer(ec);
+    });
+  }
+
+  void OnTimer(beast::error_code ec) {
+    timer_armed_ = false;
+    if (ec || !socket_.is_open()) return;
+    if (Clock::now() < deadline_) return ArmTimer();  // progress since: the deadline moved
+    timed_out_ = true;
+    beast::error_code ignored;
+    socket_.cancel(ignored);
+    socket_.close(ignored);
+  }
+
   void DoRead() {
-    parser_.emplace();
+    head_.Clear();
+    parser_.emplace(head_);
     parser_->header_limit(srv_->opt.header_limit);
     parser_->body_limit(srv_->opt.body_limit);
-    stream_.expires_after(std::chrono::seconds(srv_->opt.read_timeout_s));
+    SetDeadline(srv_->opt.read_timeout_s);
     reading_ = true;
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+    if (buffer_.size() > 0) return Parse();  // a pipelined request is already here
+    ReadSome();
   }
 
-  void OnRead(beast::error_code ec, size_t) {
-    reading_ = false;
-    start_ = Clock::now();
-    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-        ec == beast::error::timeout || ec == net::error::connection_reset ||
-        ec == net::error::eof) {
-      if (ec == beast::error::timeout && parser_->got_some()) Log("-", "-", 408, 0, "-");
+  void ReadSome() {
+    const size_t room = std::min<size_t>(16 * 1024, buffer_.max_size() - buffer_.size());
+    if (room == 0) return Refuse(431, "request header fields too large");
+    socket_.async_read_some(
+        buffer_.prepare(room),
+        [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnReadSome(ec, n); });
+  }
+
+  void OnReadSome(beast::error_code ec, size_t n) {
+    if (ec) {  // end of stream, reset, or cut at the deadline
+      reading_ = false;
+      start_ = Clock::now();
+      if (timed_out_ && parser_->got_some()) Log("-", 408, 0);
       return Close();
     }
-    if (ec == http::error::header_limit) return SendError(431, "request header fields too large");
-    if (ec == http::error::body_limit) return SendError(413, "request body too large");
-    if (ec) return SendError(400, "bad request: " + ec.message());
-    const auto& msg = parser_->get();
-    req_ = Request{};
-    req_.transport = "http";
-    req_.peer = peer_;
-    req_.peer_ip = ip_;
-    req_.method = std::string(msg.method_string());
-    req_.target = std::string(msg.target());
-    req_.user_agent = std::string(msg[http::field::user_agent]);
-    keep_alive_ = msg.keep_alive() && !srv_->stopping;
-    version_ = msg.version();
-    if (msg.method() != http::verb::get && msg.method() != http::verb::head) {
-      return SendError(405, "method not allowed");
+    buffer_.commit(n);
+    Parse();
+  }
+
+  void Parse() {
+    beast::error_code ec;
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (ec || used == 0) break;
     }
-    head_ = msg.method() == http::verb::head;
+    if (ec == http::error::header_limit) return Refuse(431, "request header fields too large");
+    if (ec == http::error::body_limit) return Refuse(413, "request body too large");
+    if (ec) return Refuse(400, "bad request: " + ec.message());
+    if (!parser_->is_done()) return ReadSome();
+    reading_ = false;
+    OnRequest();
+  }
+
+  void OnRequest() {
+    start_ = Clock::now();
+    req_.method = head_.method;
+    req_.target = head_.target;
+    req_.user_agent = head_.user_agent;
+    version_ = head_.version;
+    keep_alive_ = parser_->keep_alive() && !srv_->stopping;
+    head_only_ = head_.verb == http::verb::head;
+    if (head_.verb != http::verb::get && !head_only_) {
+      keep_alive_ = false;
+      return SendBody(405, "text/plain", "method not allowed\n", "");
+    }
     Response r = srv_->prov.Handle(req_);
-    if (!r.file.empty())
-      return SendFile(r, std::string(msg[http::field::range]),
-                      std::string(msg[http::field::if_modified_since]));
-    SendBody(r.status, r.content_type, std::move(r.body), r.device);
+    if (!r.file.empty()) return SendFile(r);
+    SendBody(r.status, r.content_type, r.body, r.device);
   }
 
-  template <typename Message>
-  void Send(std::shared_ptr<Message> res, int status, uint64_t bytes, const std::string& device,
-            std::string file, bool complete) {
-    res->set(http::field::server, "stepup");
-    res->keep_alive(keep_alive_ && !srv_->stopping);
-    stream_.expires_after(std::chrono::seconds(srv_->opt.write_timeout_s));
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, status, bytes, device,
-                       file = std::move(file), complete](beast::error_code ec, size_t) {
-                        self->Log(device, self->req_.method, status, ec ? 0 : bytes,
-                                  self->req_.target);
-                        if (!file.empty())
-                          self->srv_->prov.TransferDone(self->req_, file, complete && !ec);
-                        if (ec || !res->keep_alive()) return self->Close();
-                        self->DoRead();
-                      });
-  }
-
-  void SendBody(int status, const std::string& type, std::string body, const std::string& device) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(status), version_);
-    res->set(http::field::content_type, type);
-    uint64_t n = body.size();
-    res->body() = std::move(body);
-    res->prepare_payload();
-    if (head_) res->body().clear();
-    Send(res, status, head_ ? 0 : n, device, "", false);
-  }
-
-  void SendError(int status, const std::string& text) {
+  // A request the parser refused: answered, then the connection closes.
+  void Refuse(int status, const std::string& text) {
+    reading_ = false;
+    start_ = Clock::now();
     keep_alive_ = false;
-    if (req_.method.empty()) req_.method = "-";
-    version_ = version_ ? version_ : 11;
+    head_only_ = false;
+    req_.method = head_.method.empty() ? "-" : head_.method;
+    req_.target = head_.target;
     SendBody(status, "text/plain", text + "\n", "");
   }
 
-  void SendFile(const Response& r, const std::string& range, const std::string& ims) {
+  // The status line and the fields every answer carries; `length` < 0 sends no Content-Length.
+  void BeginHead(int status, std::string_view type, int64_t length) {
+    out_.clear();
+    out_ += version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    AppendNumber(out_, static_cast<uint64_t>(status));
+    out_ += ' ';
+    beast::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
+    out_.append(reason.data(), reason.size());
+    out_ += "\r\nServer: stepup\r\nDate: ";
+    out_ += CachedHttpDate();
+    out_ += "\r\n";
+    if (!type.empty()) Field("Content-Type", type);
+    if (length >= 0) {
+      out_ += "Content-Length: ";
+      AppendNumber(out_, static_cast<uint64_t>(length));
+      out_ += "\r\n";
+    }
+    keep_alive_ = keep_alive_ && !srv_->stopping;
+    if (!keep_alive_) {
+      out_ += "Connection: close\r\n";
+    } else if (version_ == 10) {
+      out_ += "Connection: keep-alive\r\n";
+    }
+  }
+  void Field(std::string_view name, std::string_view value) {
+    out_ += name;
+    out_ += ": ";
+    out_ += value;
+    out_ += "\r\n";
+  }
+
+  void SendBody(int status, std::string_view type, std::string_view body,
+                const std::string& device) {
+    BeginHead(status, type, static_cast<int64_t>(body.size()));
+    out_ += "\r\n";
+    if (!head_only_) out_ += body;
+    Write(status, head_only_ ? 0 : body.size(), device);
+  }
+
+  void Write(int status, uint64_t bytes, const std::string& device) {
+    status_ = status;
+    bytes_ = bytes;
+    device_ = device;
+    SetDeadline(srv_->opt.write_timeout_s);
+    net::async_write(socket_, net::buffer(out_),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->Log(self->device_, self->status_, ec ? 0 : self->bytes_);
+                       if (ec || !self->keep_alive_) return self->Close();
+                       self->DoRead();
+                     });
+  }
+
+  void SendFile(const Response& r) {
     struct stat st {};
     if (::stat(r.file.c_str(), &st) != 0)
       return SendBody(404, "text/plain", "not found\n", r.device);
     const uint64_t size = static_cast<uint64_t>(st.st_size);
     const std::string last_modified = HttpDate(st.st_mtime);
-    if (!ims.empty()) {
-      if (auto t = ParseHttpDate(ims); t && st.st_mtime <= *t) {
-        auto res = std::make_shared<http::response<http::empty_body>>(http::status::not_modified,
-                                                                      version_);
-        res->set(http::field::last_modified, last_modified);
-        return Send(res, 304, 0, r.device, "", false);
+    if (!head_.if_modified_since.empty()) {
+      if (auto t = ParseHttpDate(head_.if_modified_since); t && st.st_mtime <= *t) {
+        BeginHead(304, "", -1);
+        Field("Last-Modified", last_modified);
+        out_ += "\r\n";
+        return Write(304, 0, r.device);
       }
     }
-    auto br = ParseRange(range, size);
+    auto br = ParseRange(head_.range, size);
     if (br && !br->valid) {
-      auto res = std::make_shared<http::response<http::string_body>>(
-          http::status::range_not_satisfiable, version_);
-      res->set(http::field::content_range, "bytes */" + std::to_string(size));
-      res->prepare_payload();
-      return Send(res, 416, 0, r.device, "", false);
+      BeginHead(416, "", 0);
+      Field("Content-Range", "bytes */" + std::to_string(size));
+      out_ += "\r\n";
+      return Write(416, 0, r.device);
     }
+    const uint64_t first = br ? br->first : 0, end = br ? br->last + 1 : size;
+    const int status = br ? 206 : 200;
+    BeginHead(status, r.content_type, static_cast<int64_t>(end - first));
+    Field("Last-Modified", last_modified);
+    Field("Accept-Ranges", "bytes");
     if (br) {
-      const uint64_t n = br->last - br->first + 1;
-      auto res = std::make_shared<http::response<http::string_body>>(http::status::partial_content,
-                                                                     version_);
-      res->set(http::field::content_type, r.content_type);
-      res->set(http::field::last_modified, last_modified);
-      res->set(http::field::accept_ranges, "bytes");
-      res->set(http::field::content_range, "bytes " + std::to_string(br->first) + "-" +
-                                               std::to_string(br->last) + "/" +
-                                               std::to_string(size));
-      if (!head_) {
-        std::ifstream in(r.file, std::ios::binary);
-        res->body().resize(n);
-        in.seekg(static_cast<std::streamoff>(br->first));
-        in.read(res->body().data(), static_cast<std::streamsize>(n));
-        if (static_cast<uint64_t>(in.gcount()) != n) return SendError(500, "short read");
-      }
-      res->content_length(n);
-      return Send(res, 206, head_ ? 0 : n, r.device, r.file, br->last + 1 == size);
+      Field("Content-Range", "bytes " + std::to_string(br->first) + "-" + std::to_string(br->last) +
+                                 "/" + std::to_string(size));
     }
-    if (head_) {
-      auto res = std::make_shared<http::response<http::empty_body>>(http::status::ok, version_);
-      res->set(http::field::content_type, r.content_type);
-      res->set(http::field::last_modified, last_modified);
-      res->set(http::field::accept_ranges, "bytes");
-      res->content_length(size);
-      return Send(res, 200, 0, r.device, "", false);
-    }
+    out_ += "\r\n";
+    if (head_only_) return Write(status, 0, r.device);
     int fd = ::open(r.file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return SendBody(404, "text/plain", "not found\n", r.device);
-    auto res = std::make_shared<http::response<http::empty_body>>(http::status::ok, version_);
-    res->set(http::field::server, "stepup");
-    res->set(http::field::content_type, r.content_type);
-    res->set(http::field::last_modified, last_modified);
-    res->set(http::field::accept_ranges, "bytes");
-    res->content_length(size);
-    res->keep_alive(keep_alive_ && !srv_->stopping);
-    SendFileBody(res, fd, size, r.device, r.file);
-  }
-
-  // The headers through Beast, then the file with sendfile(2): no copy through user space.
-  void SendFileBody(std::shared_ptr<http::response<http::empty_body>> res, int fd, uint64_t size,
-                    const std::string& device, const std::string& file) {
-    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
-    stream_.expires_after(std::chrono::seconds(srv_->opt.write_timeout_s));
-    http::async_write_header(
-        stream_, *sr,
-        [self = shared_from_this(), res, sr, fd, size, device, file](beast::error_code ec, size_t) {
-          if (ec) {
-            ::close(fd);
-            self->Log(device, self->req_.method, 200, 0, self->req_.target);
-            self->srv_->prov.TransferDone(self->req_, file, false);
-            return self->Close();
-          }
-          self->file_ = {fd, 0, size, device, file, res->keep_alive()};
-          self->file_timer_.expires_after(std::chrono::seconds(self->srv_->opt.write_timeout_s));
-          self->file_timer_.async_wait(
-              [weak = std::weak_ptr<HttpSession>(self)](beast::error_code e) {
-                if (e) return;
-                if (auto s = weak.lock()) {  // the reader stalled: give up on it
-                  beast::error_code ignored;
-                  s->stream_.socket().cancel(ignored);
-                  s->stream_.socket().close(ignored);
-                }
-              });
-          self->PumpFile();
-        });
+    file_ = {fd, static_cast<off_t>(first), end, size, status, r.device, r.file, first};
+    // The head through the socket, then the file with sendfile(2): no copy through user space.
+    SetDeadline(srv_->opt.write_timeout_s);
+    net::async_write(socket_, net::buffer(out_),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec) return self->FinishFile(false);
+                       self->PumpFile();
+                     });
   }
 
   void PumpFile() {
-    auto& sock = stream_.socket();
     beast::error_code ec;
-    sock.non_blocking(true, ec);
-    while (!ec && file_.offset < static_cast<off_t>(file_.size)) {
-      size_t chunk = std::min<uint64_t>(file_.size - static_cast<uint64_t>(file_.offset), 1u << 20);
-      ssize_t n = ::sendfile(sock.native_handle(), file_.fd, &file_.offset, chunk);
+    socket_.non_blocking(true, ec);
+    while (!ec && static_cast<uint64_t>(file_.offset) < file_.end) {
+      const size_t chunk =
+          std::min<uint64_t>(file_.end - static_cast<uint64_t>(file_.offset), 1u << 20);
+      ssize_t n = ::sendfile(socket_.native_handle(), file_.fd, &file_.offset, chunk);
       if (n > 0) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        sock.async_wait(tcp::socket::wait_write, [self = shared_from_this()](beast::error_code e) {
-          if (e) return self->FinishFile(false);
-          self->PumpFile();
-        });
+        socket_.async_wait(tcp::socket::wait_write,
+                           [self = shared_from_this()](beast::error_code e) {
+                             if (e) return self->FinishFile(false);
+                             self->PumpFile();
+                           });
         return;
       }
       return FinishFile(false);
@@ -349,49 +310,70 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     FinishFile(!ec);
   }
 
-  void FinishFile(bool complete) {
-    file_timer_.cancel();
+  void FinishFile(bool sent_all) {
     ::close(file_.fd);
-    const uint64_t sent = static_cast<uint64_t>(file_.offset);
-    Log(file_.device, req_.method, 200, sent, req_.target);
-    srv_->prov.TransferDone(req_, file_.file, complete && sent == file_.size);
-    if (!complete || !file_.keep_alive) return Close();
+    file_.fd = -1;
+    const bool to_end = sent_all && static_cast<uint64_t>(file_.offset) == file_.end;
+    Log(file_.device, file_.status, static_cast<uint64_t>(file_.offset) - file_.first);
+    // A download counts as complete when the file's last byte went out (a resumed download
+    // completes with its final range).
+    srv_->prov.TransferDone(req_, file_.file, to_end && file_.end == file_.size);
+    if (!to_end || !keep_alive_) return Close();
     DoRead();
   }
 
-  void Log(const std::string& device, const std::string& method, int status, uint64_t bytes,
-           const std::string& target) {
+  void Log(const std::string& device, int status, uint64_t bytes) {
     if (!srv_->log) return;
-    double ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
+    line_.clear();
+    AppendLogTime(line_);
+    line_ += " peer=";
+    line_ += req_.peer;
+    line_ += " device=";
+    AppendLogValue(line_, device);
+    line_ += " method=";
+    AppendLogValue(line_, req_.method);
+    line_ += " path=";
+    AppendLogValue(line_, req_.target);
+    line_ += " status=";
+    AppendNumber(line_, static_cast<uint64_t>(status));
+    line_ += " bytes=";
+    AppendNumber(line_, bytes);
     char dur[32];
-    std::snprintf(dur, sizeof dur, "%.3f", ms);
-    srv_->log(LogTime() + " peer=" + peer_ + " device=" + LogValue(device) + " method=" +
-              LogValue(method) + " path=" + LogValue(target) + " status=" + std::to_string(status) +
-              " bytes=" + std::to_string(bytes) + " ms=" + dur);
+    std::snprintf(dur, sizeof dur, " ms=%.3f", ms);
+    line_ += dur;
+    srv_->log(line_);
   }
 
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
   }
 
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  tcp::socket socket_;
   std::shared_ptr<HttpServer::Impl> srv_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  beast::flat_buffer buffer_;
+  net::steady_timer timer_;
+  Clock::time_point deadline_;
+  bool timer_armed_ = false, timed_out_ = false;
+  RequestHead head_;
+  std::optional<RequestParser> parser_;
   Request req_;
-  std::string peer_, ip_;
+  std::string out_, line_;  // the answer's bytes (head and small body), the access-log line
   unsigned version_ = 11;
-  bool keep_alive_ = false, head_ = false, reading_ = false;
+  bool keep_alive_ = false, head_only_ = false, reading_ = false;
   Clock::time_point start_ = Clock::now();
+  int status_ = 0;  // of the answer being written, for the log
+  uint64_t bytes_ = 0;
+  std::string device_;
   struct FileTransfer {
     int fd = -1;
     off_t offset = 0;
-    uint64_t size = 0;
+    uint64_t end = 0, size = 0;
+    int status = 200;
     std::string device, file;
-    bool keep_alive = false;
+    uint64_t first = 0;
   } file_;
-  net::steady_timer file_timer_{stream_.get_executor()};
 };
 
 void HttpServer::Impl::DoAccept() {

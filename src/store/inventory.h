@@ -4,6 +4,8 @@
 // Durability (contract.md): a write that returns is durable, except AppendEvent with
 // `batched = true` (phone traffic), which may be written up to 200 ms later; a crash loses at
 // most that window, never an operator's write or the database's integrity.
+// Visibility: this object's own writes are seen by its next read; another process's device
+// writes are seen within 1 ms (readers cache devices and re-check at most once a millisecond).
 // Implementations are safe to call from several threads.
 #pragma once
 
@@ -39,6 +41,10 @@ class Inventory {
   virtual Result<std::vector<UnknownAttempt>> UnknownAttempts() = 0;
   // Writes batched events now.
   virtual Status Flush() = 0;
+  // A number that moves whenever any device is added, changed or removed: at once for this
+  // object's own writes, within 1 ms for another process's (the CLI's). Cheap enough to call
+  // on every request; callers use it to know that what they derived from devices still holds.
+  virtual int64_t DevicesVersion() = 0;
 
   // Finds by MAC when given, else by serial.
   Result<std::optional<Device>> Find(const std::string& mac, const std::string& serial) {

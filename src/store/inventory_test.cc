@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 namespace stepup {
 namespace {
@@ -134,8 +137,57 @@ TEST_P(InventoryTest, SqliteCacheSeesWritesFromAnotherProcess) {
   ASSERT_TRUE(other.ok());
   Device d = **(*other)->FindByMac("0002fdff2103");
   d.target = "7.6.1";
+  const int64_t before = inv_->DevicesVersion();
   ASSERT_TRUE((*other)->Update(d).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));  // seen within 1 ms
   EXPECT_EQ((*inv_->FindByMac("0002fdff2103"))->target, "7.6.1");
+  EXPECT_NE(inv_->DevicesVersion(), before);
+}
+
+TEST_P(InventoryTest, DevicesVersionMovesAtOnceOnOwnWrites) {
+  const int64_t v0 = inv_->DevicesVersion();
+  auto a = inv_->Add(Phone("0002fdff2103"));
+  ASSERT_TRUE(a.ok());
+  const int64_t v1 = inv_->DevicesVersion();
+  EXPECT_NE(v1, v0);
+  EXPECT_EQ(inv_->DevicesVersion(), v1);  // reads alone do not move it
+  (void)inv_->FindByMac("0002fdff2103");
+  Device d = *a;
+  d.state = kStateCurrent;
+  ASSERT_TRUE(inv_->Update(d).ok());
+  EXPECT_NE(inv_->DevicesVersion(), v1);
+  // The cached device was replaced, not served stale.
+  EXPECT_EQ((*inv_->FindByMac("0002fdff2103"))->state, kStateCurrent);
+  EXPECT_EQ((*inv_->FindById(a->id))->state, kStateCurrent);
+}
+
+TEST_P(InventoryTest, RepeatedPhoneEventsAreCountedOnTheirFirst) {
+  auto a = inv_->Add(Phone("0002fdff2103"));
+  auto req = [](int64_t t, const std::string& detail) {
+    return Event{t, "request", detail, "http", "127.0.0.1:" + std::to_string(t)};
+  };
+  for (int64_t t : {1000, 2000, 3000})
+    ASSERT_TRUE(inv_->AppendEvent(a->id, req(t, "GET /a"), true).ok());
+  ASSERT_TRUE(inv_->Flush().ok());
+  ASSERT_TRUE(inv_->AppendEvent(a->id, req(4000, "GET /a"), true).ok());  // across batches
+  ASSERT_TRUE(inv_->Flush().ok());
+  ASSERT_TRUE(inv_->AppendEvent(a->id, req(5000, "GET /b"), true).ok());  // another request
+  ASSERT_TRUE(inv_->AppendEvent(a->id, req(6000, "GET /a"), true).ok());
+  ASSERT_TRUE(inv_->AppendEvent(a->id, {7000, "hop-offered", "x", "http", ""}).ok());
+  ASSERT_TRUE(inv_->AppendEvent(a->id, req(8000, "GET /a"), true).ok());  // after a change
+  ASSERT_TRUE(inv_->AppendEvent(a->id, req(8000 + Event::kRepeatWindowMs, "GET /a"), true).ok());
+  auto ev = inv_->Events(a->id);
+  ASSERT_TRUE(ev.ok());
+  std::vector<std::string> got;
+  for (const auto& e : *ev)
+    got.push_back(std::to_string(e.time) + " " + e.detail + " x" + std::to_string(e.repeats) + " " +
+                  std::to_string(e.last_time));
+  // The hop-offered event is written at once, the batched ones may land after it; what
+  // matters is that no repeat is lost and nothing that changed is folded into a repeat.
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"1000 GET /a x3 4000", "3608000 GET /a x0 0",
+                                           "5000 GET /b x0 0", "6000 GET /a x0 0", "7000 x x0 0",
+                                           "8000 GET /a x0 0"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Implementations, InventoryTest, ::testing::Values("memory", "sqlite"));

@@ -1,5 +1,6 @@
 // The in-memory Inventory: the fake the provisioner's tests run against.
 #include <algorithm>
+#include <map>
 #include <mutex>
 
 #include "store/inventory.h"
@@ -15,6 +16,7 @@ class MemoryInventory : public Inventory {
     Device stored = d;
     stored.id = next_id_++;
     devices_.push_back(stored);
+    ++version_;
     return stored;
   }
 
@@ -28,6 +30,7 @@ class MemoryInventory : public Inventory {
       staged.push_back(s);
     }
     devices_ = std::move(staged);
+    version_ += static_cast<int64_t>(devices.size());
     return Ok{};
   }
 
@@ -36,6 +39,7 @@ class MemoryInventory : public Inventory {
     for (auto& x : devices_) {
       if (x.id == d.id) {
         x = d;
+        ++version_;
         return Ok{};
       }
     }
@@ -55,9 +59,22 @@ class MemoryInventory : public Inventory {
     std::lock_guard lock(mu_);
     return devices_;
   }
-  Status AppendEvent(int64_t device_id, const Event& e, bool) override {
+  Status AppendEvent(int64_t device_id, const Event& e, bool batched) override {
     std::lock_guard lock(mu_);
+    // Batched phone traffic that repeats the device's current run is counted, not stored.
+    auto run = runs_.find(device_id);
+    if (batched && run != runs_.end() && events_[run->second].second.Repeats(e)) {
+      Event& head = events_[run->second].second;
+      ++head.repeats;
+      head.last_time = e.time;
+      return Ok{};
+    }
     events_.emplace_back(device_id, e);
+    if (batched) {
+      runs_[device_id] = events_.size() - 1;
+    } else {
+      runs_.erase(device_id);
+    }
     return Ok{};
   }
   Result<std::vector<Event>> Events(int64_t device_id) override {
@@ -78,6 +95,10 @@ class MemoryInventory : public Inventory {
     return unknown_;
   }
   Status Flush() override { return Ok{}; }
+  int64_t DevicesVersion() override {
+    std::lock_guard lock(mu_);
+    return version_;
+  }
 
  private:
   template <typename Pred>
@@ -101,8 +122,10 @@ class MemoryInventory : public Inventory {
 
   std::mutex mu_;
   int64_t next_id_ = 1;
+  int64_t version_ = 0;
   std::vector<Device> devices_;
   std::vector<std::pair<int64_t, Event>> events_;
+  std::map<int64_t, size_t> runs_;  // device -> its current run's first event in events_
   std::vector<UnknownAttempt> unknown_;
 };
 

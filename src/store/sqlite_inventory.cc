@@ -1,16 +1,21 @@
 // The SQLite Inventory: WAL, versioned schema migrations, prepared statements, phone events
 // written in batches by a background thread at most ~100 ms behind.
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
 #include "store/inventory.h"
+#include "store/sqlite_events.h"
+#include "store/sqlite_stmt.h"
 
 namespace stepup {
 namespace {
@@ -70,53 +75,22 @@ CREATE TRIGGER devices_version_upd AFTER UPDATE ON devices BEGIN
 CREATE TRIGGER devices_version_del AFTER DELETE ON devices BEGIN
   UPDATE meta SET value = value + 1 WHERE key = 'devices_version'; END;
 )sql",
+    // 3: a phone's repeated identical requests are one event with a count (see Event).
+    R"sql(
+ALTER TABLE events ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN last_time INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr const char* kDeviceColumns =
     "id, mac, serial, model, protocol, target, firmware, hardware, settings, state, state_detail, "
     "hold, pending_load, pending_offers, excluded, created, updated";
 
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  bool ok() const { return s_ != nullptr; }
-  sqlite3_stmt* get() { return s_; }
-  void Reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  void Bind(int i, const std::string& v, bool null_if_empty = false) {
-    if (null_if_empty && v.empty()) {
-      sqlite3_bind_null(s_, i);
-    } else {
-      sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    }
-  }
-  void Bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
-  std::string Text(int col) {
-    auto p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s_, col))) : std::string();
-  }
-  int64_t Int(int col) { return sqlite3_column_int64(s_, col); }
-
- private:
-  sqlite3_stmt* s_ = nullptr;
-};
-
 class SqliteInventory : public Inventory {
  public:
   ~SqliteInventory() override {
-    {
-      std::lock_guard lock(queue_mu_);
-      stop_ = true;
-    }
-    queue_cv_.notify_all();
-    if (writer_.joinable()) writer_.join();
+    events_.Close();
     stmts_.clear();
-    sqlite3_close(events_db_);
     sqlite3_close(db_);
   }
 
@@ -133,15 +107,10 @@ class SqliteInventory : public Inventory {
         return BadInput("inventory \"" + path + "\": " + s.error().message);
     }
     if (auto s = Migrate(); !s) return BadInput("inventory \"" + path + "\": " + s.error().message);
-    // Batched phone events go through a second connection, so their commits never hold up
-    // the requests reading devices (WAL: readers do not wait for the writer).
-    if (sqlite3_open_v2(path.c_str(), &events_db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
-      return BadInput("inventory \"" + path + "\": cannot open a second connection");
-    }
-    sqlite3_busy_timeout(events_db_, 5000);
-    sqlite3_exec(events_db_, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
-    writer_ = std::thread([this] { WriterLoop(); });
+    // The request path (this connection commits hop progress) never pays for a checkpoint:
+    // the event log's writer runs them.
+    Exec("PRAGMA wal_autocheckpoint=0");
+    if (auto s = events_.Open(path); !s) return s;
     return Ok{};
   }
 
@@ -149,6 +118,7 @@ class SqliteInventory : public Inventory {
     std::lock_guard lock(mu_);
     Device stored = d;
     if (auto s = Insert(stored); !s) return s.error();
+    AfterOwnWrite(1, stored);
     return stored;
   }
 
@@ -162,7 +132,9 @@ class SqliteInventory : public Inventory {
         return s;
       }
     }
-    return Exec("COMMIT");
+    Status committed = Exec("COMMIT");
+    if (committed) AfterOwnWrite(static_cast<int64_t>(devices.size()), std::nullopt);
+    return committed;
   }
 
   Status Update(const Device& d) override {
@@ -179,6 +151,7 @@ class SqliteInventory : public Inventory {
     if (rc != SQLITE_DONE) return Fail("update device " + d.key());
     if (sqlite3_changes(db_) == 0)
       return Unknown("inventory: no device with id " + std::to_string(d.id));
+    AfterOwnWrite(1, d);
     return Ok{};
   }
 
@@ -191,6 +164,12 @@ class SqliteInventory : public Inventory {
 
   Result<std::optional<Device>> FindById(int64_t id) override {
     return FindOne("id", std::to_string(id));
+  }
+
+  int64_t DevicesVersion() override {
+    std::lock_guard lock(mu_);
+    CheckVersion();
+    return cache_version_;
   }
 
   Result<std::vector<Device>> List() override {
@@ -206,24 +185,26 @@ class SqliteInventory : public Inventory {
 
   Status AppendEvent(int64_t device_id, const Event& e, bool batched) override {
     if (batched) {
-      std::lock_guard lock(queue_mu_);
-      queue_.emplace_back(device_id, e);  // the writer wakes on its own every 100 ms
+      events_.Append(device_id, e);
       return Ok{};
     }
+    events_.EndRun(device_id);
     std::lock_guard lock(mu_);
-    return InsertEvents(db_, {{device_id, e}});
+    return InsertEventRows(db_, {{device_id, e}});
   }
 
   Result<std::vector<Event>> Events(int64_t device_id) override {
     if (auto s = Flush(); !s) return s.error();
     std::lock_guard lock(mu_);
     Stmt& st = Prepared(
-        "SELECT time, kind, detail, transport, peer FROM events WHERE device_id=?1 ORDER BY id");
+        "SELECT time, kind, detail, transport, peer, repeats, last_time FROM events "
+        "WHERE device_id=?1 ORDER BY id");
     st.Bind(1, device_id);
     std::vector<Event> out;
     int rc;
     while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
-      out.push_back({st.Int(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4)});
+      out.push_back(
+          {st.Int(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4), st.Int(5), st.Int(6)});
     }
     st.Reset();
     if (rc != SQLITE_DONE) return Fail("read events");
@@ -260,21 +241,7 @@ class SqliteInventory : public Inventory {
     return out;
   }
 
-  Status Flush() override {
-    std::vector<std::pair<int64_t, Event>> batch;
-    {
-      std::lock_guard lock(queue_mu_);
-      batch.swap(queue_);
-    }
-    if (batch.empty()) return Ok{};
-    std::lock_guard lock(events_mu_);
-    Status s = InsertEvents(events_db_, batch);
-    if (!s) {  // keep the batch for the next flush rather than lose it
-      std::lock_guard qlock(queue_mu_);
-      queue_.insert(queue_.begin(), batch.begin(), batch.end());
-    }
-    return s;
-  }
+  Status Flush() override { return events_.Flush(); }
 
  private:
   Error Fail(const std::string& what) {
@@ -396,14 +363,8 @@ class SqliteInventory : public Inventory {
   Result<std::optional<Device>> FindOne(const char* column, const std::string& value) {
     if (value.empty()) return std::optional<Device>();
     std::lock_guard lock(mu_);
-    // Devices are cached until any process changes the devices table (meta.devices_version).
-    Stmt& ver = Prepared("SELECT value FROM meta WHERE key = 'devices_version'");
-    int64_t version = sqlite3_step(ver.get()) == SQLITE_ROW ? ver.Int(0) : -1;
-    ver.Reset();
-    if (version != cache_version_ || version < 0) {
-      cache_.clear();
-      cache_version_ = version;
-    }
+    CheckVersion();
+    const int64_t version = cache_version_;
     const std::string cache_key = std::string(column) + '\x1f' + value;
     if (auto it = cache_.find(cache_key); it != cache_.end()) return it->second;
     Stmt& st =
@@ -421,58 +382,54 @@ class SqliteInventory : public Inventory {
     return out;
   }
 
-  // Caller holds the lock of `db`. One transaction for the whole batch.
-  static Status InsertEvents(sqlite3* db, const std::vector<std::pair<int64_t, Event>>& batch) {
-    auto fail = [db](const char* what) {
-      Error e = BadInput(std::string("inventory: ") + what + ": " + sqlite3_errmsg(db));
-      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      return e;
-    };
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-      return fail("begin");
-    Stmt st(db,
-            "INSERT INTO events(device_id, time, kind, detail, transport, peer) "
-            "VALUES(?1,?2,?3,?4,?5,?6)");
-    for (const auto& [id, e] : batch) {
-      st.Bind(1, id);
-      st.Bind(2, e.time);
-      st.Bind(3, e.kind);
-      st.Bind(4, e.detail);
-      st.Bind(5, e.transport);
-      st.Bind(6, e.peer);
-      int rc = sqlite3_step(st.get());
-      st.Reset();
-      if (rc != SQLITE_DONE) return fail("append event");
-    }
-    if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-      return fail("commit events");
-    return Ok{};
+  // Devices are cached until any process changes the devices table (meta.devices_version,
+  // bumped by triggers). Caller holds mu_.
+  int64_t ReadVersion() {
+    Stmt& ver = Prepared("SELECT value FROM meta WHERE key = 'devices_version'");
+    int64_t version = sqlite3_step(ver.get()) == SQLITE_ROW ? ver.Int(0) : -1;
+    ver.Reset();
+    return version;
   }
 
-  void WriterLoop() {
-    std::unique_lock lock(queue_mu_);
-    while (!stop_) {
-      queue_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_; });
-      lock.unlock();
-      (void)Flush();  // a failure here is retried with the next batch's flush
-      lock.lock();
+  // Re-reads the version at most once a millisecond (a read transaction costs file-lock
+  // system calls; another process's write is seen within 1 ms); clears the cache if it moved.
+  void CheckVersion() {
+    const auto now = std::chrono::steady_clock::now();
+    if (cache_version_ >= 0 && now - checked_at_ < std::chrono::milliseconds(1)) return;
+    const int64_t version = ReadVersion();
+    checked_at_ = now;
+    if (version != cache_version_ || version < 0) {
+      cache_.clear();
+      cache_version_ = version;
     }
-    lock.unlock();
-    (void)Flush();
+  }
+
+  // After this connection changed `rows` devices: the written device leaves the cache, and
+  // the rest stays unless someone else wrote too (the version moved by more than `rows`).
+  void AfterOwnWrite(int64_t rows, const std::optional<Device>& written) {
+    if (written) {
+      std::string id = "id\x1f" + std::to_string(written->id);
+      if (auto it = cache_.find(id); it != cache_.end() && it->second) {
+        cache_.erase("mac\x1f" + it->second->mac);
+        cache_.erase("serial\x1f" + it->second->serial);
+      }
+      cache_.erase(id);
+      cache_.erase("mac\x1f" + written->mac);
+      cache_.erase("serial\x1f" + written->serial);
+    }
+    const int64_t version = ReadVersion();
+    if (cache_version_ < 0 || version != cache_version_ + rows) cache_.clear();
+    cache_version_ = version;
+    checked_at_ = std::chrono::steady_clock::now();
   }
 
   sqlite3* db_ = nullptr;
   std::mutex mu_;  // guards db_ and stmts_
-  sqlite3* events_db_ = nullptr;
-  std::mutex events_mu_;  // guards events_db_
   std::map<std::string, std::unique_ptr<Stmt>> stmts_;
   std::unordered_map<std::string, std::optional<Device>> cache_;  // "column\x1fvalue" -> device
   int64_t cache_version_ = -1;
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::vector<std::pair<int64_t, Event>> queue_;
-  bool stop_ = false;
-  std::thread writer_;
+  std::chrono::steady_clock::time_point checked_at_;
+  SqliteEventLog events_;
 };
 
 }  // namespace

@@ -1,0 +1,179 @@
+// The batched phone-event writer of the SQLite inventory (see sqlite_events.h).
+#include "store/sqlite_events.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "store/sqlite_stmt.h"
+
+namespace stepup {
+
+Status InsertEventRows(sqlite3* db, const std::vector<std::pair<int64_t, Event>>& batch) {
+  auto fail = [db](const char* what) {
+    Error e = BadInput(std::string("inventory: ") + what + ": " + sqlite3_errmsg(db));
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return e;
+  };
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return fail("begin");
+  Stmt st(db,
+          "INSERT INTO events(device_id, time, kind, detail, transport, peer) "
+          "VALUES(?1,?2,?3,?4,?5,?6)");
+  for (const auto& [id, e] : batch) {
+    st.Bind(1, id);
+    st.Bind(2, e.time);
+    st.Bind(3, e.kind);
+    st.Bind(4, e.detail);
+    st.Bind(5, e.transport);
+    st.Bind(6, e.peer);
+    int rc = sqlite3_step(st.get());
+    st.Reset();
+    if (rc != SQLITE_DONE) return fail("append event");
+  }
+  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return fail("commit events");
+  return Ok{};
+}
+
+SqliteEventLog::~SqliteEventLog() { Close(); }
+
+Status SqliteEventLog::Open(const std::string& path) {
+  // Its own connection, so event commits never hold up requests reading devices (WAL:
+  // readers do not wait for the writer).
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    return BadInput("inventory \"" + path + "\": cannot open a second connection");
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  // Checkpoints run here, and only once the WAL holds 32 MiB: a page written by many
+  // batches is copied back into the database once.
+  for (const char* pragma : {"PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-65536",
+                             "PRAGMA wal_autocheckpoint=8192"}) {
+    sqlite3_exec(db_, pragma, nullptr, nullptr, nullptr);
+  }
+  writer_ = std::thread([this] { WriterLoop(); });
+  return Ok{};
+}
+
+void SqliteEventLog::Close() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stop_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  std::lock_guard lock(db_mu_);
+  if (db_) sqlite3_close(db_);
+  db_ = nullptr;
+}
+
+void SqliteEventLog::Append(int64_t device_id, const Event& e) {
+  std::lock_guard lock(queue_mu_);
+  queue_.emplace_back(device_id, e);  // the writer wakes on its own every 100 ms
+}
+
+void SqliteEventLog::EndRun(int64_t device_id) {
+  // A marker (an event without a kind) ends the device's run in queue order, after the
+  // batched events already waiting.
+  std::lock_guard lock(queue_mu_);
+  queue_.emplace_back(device_id, Event{});
+}
+
+Status SqliteEventLog::Flush() {
+  std::vector<std::pair<int64_t, Event>> batch;
+  {
+    std::lock_guard lock(queue_mu_);
+    batch.swap(queue_);
+  }
+  if (batch.empty()) return Ok{};
+  std::lock_guard lock(db_mu_);
+  if (!db_) return BadInput("inventory: event log is closed");
+  Status s = WriteBatch(batch);
+  if (!s) {  // keep the batch for the next flush rather than lose it
+    std::lock_guard qlock(queue_mu_);
+    queue_.insert(queue_.begin(), batch.begin(), batch.end());
+  }
+  return s;
+}
+
+// Caller holds events_mu_. One transaction: an event that repeats its device's current run
+// (a phone asking for the same thing again and again) is counted on the run's first event,
+// so a device's history grows with what changes, not with how often it asks; the rest are
+// inserted. The runs live in memory: after a restart a repeat starts a new run.
+Status SqliteEventLog::WriteBatch(const std::vector<std::pair<int64_t, Event>>& batch) {
+  sqlite3* db = db_;
+  auto fail = [this, db](const char* what) {
+    Error e = BadInput(std::string("inventory: ") + what + ": " + sqlite3_errmsg(db));
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    runs_.clear();  // they may name rows the rollback removed
+    return e;
+  };
+  if (runs_.size() > 100000) runs_.clear();  // bounded: the next repeats start new runs
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return fail("begin");
+  Stmt insert(db,
+              "INSERT INTO events(device_id, time, kind, detail, transport, peer) "
+              "VALUES(?1,?2,?3,?4,?5,?6)");
+  Stmt count(db, "UPDATE events SET repeats=?1, last_time=?2 WHERE id=?3");
+  auto write_count = [&count](Run& r) {
+    if (r.head.repeats == r.written) return true;
+    count.Bind(1, r.head.repeats);
+    count.Bind(2, r.head.last_time);
+    count.Bind(3, r.event_id);
+    const int rc = sqlite3_step(count.get());
+    count.Reset();
+    r.written = r.head.repeats;
+    return rc == SQLITE_DONE;
+  };
+  std::vector<int64_t> counted;  // devices whose run has repeats not yet written
+  for (const auto& [id, e] : batch) {
+    auto run = runs_.find(id);
+    if (e.kind.empty()) {  // a run-ending marker (see AppendEvent)
+      if (run != runs_.end() && !write_count(run->second)) return fail("count repeated event");
+      if (run != runs_.end()) runs_.erase(run);
+      continue;
+    }
+    if (run != runs_.end() && run->second.head.Repeats(e)) {
+      if (++run->second.head.repeats == run->second.written + 1) counted.push_back(id);
+      run->second.head.last_time = e.time;
+      continue;
+    }
+    if (run != runs_.end() && !write_count(run->second)) return fail("count repeated event");
+    insert.Bind(1, id);
+    insert.Bind(2, e.time);
+    insert.Bind(3, e.kind);
+    insert.Bind(4, e.detail);
+    insert.Bind(5, e.transport);
+    insert.Bind(6, e.peer);
+    const int rc = sqlite3_step(insert.get());
+    insert.Reset();
+    if (rc != SQLITE_DONE) return fail("append event");
+    runs_[id] = Run{sqlite3_last_insert_rowid(db), e, 0};
+  }
+  for (int64_t id : counted) {
+    auto run = runs_.find(id);
+    if (run != runs_.end() && !write_count(run->second)) return fail("count repeated event");
+  }
+  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return fail("commit events");
+  return Ok{};
+}
+
+void SqliteEventLog::WriterLoop() {
+  // Below the threads answering phones: a batch may wait a little for a core, a request
+  // should not wait behind a batch.
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);
+  std::unique_lock lock(queue_mu_);
+  while (!stop_) {
+    queue_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_; });
+    lock.unlock();
+    (void)Flush();  // a failure here is retried with the next batch's flush
+    lock.lock();
+  }
+  lock.unlock();
+  (void)Flush();
+}
+
+}  // namespace stepup
