@@ -4,6 +4,7 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "cli/cli.h"
 #include "net/http_server.h"
 #include "net/tftp_server.h"
+#include "store/access_log_file.h"
 
 namespace stepup::cli {
 namespace {
@@ -29,25 +31,6 @@ struct ServeOptions {
                        syslog, access_log = "-";
   std::vector<std::string> auto_enroll;
   int threads = 0, stuck_after = 3, read_timeout = 10, drain_seconds = 10;
-};
-
-// Access log lines go to a file or stdout, buffered, flushed at least once a second.
-class LogSink {
- public:
-  explicit LogSink(FILE* f) : f_(f) {}
-  void Write(const std::string& line) {
-    std::lock_guard lock(mu_);
-    std::fwrite(line.data(), 1, line.size(), f_);
-    std::fputc('\n', f_);
-  }
-  void Flush() {
-    std::lock_guard lock(mu_);
-    std::fflush(f_);
-  }
-
- private:
-  std::mutex mu_;
-  FILE* f_;
 };
 
 // Phones' syslog lines (Log_Upgrade_Failure_Msg and the like) attached to their history.
@@ -115,7 +98,7 @@ int RunServe(const ServeOptions& o) {
     log_file = std::fopen(o.access_log.c_str(), "a");
     if (!log_file) return Fail(BadInput("--access-log \"" + o.access_log + "\" cannot be opened"));
   }
-  LogSink sink(log_file);
+  auto sink = std::make_unique<AccessLogFile>(log_file);
 
   ProvisionerConfig cfg;
   cfg.catalog = &ws.catalog;
@@ -139,7 +122,7 @@ int RunServe(const ServeOptions& o) {
   hopt.address = http->first;
   hopt.port = http->second;
   hopt.read_timeout_s = o.read_timeout;
-  HttpServer server(ioc, prov, hopt, [&sink](const std::string& line) { sink.Write(line); });
+  HttpServer server(ioc, prov, hopt, [&sink](const std::string& line) { sink->Write(line); });
   if (auto s = server.Start(); !s) return Fail(s.error());
   std::string base_url =
       o.public_url.empty() ? "http://" + host + ":" + std::to_string(server.port()) : o.public_url;
@@ -151,7 +134,7 @@ int RunServe(const ServeOptions& o) {
     topt.address = tftp->first;
     topt.port = tftp->second;
     tftp_server = std::make_unique<TftpServer>(
-        ioc, prov, topt, [&sink](const std::string& line) { sink.Write(line); });
+        ioc, prov, topt, [&sink](const std::string& line) { sink->Write(line); });
     if (auto s = tftp_server->Start(); !s) return Fail(s.error());
   }
   std::unique_ptr<SyslogReceiver> syslog_rx;
@@ -168,18 +151,26 @@ int RunServe(const ServeOptions& o) {
                             : std::string())
             << "\n";
 
-  // Housekeeping: flush the access log, pick up new firmware.
-  net::steady_timer tick(ioc);
-  std::function<void()> schedule = [&] {
-    tick.expires_after(std::chrono::seconds(1));
-    tick.async_wait([&](boost::system::error_code e) {
-      if (e) return;
-      sink.Flush();
+  // Housekeeping off the threads that answer phones: new firmware is picked up within a
+  // second (the access log writes itself from its own thread).
+  std::mutex house_mu;
+  std::condition_variable house_cv;
+  bool house_stop = false;
+  std::thread housekeeper([&] {
+    std::unique_lock lock(house_mu);
+    while (!house_cv.wait_for(lock, std::chrono::seconds(1), [&] { return house_stop; })) {
+      lock.unlock();
       prov.RescanFirmware();
-      schedule();
-    });
+      lock.lock();
+    }
+  });
+  auto stop_housekeeping = [&] {
+    {
+      std::lock_guard lock(house_mu);
+      house_stop = true;
+    }
+    house_cv.notify_all();
   };
-  schedule();
 
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   net::steady_timer drain(ioc);
@@ -200,7 +191,7 @@ int RunServe(const ServeOptions& o) {
     server.Stop();
     if (tftp_server) tftp_server->Stop();
     if (syslog_rx) syslog_rx->Stop();
-    tick.cancel();
+    stop_housekeeping();
     deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.drain_seconds);
     wait_drain();
   });
@@ -211,7 +202,9 @@ int RunServe(const ServeOptions& o) {
   for (int i = 1; i < n; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
-  sink.Flush();
+  stop_housekeeping();
+  housekeeper.join();
+  sink.reset();  // writes what is buffered
   (void)ws.inventory->Flush();
   if (log_file != stdout) std::fclose(log_file);
   std::cerr << "stepup: stopped\n";

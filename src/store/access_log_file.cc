@@ -1,0 +1,70 @@
+#include "store/access_log_file.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+
+namespace stepup {
+namespace {
+constexpr size_t kWakeBytes = 1 << 20;
+constexpr size_t kMaxBytes = 64u << 20;
+}  // namespace
+
+AccessLogFile::AccessLogFile(FILE* f) : f_(f), thread_([this] { Loop(); }) {}
+
+AccessLogFile::~AccessLogFile() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  Flush();
+}
+
+void AccessLogFile::Write(std::string_view line) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    if (buffer_.size() + line.size() + 1 > kMaxBytes) {
+      ++dropped_;
+      return;
+    }
+    buffer_.append(line);
+    buffer_.push_back('\n');
+    wake = buffer_.size() >= kWakeBytes && buffer_.size() - line.size() - 1 < kWakeBytes;
+  }
+  if (wake) cv_.notify_one();
+}
+
+void AccessLogFile::Flush() {
+  std::string out;
+  uint64_t dropped = 0;
+  {
+    std::lock_guard lock(mu_);
+    out.swap(buffer_);
+    dropped = dropped_;
+    dropped_ = 0;
+  }
+  std::lock_guard lock(write_mu_);
+  if (!out.empty()) std::fwrite(out.data(), 1, out.size(), f_);
+  if (dropped)
+    std::fprintf(f_, "stepup: %llu access-log lines dropped (the log fell behind)\n",
+                 static_cast<unsigned long long>(dropped));
+  std::fflush(f_);
+}
+
+void AccessLogFile::Loop() {
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);  // below the answering
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(200),
+                 [this] { return stop_ || buffer_.size() >= kWakeBytes; });
+    lock.unlock();
+    Flush();
+    lock.lock();
+  }
+}
+
+}  // namespace stepup

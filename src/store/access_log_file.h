@@ -1,0 +1,43 @@
+// The access log's file: lines are appended to a buffer in memory and written by a thread of
+// its own every 200 ms (or sooner when 1 MiB has gathered), so the threads answering requests
+// never wait on the disk. If the disk stops taking lines, at most 64 MiB wait; later lines
+// are dropped and counted, and the count is written once the disk takes lines again.
+// Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace stepup {
+
+class AccessLogFile {
+ public:
+  // Writes to `f` (not owned; stdout is fine).
+  explicit AccessLogFile(FILE* f);
+  ~AccessLogFile();  // writes what is buffered
+  AccessLogFile(const AccessLogFile&) = delete;
+  AccessLogFile& operator=(const AccessLogFile&) = delete;
+
+  void Write(std::string_view line);
+  // Writes what is buffered now.
+  void Flush();
+
+ private:
+  void Loop();
+
+  FILE* f_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string buffer_;
+  uint64_t dropped_ = 0;
+  bool stop_ = false;
+  std::mutex write_mu_;  // one writer of f_ at a time
+  std::thread thread_;
+};
+
+}  // namespace stepup
