@@ -11,10 +11,12 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "core/tftp_packet.h"
+#include "store/image_cache.h"
 
 namespace stepup {
 namespace {
@@ -55,6 +57,7 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
   // Client endpoints with a transfer under way: a client that re-sends its RRQ because the
   // answer is slow must not start a second transfer (nor count as a second boot request).
   std::unordered_set<std::string> active_peers;
+  ImageCache images;
 
   void Receive();
   void OnRequest(const std::string& bytes, const udp::endpoint& peer);
@@ -93,11 +96,17 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     if (ec) return;
     // The content: a rendered body, or a file read block by block.
     if (!resp_.file.empty() && rrq.mode == "octet") {
-      fd_ = ::open(resp_.file.c_str(), O_RDONLY | O_CLOEXEC);
-      struct stat st {};
-      if (fd_ < 0 || ::fstat(fd_, &st) != 0)
-        return SendError(TftpError::kNotFound, "file not found");
-      size_ = static_cast<uint64_t>(st.st_size);
+      // From memory (one copy however many phones fetch it), else block by block from disk.
+      if ((image_ = srv_->images.Get(resp_.file))) {
+        content_ = *image_;
+        size_ = content_.size();
+      } else {
+        fd_ = ::open(resp_.file.c_str(), O_RDONLY | O_CLOEXEC);
+        struct stat st {};
+        if (fd_ < 0 || ::fstat(fd_, &st) != 0)
+          return SendError(TftpError::kNotFound, "file not found");
+        size_ = static_cast<uint64_t>(st.st_size);
+      }
     } else {
       if (!resp_.file.empty()) {  // netascii of a file: convert it whole
         int fd = ::open(resp_.file.c_str(), O_RDONLY | O_CLOEXEC);
@@ -111,6 +120,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
         resp_.body = std::move(data);
       }
       body_ = rrq.mode == "netascii" ? ToNetascii(resp_.body) : std::move(resp_.body);
+      content_ = body_;
       size_ = body_.size();
     }
     opts_ = NegotiateTftp(rrq, size_, srv_->opt.max_blksize);
@@ -147,7 +157,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     packet_[2] = static_cast<char>((n >> 8) & 0xff);  // the block number rolls over past 65535
     packet_[3] = static_cast<char>(n & 0xff);
     if (fd_ < 0) {
-      if (len) std::memcpy(packet_.data() + 4, body_.data() + off, len);
+      if (len) std::memcpy(packet_.data() + 4, content_.data() + off, len);
     } else if (len) {
       ssize_t got = ::pread(fd_, packet_.data() + 4, len, static_cast<off_t>(off));
       packet_.resize(4 + static_cast<size_t>(std::max<ssize_t>(got, 0)));
@@ -274,9 +284,11 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   udp::endpoint peer_;
   udp::socket socket_;
   net::steady_timer timer_;
-  std::array<char, 2048> buf_{};  // a transfer only receives ACKs and ERRORs
-  std::string body_;
-  int fd_ = -1;
+  std::array<char, 2048> buf_{};              // a transfer only receives ACKs and ERRORs
+  std::string body_;                          // a rendered (or netascii) body
+  std::shared_ptr<const std::string> image_;  // or a file held by the image cache
+  std::string_view content_;                  // whichever of the two is sent
+  int fd_ = -1;                               // or, neither: the file, read block by block
   uint64_t size_ = 0, last_block_ = 1, acked_ = 0, sent_ = 0;
   uint32_t retries_ = 0;
   bool oack_pending_ = false, done_ = false, timer_armed_ = false;
