@@ -30,6 +30,7 @@ struct ServeOptions {
   std::string catalog, http = "127.0.0.1:8069", tftp = "127.0.0.1:6969", firmware, public_url,
                        syslog, access_log = "-";
   std::vector<std::string> auto_enroll;
+  uint32_t tftp_rate = 200;
   int threads = 0, stuck_after = 3, read_timeout = 10, drain_seconds = 10;
 };
 
@@ -133,6 +134,7 @@ int RunServe(const ServeOptions& o) {
     TftpServerOptions topt;
     topt.address = tftp->first;
     topt.port = tftp->second;
+    topt.rate_per_source = o.tftp_rate;
     tftp_server = std::make_unique<TftpServer>(
         ioc, prov, topt, [&sink](const std::string& line) { sink->Write(line); });
     if (auto s = tftp_server->Start(); !s) return Fail(s.error());
@@ -221,6 +223,10 @@ void AddServeCommand(CLI::App& app, Action& action) {
   cmd->add_option("--http", o->http, "HTTP listener ADDR:PORT, [::]:PORT accepted")
       ->capture_default_str();
   cmd->add_option("--tftp", o->tftp, "TFTP listener ADDR:PORT, or 'off'")->capture_default_str();
+  cmd->add_option("--tftp-rate", o->tftp_rate,
+                  "TFTP read requests a second from one address (in bursts of as many)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   cmd->add_option("--firmware", o->firmware, "firmware directory (default DATA/firmware)");
   cmd->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
   cmd->add_option("--public-url", o->public_url,

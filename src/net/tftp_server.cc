@@ -57,7 +57,31 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
   // Client endpoints with a transfer under way: a client that re-sends its RRQ because the
   // answer is slow must not start a second transfer (nor count as a second boot request).
   std::unordered_set<std::string> active_peers;
+  // Per-source token buckets for new requests: a source may send rate_per_source a second,
+  // in bursts of as many. Guarded by per_source_mu.
+  struct Bucket {
+    double tokens = 0;
+    Clock::time_point at;
+  };
+  std::unordered_map<std::string, Bucket> buckets;
   ImageCache images;
+
+  // Takes a token from the source's bucket; false when it is empty. Caller holds per_source_mu.
+  bool Admit(const std::string& ip) {
+    const auto now = Clock::now();
+    const double rate = opt.rate_per_source;
+    if (buckets.size() > 100000) buckets.clear();  // bounded; refilled buckets are full anyway
+    auto [it, fresh] = buckets.try_emplace(ip, Bucket{rate, now});
+    Bucket& b = it->second;
+    if (!fresh) {
+      b.tokens =
+          std::min(rate, b.tokens + rate * std::chrono::duration<double>(now - b.at).count());
+      b.at = now;
+    }
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
 
   void Receive();
   void OnRequest(const std::string& bytes, const udp::endpoint& peer);
@@ -185,23 +209,27 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   // the timer notices when it fires), so an ACK costs no timer cancellation.
   void Arm() {
     resend_at_ = Clock::now() + timeout_;
-    if (timer_armed_) return;
+    if (timer_armed_ && armed_for_ <= resend_at_) return;  // it fires first and re-arms
+    SetTimer(resend_at_);
+  }
+
+  // A new deadline replaces the pending wait, whose handler then sees a stale sequence number.
+  // Needed when the deadline moves earlier: after a backed-off retransmission the next loss
+  // must be repaired after the short timeout, not after the long one still armed.
+  void SetTimer(Clock::time_point at) {
     timer_armed_ = true;
-    timer_.expires_at(resend_at_);
-    timer_.async_wait(
-        [self = shared_from_this()](boost::system::error_code ec) { self->OnTimer(ec); });
+    armed_for_ = at;
+    const uint64_t seq = ++timer_seq_;
+    timer_.expires_at(at);
+    timer_.async_wait([self = shared_from_this(), seq](boost::system::error_code ec) {
+      if (seq == self->timer_seq_) self->OnTimer(ec);
+    });
   }
 
   void OnTimer(boost::system::error_code ec) {
     timer_armed_ = false;
     if (ec || done_) return;
-    if (Clock::now() < resend_at_) {  // progress since: wait for the moved deadline
-      timer_armed_ = true;
-      timer_.expires_at(resend_at_);
-      timer_.async_wait(
-          [self = shared_from_this()](boost::system::error_code e) { self->OnTimer(e); });
-      return;
-    }
+    if (Clock::now() < resend_at_) return SetTimer(resend_at_);  // progress since
     if (++retries_ > srv_->opt.retries || Clock::now() > deadline_) {
       // Only the final ACK is missing after the last block went out retries+1 times: the
       // client almost surely has the file and stopped listening (see SendWindow).
@@ -293,7 +321,8 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   uint32_t retries_ = 0;
   bool oack_pending_ = false, done_ = false, timer_armed_ = false;
   bool reported_ = false;  // TransferDone already told (see SendWindow)
-  Clock::time_point resend_at_;
+  Clock::time_point resend_at_, armed_for_;
+  uint64_t timer_seq_ = 0;
   std::string packet_;
   TftpTransferOptions opts_;
   std::chrono::milliseconds timeout_{400}, base_timeout_{400};
@@ -331,6 +360,8 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
     if (active_peers.count(req.peer)) return;  // a re-sent RRQ: its transfer answers it
     if (per_source[ip] >= opt.max_per_source)
       return Reject(peer, TftpError::kUndefined, "too many transfers from " + ip);
+    if (!Admit(ip))
+      return Reject(peer, TftpError::kUndefined, "too many requests from " + ip + ", retry later");
     ++per_source[ip];
     active_peers.insert(req.peer);
   }

@@ -21,6 +21,7 @@ struct TftpServerOptions {
   uint16_t port = 6969;
   uint32_t max_transfers = 2000;      // concurrent transfers, all sources
   uint32_t max_per_source = 200;      // concurrent transfers from one address
+  uint32_t rate_per_source = 200;     // read requests a second from one address (burst: as many)
   uint32_t retries = 6;               // resends of one window before giving up
   uint32_t default_timeout_ms = 150;  // when the client asks for no timeout option (LAN)
   uint32_t deadline_s = 600;          // a whole transfer
