@@ -276,6 +276,45 @@ TEST_F(TftpTest, ASourceAskingFasterThanItsRateIsToldToRetryAndOthersAreServed) 
   EXPECT_EQ(ask("127.0.0.2")[1], 3);  // another source is served meanwhile
 }
 
+TEST_F(TftpTest, UploadsLandWholeInTheUploadDirectoryAndNeverReplaceAFile) {
+  if (!Have("tftp") || !Have("atftp")) GTEST_SKIP() << "tftp-hpa/atftp missing (scripts/bootstrap)";
+  fs::path data = *dir_ / "upload-data", in = *dir_ / "uploads";
+  fs::create_directories(data / "firmware");
+  fs::create_directories(in);
+  Server up(data.string(), {"--tftp-upload-dir", in.string()});
+  const std::string port = std::to_string(up.tftp_port());
+  const std::string at = "cd " + (*dir_ / "data" / "firmware").string() + " && ";
+  // 64 KiB is an exact multiple of 512: the last DATA is empty.
+  ASSERT_EQ(Sh(at + "tftp 127.0.0.1 " + port + " -m binary -c put f65536.bin a.bin"), 0);
+  EXPECT_TRUE(Slurp(in / "a.bin") == Original(65536));
+  ASSERT_EQ(Sh(at +
+               "atftp --put -l f1048583.bin -r b.bin --option \"blksize 1428\" --option "
+               "\"windowsize 16\" 127.0.0.1 " +
+               port),
+            0);
+  EXPECT_TRUE(Slurp(in / "b.bin") == Original(1048583));
+  auto run = [](const std::string& cmd) {
+    std::string out;
+    FILE* p = popen(("timeout 60 sh -c \"" + cmd + "\" 2>&1").c_str(), "r");
+    char buf[512];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+    return out;
+  };
+  EXPECT_NE(
+      run(at + "tftp 127.0.0.1 " + port + " -m binary -c put f512.bin a.bin").find("Error code 6"),
+      std::string::npos);
+  EXPECT_TRUE(Slurp(in / "a.bin") == Original(65536));  // not replaced
+  EXPECT_NE(run(at + "tftp 127.0.0.1 " + port + " -m binary -c put f512.bin ../evil.bin")
+                .find("not a plain file name"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(*dir_ / "evil.bin"));
+  std::set<std::string> names;
+  for (const auto& e : fs::directory_iterator(in)) names.insert(e.path().filename().string());
+  EXPECT_EQ(names, (std::set<std::string>{"a.bin", "b.bin"}));  // no partial files left
+}
+
 TEST_F(TftpTest, MalformedPacketsNeverWedgeTheServer) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in srv{};

@@ -31,6 +31,7 @@ struct ServeOptions {
                        syslog, access_log = "-";
   std::vector<std::string> auto_enroll;
   uint32_t tftp_rate = 200;
+  std::string tftp_upload_dir;
   int threads = 0, stuck_after = 3, read_timeout = 10, drain_seconds = 10;
 };
 
@@ -135,6 +136,7 @@ int RunServe(const ServeOptions& o) {
     topt.address = tftp->first;
     topt.port = tftp->second;
     topt.rate_per_source = o.tftp_rate;
+    topt.upload.dir = o.tftp_upload_dir;
     tftp_server = std::make_unique<TftpServer>(
         ioc, prov, topt, [&sink](const std::string& line) { sink->Write(line); });
     if (auto s = tftp_server->Start(); !s) return Fail(s.error());
@@ -223,6 +225,9 @@ void AddServeCommand(CLI::App& app, Action& action) {
   cmd->add_option("--http", o->http, "HTTP listener ADDR:PORT, [::]:PORT accepted")
       ->capture_default_str();
   cmd->add_option("--tftp", o->tftp, "TFTP listener ADDR:PORT, or 'off'")->capture_default_str();
+  cmd->add_option("--tftp-upload-dir", o->tftp_upload_dir,
+                  "accept TFTP uploads (WRQ) into DIR (default: uploads refused)")
+      ->check(CLI::ExistingDirectory);
   cmd->add_option("--tftp-rate", o->tftp_rate,
                   "TFTP read requests a second from one address (in bursts of as many)")
       ->capture_default_str()

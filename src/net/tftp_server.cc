@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "core/tftp_packet.h"
+#include "net/tftp_upload.h"
 #include "store/image_cache.h"
 
 namespace stepup {
@@ -85,6 +86,8 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
 
   void Receive();
   void OnRequest(const std::string& bytes, const udp::endpoint& peer);
+  void Upload(const TftpPacket& wrq, const udp::endpoint& peer, const std::string& peer_name,
+              const std::string& path);
   void Reject(const udp::endpoint& peer, TftpError code, const std::string& msg) {
     auto pkt = std::make_shared<std::string>(TftpErrorPacket(code, msg));
     socket.async_send_to(net::buffer(*pkt), peer, [pkt](boost::system::error_code, size_t) {});
@@ -341,13 +344,39 @@ void TftpServer::Impl::Receive() {
                             });
 }
 
+void TftpServer::Impl::Upload(const TftpPacket& wrq, const udp::endpoint& peer,
+                              const std::string& peer_name, const std::string& path) {
+  ++active;
+  const std::string ip = peer.address().to_string();
+  StartTftpUpload(net::make_strand(ioc), socket.local_endpoint(), peer, wrq, path, opt.upload,
+                  [self = shared_from_this(), ip, peer_name, name = wrq.filename](
+                      bool ok, uint64_t bytes, const std::string& why) {
+                    {
+                      std::lock_guard lock(self->per_source_mu);
+                      if (--self->per_source[ip] == 0) self->per_source.erase(ip);
+                      self->active_peers.erase(peer_name);
+                    }
+                    --self->active;
+                    if (self->log) {
+                      self->log("tftp peer=" + peer_name + " upload=" + name.substr(0, 128) +
+                                " status=" + (ok ? "200" : "500") +
+                                " bytes=" + std::to_string(bytes) +
+                                (why.empty() ? "" : " error=\"" + why + "\""));
+                    }
+                  });
+}
+
 void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& peer) {
   auto p = ParseTftp(bytes);
   if (!p) return Reject(peer, TftpError::kIllegalOperation, p.error().message);
-  if (p->op == TftpOp::kWrq)
-    return Reject(peer, TftpError::kAccessViolation, "uploads are not enabled");
-  if (p->op != TftpOp::kRrq)
-    return Reject(peer, TftpError::kIllegalOperation, "expected a read request");
+  if (p->op != TftpOp::kRrq && p->op != TftpOp::kWrq)
+    return Reject(peer, TftpError::kIllegalOperation, "expected a read or write request");
+  std::string upload_path;
+  if (p->op == TftpOp::kWrq) {
+    auto where = TftpUploadPath(opt.upload, p->filename);
+    if (!where) return Reject(peer, TftpError::kAccessViolation, where.error().message);
+    upload_path = *where;
+  }
   const std::string ip = peer.address().to_string();
   Request req;
   req.transport = "tftp";
@@ -365,6 +394,7 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
     ++per_source[ip];
     active_peers.insert(req.peer);
   }
+  if (p->op == TftpOp::kWrq) return Upload(*p, peer, req.peer, upload_path);
   req.method = "GET";
   // TFTP names have no leading slash and may carry one; either way one path for the provisioner.
   std::string name = p->filename;

@@ -2,7 +2,8 @@
 // turns each read request into a Request for the provisioner and runs the transfer from a
 // socket of its own on an ephemeral port. Retransmission with a per-transfer timer and a
 // bounded number of retries; duplicate ACKs are ignored (no Sorcerer's Apprentice); block
-// numbers roll over past 65535; write requests are refused.
+// numbers roll over past 65535; write requests are refused unless an upload directory is set
+// (net/tftp_upload.h).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -13,6 +14,7 @@
 #include "app/provisioner.h"
 #include "core/result.h"
 #include "net/http_server.h"
+#include "net/tftp_upload.h"
 
 namespace stepup {
 
@@ -26,6 +28,7 @@ struct TftpServerOptions {
   uint32_t default_timeout_ms = 150;  // when the client asks for no timeout option (LAN)
   uint32_t deadline_s = 600;          // a whole transfer
   uint32_t max_blksize = 65464;
+  TftpUploadOptions upload;  // WRQ: refused unless upload.dir is set
 };
 
 class TftpServer {
