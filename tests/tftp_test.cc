@@ -25,6 +25,17 @@ int Sh(const std::string& cmd) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// Runs `cmd` (no single quotes in it); what it printed on stdout and stderr.
+std::string ShOut(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(("timeout 60 sh -c '" + cmd + "' 2>&1").c_str(), "r");
+  char buf[512];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
 std::string Slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -126,25 +137,16 @@ TEST_F(TftpTest, ConfigsAreRenderedUnknownDevicesRefusedAndUploadsRefused) {
       0);
   EXPECT_NE(Slurp(sep).find("<loadInformation>SIP70.8-2-1S</loadInformation>"), std::string::npos)
       << Slurp(sep);
-  auto run = [](const std::string& cmd) {
-    std::string out;
-    FILE* p = popen(("timeout 60 sh -c '" + cmd + "' 2>&1").c_str(), "r");
-    char buf[512];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    pclose(p);
-    return out;
-  };
-  EXPECT_NE(run("tftp 127.0.0.1 " + Port() + " -m binary -c get SEP001122334455.cnf.xml " +
-                Out("x").string())
+  EXPECT_NE(ShOut("tftp 127.0.0.1 " + Port() + " -m binary -c get SEP001122334455.cnf.xml " +
+                  Out("x").string())
                 .find("Error code 2"),
             std::string::npos);
-  EXPECT_NE(run("tftp 127.0.0.1 " + Port() + " -m binary -c get CTLSEP001B2A893698.tlv " +
-                Out("y").string())
+  EXPECT_NE(ShOut("tftp 127.0.0.1 " + Port() + " -m binary -c get CTLSEP001B2A893698.tlv " +
+                  Out("y").string())
                 .find("Error code 1"),
             std::string::npos);
-  EXPECT_NE(run("cd " + dir_->string() + " && tftp 127.0.0.1 " + Port() +
-                " -m binary -c put out-sep.xml up.xml")
+  EXPECT_NE(ShOut("cd " + dir_->string() + " && tftp 127.0.0.1 " + Port() +
+                  " -m binary -c put out-sep.xml up.xml")
                 .find("Error code 2"),
             std::string::npos);
   EXPECT_FALSE(fs::exists(*dir_ / "data" / "firmware" / "up.xml"));
@@ -293,20 +295,11 @@ TEST_F(TftpTest, UploadsLandWholeInTheUploadDirectoryAndNeverReplaceAFile) {
                port),
             0);
   EXPECT_TRUE(Slurp(in / "b.bin") == Original(1048583));
-  auto run = [](const std::string& cmd) {
-    std::string out;
-    FILE* p = popen(("timeout 60 sh -c \"" + cmd + "\" 2>&1").c_str(), "r");
-    char buf[512];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    pclose(p);
-    return out;
-  };
-  EXPECT_NE(
-      run(at + "tftp 127.0.0.1 " + port + " -m binary -c put f512.bin a.bin").find("Error code 6"),
-      std::string::npos);
+  EXPECT_NE(ShOut(at + "tftp 127.0.0.1 " + port + " -m binary -c put f512.bin a.bin")
+                .find("Error code 6"),
+            std::string::npos);
   EXPECT_TRUE(Slurp(in / "a.bin") == Original(65536));  // not replaced
-  EXPECT_NE(run(at + "tftp 127.0.0.1 " + port + " -m binary -c put f512.bin ../evil.bin")
+  EXPECT_NE(ShOut(at + "tftp 127.0.0.1 " + port + " -m binary -c put f512.bin ../evil.bin")
                 .find("not a plain file name"),
             std::string::npos);
   EXPECT_FALSE(fs::exists(*dir_ / "evil.bin"));

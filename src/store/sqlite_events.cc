@@ -9,6 +9,21 @@
 #include "store/sqlite_stmt.h"
 
 namespace stepup {
+namespace {
+
+constexpr const char* kInsertEvent =
+    "INSERT INTO events(device_id, time, kind, detail, transport, peer) VALUES(?1,?2,?3,?4,?5,?6)";
+
+void BindEvent(Stmt& st, int64_t device_id, const Event& e) {
+  st.Bind(1, device_id);
+  st.Bind(2, e.time);
+  st.Bind(3, e.kind);
+  st.Bind(4, e.detail);
+  st.Bind(5, e.transport);
+  st.Bind(6, e.peer);
+}
+
+}  // namespace
 
 Status InsertEventRows(sqlite3* db, const std::vector<std::pair<int64_t, Event>>& batch) {
   auto fail = [db](const char* what) {
@@ -18,16 +33,9 @@ Status InsertEventRows(sqlite3* db, const std::vector<std::pair<int64_t, Event>>
   };
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
     return fail("begin");
-  Stmt st(db,
-          "INSERT INTO events(device_id, time, kind, detail, transport, peer) "
-          "VALUES(?1,?2,?3,?4,?5,?6)");
+  Stmt st(db, kInsertEvent);
   for (const auto& [id, e] : batch) {
-    st.Bind(1, id);
-    st.Bind(2, e.time);
-    st.Bind(3, e.kind);
-    st.Bind(4, e.detail);
-    st.Bind(5, e.transport);
-    st.Bind(6, e.peer);
+    BindEvent(st, id, e);
     int rc = sqlite3_step(st.get());
     st.Reset();
     if (rc != SQLITE_DONE) return fail("append event");
@@ -113,9 +121,7 @@ Status SqliteEventLog::WriteBatch(const std::vector<std::pair<int64_t, Event>>& 
   if (runs_.size() > 100000) runs_.clear();  // bounded: the next repeats start new runs
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
     return fail("begin");
-  Stmt insert(db,
-              "INSERT INTO events(device_id, time, kind, detail, transport, peer) "
-              "VALUES(?1,?2,?3,?4,?5,?6)");
+  Stmt insert(db, kInsertEvent);
   Stmt count(db, "UPDATE events SET repeats=?1, last_time=?2 WHERE id=?3");
   auto write_count = [&count](Run& r) {
     if (r.head.repeats == r.written) return true;
@@ -141,12 +147,7 @@ Status SqliteEventLog::WriteBatch(const std::vector<std::pair<int64_t, Event>>& 
       continue;
     }
     if (run != runs_.end() && !write_count(run->second)) return fail("count repeated event");
-    insert.Bind(1, id);
-    insert.Bind(2, e.time);
-    insert.Bind(3, e.kind);
-    insert.Bind(4, e.detail);
-    insert.Bind(5, e.transport);
-    insert.Bind(6, e.peer);
+    BindEvent(insert, id, e);
     const int rc = sqlite3_step(insert.get());
     insert.Reset();
     if (rc != SQLITE_DONE) return fail("append event");
