@@ -54,7 +54,7 @@ Status SqliteEventLog::Open(const std::string& path) {
       SQLITE_OK) {
     return BadInput("inventory \"" + path + "\": cannot open a second connection");
   }
-  sqlite3_busy_timeout(db_, 5000);
+  WaitBriefly(db_);
   // Checkpoints run here, and only once the WAL holds 32 MiB: a page written by many
   // batches is copied back into the database once.
   for (const char* pragma : {"PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-65536",
@@ -79,7 +79,7 @@ void SqliteEventLog::Close() {
 
 void SqliteEventLog::Append(int64_t device_id, const Event& e) {
   std::lock_guard lock(queue_mu_);
-  queue_.emplace_back(device_id, e);  // the writer wakes on its own every 100 ms
+  queue_.emplace_back(device_id, e);  // the writer wakes on its own every 50 ms
 }
 
 void SqliteEventLog::EndRun(int64_t device_id) {
@@ -168,7 +168,7 @@ void SqliteEventLog::WriterLoop() {
   (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);
   std::unique_lock lock(queue_mu_);
   while (!stop_) {
-    queue_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_; });
+    queue_cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stop_; });
     lock.unlock();
     (void)Flush();  // a failure here is retried with the next batch's flush
     lock.lock();

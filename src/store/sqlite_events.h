@@ -1,5 +1,5 @@
 // The SQLite inventory's phone-event log: events recorded from phone traffic are queued and
-// written by a background thread on its own connection, in one transaction every 100 ms
+// written by a background thread on its own connection, in one transaction every 50 ms
 // (contract.md: at most 200 ms behind). A device's repeated identical events (a phone asking
 // for the same thing again and again) are one row with a count (Event::repeats), so its
 // history grows with what changes, not with how often it asks.

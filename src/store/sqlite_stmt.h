@@ -3,11 +3,30 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <time.h>
 
 #include <cstdint>
 #include <string>
 
 namespace stepup {
+
+// Waits for a lock another connection holds by polling every 100 microseconds, for 5 s at
+// most. SQLite's own busy timeout sleeps up to 100 ms a try: a connection that writes now and
+// then (phone events) would lose every race for the write lock to one that commits without
+// pause (hop progress in a boot storm) and fall seconds behind.
+inline void WaitBriefly(sqlite3* db) {
+  sqlite3_busy_handler(
+      db,
+      [](void*, int tries) {
+        if (tries >= 50000) return 0;
+        struct timespec ts {
+          0, 100000
+        };
+        nanosleep(&ts, nullptr);
+        return 1;
+      },
+      nullptr);
+}
 
 class Stmt {
  public:
