@@ -193,6 +193,21 @@ class RawConnection {
     return out;
   }
   bool closed() const { return closed_; }
+  // Reads at most max bytes (what is there within timeout_ms): a slow reader.
+  std::string ReadUpTo(size_t max, int timeout_ms) {
+    std::string out;
+    pollfd p{fd_, POLLIN, 0};
+    while (out.size() < max && poll(&p, 1, timeout_ms) > 0) {
+      char buf[8192];
+      ssize_t n = recv(fd_, buf, std::min(sizeof buf, max - out.size()), 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
 
   // One keep-alive GET; returns (status, body) or status 0 if the connection failed.
   std::pair<int, std::string> Get(const std::string& target, const std::string& ua,

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "tests/server_process.h"
 
@@ -15,10 +16,10 @@ namespace stepup {
 namespace {
 namespace fs = std::filesystem;
 using testing::Child;
-using testing::RawConnection;
-using testing::Server;
 using testing::Cli;
 using testing::Quote;
+using testing::RawConnection;
+using testing::Server;
 
 struct Fetched {
   int status = 0;
@@ -48,7 +49,6 @@ Fetched Curl(const std::string& url, const std::string& ua = "") {
   f.body = out.substr(0, nl);
   return f;
 }
-
 
 class ServerTest : public ::testing::Test {
  protected:
@@ -206,6 +206,31 @@ TEST_F(ServerTest, SlowClientIsCutAtTheDeadlineWhileOthersAreServed) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_TRUE(cut) << "the slow connection was not closed";
   EXPECT_LT(secs, 6.0);
+}
+
+TEST_F(ServerTest, AKeepAliveConnectionIdleAfterALongDownloadIsClosedAtTheReadDeadline) {
+  std::ofstream(dir_ / "data" / "firmware" / "big.bin") << std::string(24u << 20, 'f');
+  Server srv(Data(), {"--read-timeout", "1"});
+  RawConnection c(srv.port());
+  ASSERT_TRUE(c.Send("GET /firmware/big.bin HTTP/1.1\r\nHost: x\r\n\r\n"));
+  // Read slowly (about 8 MiB a second) so the answer takes longer than the read deadline.
+  size_t got = 0;
+  const size_t want = (24u << 20) + 100;  // body and a head of under 300 bytes
+  auto start = std::chrono::steady_clock::now();
+  while (!c.closed() && std::chrono::steady_clock::now() - start < std::chrono::seconds(20)) {
+    std::string part = c.ReadUpTo(1u << 20, 1000);
+    got += part.size();
+    if (got >= want) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  }
+  ASSERT_GE(got, 24u << 20);
+  EXPECT_GT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+  // Now idle on a keep-alive connection: closed about a second later, not at the (60 s)
+  // write deadline that was in force while the file went out.
+  auto idle = std::chrono::steady_clock::now();
+  c.ReadAll(8000);
+  EXPECT_TRUE(c.closed());
+  EXPECT_LT(std::chrono::steady_clock::now() - idle, std::chrono::seconds(4));
 }
 
 TEST_F(ServerTest, HugeHeadersAndBodiesAreRefused) {

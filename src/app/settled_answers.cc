@@ -12,6 +12,7 @@ void SettledAnswers::Key(const Request& req, std::string& key) {
 }
 
 std::optional<std::pair<int64_t, Response>> SettledAnswers::Find(const Stamp& stamp) {
+  if (stamp.devices_version < 0) return std::nullopt;  // the inventory could not say
   std::lock_guard lock(mu_);
   auto it = entries_.find(std::string_view(*stamp.key));
   if (it == entries_.end() || it->second.devices_version != stamp.devices_version ||
@@ -21,6 +22,7 @@ std::optional<std::pair<int64_t, Response>> SettledAnswers::Find(const Stamp& st
 }
 
 void SettledAnswers::Keep(const Stamp& stamp, int64_t device_id, const Response& r) {
+  if (stamp.devices_version < 0) return;
   std::lock_guard lock(mu_);
   if (entries_.size() >= kMaxEntries) entries_.clear();  // refills from the next requests
   entries_.insert_or_assign(*stamp.key,

@@ -23,7 +23,7 @@ class SettledAnswers {
   // it is handled can only make the answer look stale, never fresh.
   struct Stamp {
     const std::string* key = nullptr;  // from Key()
-    int64_t devices_version = 0;       // Inventory::DevicesVersion()
+    int64_t devices_version = 0;       // Inventory::DevicesVersion(); < 0: unknown, no reuse
     uint64_t firmware_generation = 0;  // moves whenever the images on hand change
   };
 

@@ -95,14 +95,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   void SetDeadline(int seconds) {
     deadline_ = Clock::now() + std::chrono::seconds(seconds);
-    if (!timer_armed_) ArmTimer();
+    if (timer_armed_ && armed_for_ <= deadline_) return;  // it fires first and re-arms
+    ArmTimer();
   }
 
+  // A new expiry replaces the pending wait, whose handler then sees a stale sequence number:
+  // needed when the deadline moves earlier (a read's after a long write's).
   void ArmTimer() {
     timer_armed_ = true;
+    armed_for_ = deadline_;
+    const uint64_t seq = ++timer_seq_;
     timer_.expires_at(deadline_);
-    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
-      if (auto self = weak.lock()) self->OnTimer(ec);
+    timer_.async_wait([weak = weak_from_this(), seq](beast::error_code ec) {
+      if (auto self = weak.lock(); self && seq == self->timer_seq_) self->OnTimer(ec);
     });
   }
 
@@ -118,6 +123,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void DoRead() {
     head_.Clear();
+    req_.method = "-";  // what a 408 for a request that never completed logs
+    req_.target.clear();
     parser_.emplace(head_);
     parser_->header_limit(srv_->opt.header_limit);
     parser_->body_limit(srv_->opt.body_limit);
@@ -182,9 +189,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     SendBody(r.status, r.content_type, r.body, r.device);
   }
 
-  // A request the parser refused: answered, then the connection closes.
+  // A request the parser refused: answered, then the connection closes (after Linger).
   void Refuse(int status, const std::string& text) {
     reading_ = false;
+    linger_ = true;
     start_ = Clock::now();
     keep_alive_ = false;
     head_only_ = false;
@@ -240,15 +248,22 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     net::async_write(socket_, net::buffer(out_),
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->Log(self->device_, self->status_, ec ? 0 : self->bytes_);
+                       if (!ec && self->linger_) return self->Linger();
                        if (ec || !self->keep_alive_) return self->Close();
                        self->DoRead();
                      });
   }
 
   void SendFile(const Response& r) {
+    // Opened first, and the length taken from what was opened: a file replaced meanwhile is
+    // sent whole, old or new, never mixed.
+    int fd = ::open(r.file.c_str(), O_RDONLY | O_CLOEXEC);
     struct stat st {};
-    if (::stat(r.file.c_str(), &st) != 0)
+    if (fd < 0 || ::fstat(fd, &st) != 0) {
+      if (fd >= 0) ::close(fd);
       return SendBody(404, "text/plain", "not found\n", r.device);
+    }
+    file_.fd = fd;  // closed by FinishFile or the destructor
     const uint64_t size = static_cast<uint64_t>(st.st_size);
     const std::string last_modified = HttpDate(st.st_mtime);
     if (!head_.if_modified_since.empty()) {
@@ -256,6 +271,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         BeginHead(304, "", -1);
         Field("Last-Modified", last_modified);
         out_ += "\r\n";
+        CloseFile();
         return Write(304, 0, r.device);
       }
     }
@@ -264,6 +280,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       BeginHead(416, "", 0);
       Field("Content-Range", "bytes */" + std::to_string(size));
       out_ += "\r\n";
+      CloseFile();
       return Write(416, 0, r.device);
     }
     const uint64_t first = br ? br->first : 0, end = br ? br->last + 1 : size;
@@ -276,9 +293,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                                  "/" + std::to_string(size));
     }
     out_ += "\r\n";
-    if (head_only_) return Write(status, 0, r.device);
-    int fd = ::open(r.file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return SendBody(404, "text/plain", "not found\n", r.device);
+    if (head_only_) {
+      CloseFile();
+      return Write(status, 0, r.device);
+    }
     file_ = {fd, static_cast<off_t>(first), end, size, status, r.device, r.file, first};
     // The head through the socket, then the file with sendfile(2): no copy through user space.
     SetDeadline(srv_->opt.write_timeout_s);
@@ -310,9 +328,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     FinishFile(!ec);
   }
 
-  void FinishFile(bool sent_all) {
-    ::close(file_.fd);
+  void CloseFile() {
+    if (file_.fd >= 0) ::close(file_.fd);
     file_.fd = -1;
+  }
+
+  void FinishFile(bool sent_all) {
+    CloseFile();
     const bool to_end = sent_all && static_cast<uint64_t>(file_.offset) == file_.end;
     Log(file_.device, file_.status, static_cast<uint64_t>(file_.offset) - file_.first);
     // A download counts as complete when the file's last byte went out (a resumed download
@@ -350,18 +372,38 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     socket_.shutdown(tcp::socket::shutdown_send, ec);
   }
 
+  // After refusing a request whose rest is still arriving (a huge header or body): closing at
+  // once with unread input would send a reset that can destroy the answer before the client
+  // reads it. So: stop sending, read and drop what comes for up to 2 s (16 MiB), then close.
+  void Linger() {
+    Close();
+    buffer_.clear();
+    SetDeadline(2);
+    DrainSome(16u << 20);
+  }
+  void DrainSome(size_t left) {
+    const size_t room = std::min<size_t>(16 * 1024, buffer_.max_size());
+    socket_.async_read_some(
+        buffer_.prepare(room), [self = shared_from_this(), left](beast::error_code ec, size_t n) {
+          self->buffer_.clear();
+          if (ec || n >= left) return;  // end of stream, the deadline, or enough: the socket closes
+          self->DrainSome(left - n);
+        });
+  }
+
   tcp::socket socket_;
   std::shared_ptr<HttpServer::Impl> srv_;
   beast::flat_buffer buffer_;
   net::steady_timer timer_;
-  Clock::time_point deadline_;
+  Clock::time_point deadline_, armed_for_;
+  uint64_t timer_seq_ = 0;
   bool timer_armed_ = false, timed_out_ = false;
   RequestHead head_;
   std::optional<RequestParser> parser_;
   Request req_;
   std::string out_, line_;  // the answer's bytes (head and small body), the access-log line
   unsigned version_ = 11;
-  bool keep_alive_ = false, head_only_ = false, reading_ = false;
+  bool keep_alive_ = false, head_only_ = false, reading_ = false, linger_ = false;
   Clock::time_point start_ = Clock::now();
   int status_ = 0;  // of the answer being written, for the log
   uint64_t bytes_ = 0;
@@ -437,33 +479,5 @@ void HttpServer::Stop() {
 }
 
 size_t HttpServer::active() const { return impl_->active; }
-
-Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& flag,
-                                                            const std::string& value) {
-  std::string host, port;
-  if (!value.empty() && value[0] == '[') {
-    size_t close = value.find(']');
-    if (close == std::string::npos || close + 1 >= value.size() || value[close + 1] != ':') {
-      return BadInput(flag + " \"" + value + "\" is not [ADDRESS]:PORT");
-    }
-    host = value.substr(1, close - 1);
-    port = value.substr(close + 2);
-  } else {
-    size_t colon = value.rfind(':');
-    if (colon == std::string::npos)
-      return BadInput(flag + " \"" + value + "\" is not ADDRESS:PORT");
-    host = value.substr(0, colon);
-    port = value.substr(colon + 1);
-  }
-  if (host.empty()) host = "127.0.0.1";
-  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) ||
-      std::stoi(port) > 65535) {
-    return BadInput(flag + " \"" + value + "\": bad port");
-  }
-  beast::error_code ec;
-  net::ip::make_address(host, ec);
-  if (ec) return BadInput(flag + " \"" + value + "\": \"" + host + "\" is not an IP address");
-  return std::make_pair(host, static_cast<uint16_t>(std::stoi(port)));
-}
 
 }  // namespace stepup

@@ -12,6 +12,7 @@
 
 #include "app/provisioner.h"
 #include "core/result.h"
+#include "net/listen_address.h"
 
 namespace stepup {
 
@@ -47,9 +48,5 @@ class HttpServer {
  private:
   std::shared_ptr<Impl> impl_;
 };
-
-// "127.0.0.1:8069", "[::1]:8069", "[::]:8069" -> address and port; the error names the value.
-Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& flag,
-                                                            const std::string& value);
 
 }  // namespace stepup

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -71,7 +72,10 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
   bool Admit(const std::string& ip) {
     const auto now = Clock::now();
     const double rate = opt.rate_per_source;
-    if (buckets.size() > 100000) buckets.clear();  // bounded; refilled buckets are full anyway
+    if (buckets.size() > 100000) {  // bounded: sources idle for a second are full again anyway
+      std::erase_if(buckets,
+                    [&](const auto& kv) { return now - kv.second.at > std::chrono::seconds(1); });
+    }
     auto [it, fresh] = buckets.try_emplace(ip, Bucket{rate, now});
     Bucket& b = it->second;
     if (!fresh) {
@@ -114,6 +118,8 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     if (--srv_->per_source[req_.peer_ip] == 0) srv_->per_source.erase(req_.peer_ip);
     srv_->active_peers.erase(req_.peer);
   }
+
+  net::any_io_executor executor() { return socket_.get_executor(); }
 
   void Start(const TftpPacket& rrq) {
     boost::system::error_code ec;
@@ -416,7 +422,10 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
                                                  : resp.reason;
     return Reject(peer, ErrorFor(resp.status), msg);
   }
-  std::make_shared<TftpTransfer>(shared_from_this(), req, std::move(resp), peer)->Start(*p);
+  // Started on the transfer's own strand: its first packets and timer must not race the
+  // handlers that answer them on another thread.
+  auto transfer = std::make_shared<TftpTransfer>(shared_from_this(), req, std::move(resp), peer);
+  net::dispatch(transfer->executor(), [transfer, rrq = *p] { transfer->Start(rrq); });
 }
 
 TftpServer::TftpServer(net::io_context& ioc, Provisioner& p, TftpServerOptions o, AccessLog log)

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cctype>
 #include <chrono>
@@ -102,15 +103,24 @@ class TftpUpload : public std::enable_shared_from_this<TftpUpload> {
     if (p->op == TftpOp::kError) return Finish(false, "client error: " + p->error_message);
     if (p->op != TftpOp::kData) return;
     if (p->block != static_cast<uint16_t>((received_ + 1) & 0xffff)) {
-      // A duplicate or a gap: acknowledge the last block in order (RFC 7440).
+      // A duplicate or a gap: acknowledge the last block in order (RFC 7440), once a gap when
+      // windows are in use (the rest of a window behind a loss must not each draw an ACK,
+      // which the sender could answer with a window each); in lock-step, every re-sent block
+      // is answered, since it means our ACK was lost.
       if (since_ack_ > 0) {
         last_reply_ = TftpAck(static_cast<uint16_t>(received_ & 0xffff));
         since_ack_ = 0;
+        gap_answered_ = false;
+      } else if (received_ == 0) {
+        last_reply_ = TftpAck(0);  // it has our OACK: start again from block 1
       }
+      if (opts_.windowsize > 1 && gap_answered_) return;
+      gap_answered_ = true;
       boost::system::error_code ec;
       socket_.send(net::buffer(last_reply_), 0, ec);
       return;
     }
+    gap_answered_ = false;
     if (complete_) return;
     if (!Store(p->data)) return;
     ++received_;
@@ -216,6 +226,7 @@ class TftpUpload : public std::enable_shared_from_this<TftpUpload> {
   uint64_t received_ = 0, bytes_ = 0, timer_seq_ = 0;
   uint32_t retries_ = 0, since_ack_ = 0;
   bool netascii_ = false, pending_cr_ = false, complete_ = false, done_ = false;
+  bool gap_answered_ = false;  // a window gap's ACK went out (windowsize > 1)
 };
 
 }  // namespace
@@ -236,8 +247,9 @@ void StartTftpUpload(const net::any_io_executor& executor, const udp::endpoint& 
                      const udp::endpoint& peer, const TftpPacket& wrq, std::string path,
                      const TftpUploadOptions& opt,
                      std::function<void(bool, uint64_t, const std::string&)> finished) {
-  std::make_shared<TftpUpload>(executor, peer, std::move(path), opt, std::move(finished))
-      ->Start(local, wrq);
+  auto up = std::make_shared<TftpUpload>(executor, peer, std::move(path), opt, std::move(finished));
+  // On the upload's own strand, so its first reply and timer do not race the handlers.
+  net::dispatch(executor, [up, local, wrq] { up->Start(local, wrq); });
 }
 
 }  // namespace stepup

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace stepup {
@@ -48,10 +49,16 @@ void AccessLogFile::Flush() {
     dropped_ = 0;
   }
   std::lock_guard lock(write_mu_);
-  if (!out.empty()) std::fwrite(out.data(), 1, out.size(), f_);
+  if (!out.empty() && std::fwrite(out.data(), 1, out.size(), f_) != out.size()) {
+    std::lock_guard again(mu_);  // the disk refused them: counted, said when it takes lines again
+    dropped_ += static_cast<uint64_t>(std::count(out.begin(), out.end(), '\n'));
+    return;
+  }
   if (dropped)
-    std::fprintf(f_, "stepup: %llu access-log lines dropped (the log fell behind)\n",
-                 static_cast<unsigned long long>(dropped));
+    std::fprintf(
+        f_,
+        "stepup: %llu access-log lines dropped (the log fell behind or the disk refused them)\n",
+        static_cast<unsigned long long>(dropped));
   std::fflush(f_);
 }
 

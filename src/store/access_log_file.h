@@ -1,7 +1,7 @@
 // The access log's file: lines are appended to a buffer in memory and written by a thread of
 // its own every 200 ms (or sooner when 1 MiB has gathered), so the threads answering requests
-// never wait on the disk. If the disk stops taking lines, at most 64 MiB wait; later lines
-// are dropped and counted, and the count is written once the disk takes lines again.
+// never wait on the disk. Lines the disk refuses, or that would make more than 64 MiB wait,
+// are dropped and counted; the count is written once the disk takes lines again.
 // Thread-safe.
 #pragma once
 

@@ -44,6 +44,7 @@ class Inventory {
   // A number that moves whenever any device is added, changed or removed: at once for this
   // object's own writes, within 1 ms for another process's (the CLI's). Cheap enough to call
   // on every request; callers use it to know that what they derived from devices still holds.
+  // Negative when it cannot be read.
   virtual int64_t DevicesVersion() = 0;
 
   // Finds by MAC when given, else by serial.

@@ -161,6 +161,16 @@ TEST_P(InventoryTest, DevicesVersionMovesAtOnceOnOwnWrites) {
   EXPECT_EQ((*inv_->FindById(a->id))->state, kStateCurrent);
 }
 
+TEST_P(InventoryTest, ADeviceWhoseMacChangedIsNotFoundUnderTheOldOne) {
+  auto a = inv_->Add(Phone("0002fdff2103"));
+  ASSERT_TRUE((*inv_->FindByMac("0002fdff2103")).has_value());  // cached under the MAC only
+  Device d = *a;
+  d.mac = "0002fdff2104";
+  ASSERT_TRUE(inv_->Update(d).ok());
+  EXPECT_FALSE((*inv_->FindByMac("0002fdff2103")).has_value());
+  EXPECT_TRUE((*inv_->FindByMac("0002fdff2104")).has_value());
+}
+
 TEST_P(InventoryTest, RepeatedPhoneEventsAreCountedOnTheirFirst) {
   auto a = inv_->Add(Phone("0002fdff2103"));
   auto req = [](int64_t t, const std::string& detail) {

@@ -90,14 +90,17 @@ void SqliteEventLog::EndRun(int64_t device_id) {
 }
 
 Status SqliteEventLog::Flush() {
+  // The connection first, then the queue: a flush returns only once everything queued before
+  // it is written (not while another thread's batch is still being committed), and batches
+  // commit in queue order.
+  std::lock_guard lock(db_mu_);
+  if (!db_) return BadInput("inventory: event log is closed");
   std::vector<std::pair<int64_t, Event>> batch;
   {
-    std::lock_guard lock(queue_mu_);
+    std::lock_guard qlock(queue_mu_);
     batch.swap(queue_);
   }
   if (batch.empty()) return Ok{};
-  std::lock_guard lock(db_mu_);
-  if (!db_) return BadInput("inventory: event log is closed");
   Status s = WriteBatch(batch);
   if (!s) {  // keep the batch for the next flush rather than lose it
     std::lock_guard qlock(queue_mu_);
@@ -106,7 +109,7 @@ Status SqliteEventLog::Flush() {
   return s;
 }
 
-// Caller holds events_mu_. One transaction: an event that repeats its device's current run
+// Caller holds db_mu_. One transaction: an event that repeats its device's current run
 // (a phone asking for the same thing again and again) is counted on the run's first event,
 // so a device's history grows with what changes, not with how often it asks; the rest are
 // inserted. The runs live in memory: after a restart a repeat starts a new run.

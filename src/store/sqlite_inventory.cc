@@ -377,8 +377,9 @@ class SqliteInventory : public Inventory {
     st.Reset();
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Fail(std::string("find by ") + column);
     if (out && version >= 0) {
-      if (cache_.size() > 200000) cache_.clear();
+      if (cache_.size() > 200000) ClearCache();
       cache_.emplace(cache_key, out);
+      cached_keys_[out->id] = {out->mac, out->serial};
     }
     return out;
   }
@@ -400,26 +401,31 @@ class SqliteInventory : public Inventory {
     const int64_t version = ReadVersion();
     checked_at_ = now;
     if (version != cache_version_ || version < 0) {
-      cache_.clear();
+      ClearCache();
       cache_version_ = version;
     }
+  }
+
+  void ClearCache() {
+    cache_.clear();
+    cached_keys_.clear();
   }
 
   // After this connection changed `rows` devices: the written device leaves the cache, and
   // the rest stays unless someone else wrote too (the version moved by more than `rows`).
   void AfterOwnWrite(int64_t rows, const std::optional<Device>& written) {
-    if (written) {
-      std::string id = "id\x1f" + std::to_string(written->id);
-      if (auto it = cache_.find(id); it != cache_.end() && it->second) {
-        cache_.erase("mac\x1f" + it->second->mac);
-        cache_.erase("serial\x1f" + it->second->serial);
+    if (written) {  // under the keys it was cached by (its MAC or serial may have changed)
+      if (auto it = cached_keys_.find(written->id); it != cached_keys_.end()) {
+        cache_.erase("mac\x1f" + it->second.first);
+        cache_.erase("serial\x1f" + it->second.second);
+        cached_keys_.erase(it);
       }
-      cache_.erase(id);
+      cache_.erase("id\x1f" + std::to_string(written->id));
       cache_.erase("mac\x1f" + written->mac);
       cache_.erase("serial\x1f" + written->serial);
     }
     const int64_t version = ReadVersion();
-    if (cache_version_ < 0 || version != cache_version_ + rows) cache_.clear();
+    if (cache_version_ < 0 || version != cache_version_ + rows) ClearCache();
     cache_version_ = version;
     checked_at_ = std::chrono::steady_clock::now();
   }
@@ -428,6 +434,7 @@ class SqliteInventory : public Inventory {
   std::mutex mu_;  // guards db_ and stmts_
   std::map<std::string, std::unique_ptr<Stmt>> stmts_;
   std::unordered_map<std::string, std::optional<Device>> cache_;  // "column\x1fvalue" -> device
+  std::unordered_map<int64_t, std::pair<std::string, std::string>> cached_keys_;  // id -> mac, serial
   int64_t cache_version_ = -1;
   std::chrono::steady_clock::time_point checked_at_;
   SqliteEventLog events_;

@@ -1,0 +1,16 @@
+// Listener addresses as operators write them on the command line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "core/result.h"
+
+namespace stepup {
+
+// "127.0.0.1:8069", "[::1]:8069", "[::]:8069" -> address and port; the error names the value.
+Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& flag,
+                                                            const std::string& value);
+
+}  // namespace stepup
