@@ -233,6 +233,18 @@ TEST_F(ServerTest, AKeepAliveConnectionIdleAfterALongDownloadIsClosedAtTheReadDe
   EXPECT_LT(std::chrono::steady_clock::now() - idle, std::chrono::seconds(4));
 }
 
+TEST_F(ServerTest, AClientThatHangsUpInTheMiddleOfAFileDoesNotStopTheServer) {
+  std::ofstream(dir_ / "data" / "firmware" / "big.bin") << std::string(24u << 20, 'f');
+  Server srv(Data());
+  for (int i = 0; i < 5; ++i) {
+    RawConnection c(srv.port());
+    ASSERT_TRUE(c.Send("GET /firmware/big.bin HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_FALSE(c.ReadUpTo(64 * 1024, 2000).empty());
+  }  // each closes with unread data: a reset while the server is still sending
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(Curl(srv.url("/healthz")).status, 200);
+}
+
 TEST_F(ServerTest, HugeHeadersAndBodiesAreRefused) {
   Server srv(Data());
   RawConnection h(srv.port());

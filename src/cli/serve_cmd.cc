@@ -73,6 +73,9 @@ class SyslogReceiver {
 };
 
 int RunServe(const ServeOptions& o) {
+  // A client that goes away in the middle of a file sent with sendfile(2) must cost the
+  // server that connection (EPIPE), not its life (SIGPIPE's default action).
+  std::signal(SIGPIPE, SIG_IGN);
   auto opened = OpenWorkspace(o.data, o.catalog);
   if (!opened) return Fail(opened.error());
   Workspace& ws = opened.value();

@@ -119,8 +119,6 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     srv_->active_peers.erase(req_.peer);
   }
 
-  net::any_io_executor executor() { return socket_.get_executor(); }
-
   void Start(const TftpPacket& rrq) {
     boost::system::error_code ec;
     socket_.open(peer_.protocol(), ec);
@@ -161,7 +159,9 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     timeout_ = base_timeout_ = std::chrono::milliseconds(
         opts_.timeout_s ? opts_.timeout_s * 1000 : srv_->opt.default_timeout_ms);
     deadline_ = Clock::now() + std::chrono::seconds(srv_->opt.deadline_s);
-    Receive();
+    // Start runs off the transfer's strand: the receive is posted last, so the handlers that
+    // answer the client (on the strand, perhaps on another thread) never overlap it. The
+    // timer armed before it fires no sooner than a retransmission timeout later.
     if (!opts_.oack.empty()) {
       oack_pending_ = true;
       SendRaw(TftpOack(opts_.oack));
@@ -169,6 +169,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     } else {
       SendWindow();
     }
+    Receive();
   }
 
  private:
@@ -422,10 +423,11 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
                                                  : resp.reason;
     return Reject(peer, ErrorFor(resp.status), msg);
   }
-  // Started on the transfer's own strand: its first packets and timer must not race the
-  // handlers that answer them on another thread.
-  auto transfer = std::make_shared<TftpTransfer>(shared_from_this(), req, std::move(resp), peer);
-  net::dispatch(transfer->executor(), [transfer, rrq = *p] { transfer->Start(rrq); });
+  // Started here, on the listener's strand, before the next request is read: in a boot storm
+  // that paces new transfers to how fast they can be started (posting the start to the
+  // transfer's strand let the listener take requests faster than transfers answered them,
+  // and clients timed out by the thousand).
+  std::make_shared<TftpTransfer>(shared_from_this(), req, std::move(resp), peer)->Start(*p);
 }
 
 TftpServer::TftpServer(net::io_context& ioc, Provisioner& p, TftpServerOptions o, AccessLog log)
