@@ -16,7 +16,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -88,6 +87,7 @@ class Provisioner {
   void Remember(const Request& req, int64_t device_id);
   std::optional<Device> DeviceAt(const std::string& ip);
   Event MakeEvent(const Request& req, std::string kind, std::string detail) const;
+  Event RequestEvent(const Request& req) const;  // "request": method and target
   // One device's requests are serialised by a lock chosen by its identity (MAC, else serial).
   std::mutex& LockFor(const std::string& key) {
     return device_mu_[std::hash<std::string>{}(key) % device_mu_.size()];
@@ -99,8 +99,6 @@ class Provisioner {
   std::unordered_map<std::string, Seen> by_ip_;
   std::unordered_map<int64_t, Downloads> downloads_;
   std::unordered_map<std::string, std::set<std::string>> hop_files_;  // load -> files
-  Event RequestEvent(const Request& req) const;
-
   SettledAnswers settled_;
   std::atomic<uint64_t> firmware_generation_{0};  // moves whenever available_ is replaced
   std::mutex avail_mu_;

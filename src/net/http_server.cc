@@ -13,9 +13,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <charconv>
 #include <chrono>
-#include <ctime>
 #include <mutex>
 #include <optional>
 #include <set>

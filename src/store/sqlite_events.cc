@@ -23,14 +23,17 @@ void BindEvent(Stmt& st, int64_t device_id, const Event& e) {
   st.Bind(6, e.peer);
 }
 
+// Rolls back the transaction under way; the error names what failed and SQLite's reason.
+Error RollBack(sqlite3* db, const char* what) {
+  Error e = BadInput(std::string("inventory: ") + what + ": " + sqlite3_errmsg(db));
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  return e;
+}
+
 }  // namespace
 
 Status InsertEventRows(sqlite3* db, const std::vector<std::pair<int64_t, Event>>& batch) {
-  auto fail = [db](const char* what) {
-    Error e = BadInput(std::string("inventory: ") + what + ": " + sqlite3_errmsg(db));
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    return e;
-  };
+  auto fail = [db](const char* what) { return RollBack(db, what); };
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
     return fail("begin");
   Stmt st(db, kInsertEvent);
@@ -116,10 +119,8 @@ Status SqliteEventLog::Flush() {
 Status SqliteEventLog::WriteBatch(const std::vector<std::pair<int64_t, Event>>& batch) {
   sqlite3* db = db_;
   auto fail = [this, db](const char* what) {
-    Error e = BadInput(std::string("inventory: ") + what + ": " + sqlite3_errmsg(db));
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    runs_.clear();  // they may name rows the rollback removed
-    return e;
+    runs_.clear();  // they may name rows the rollback removes
+    return RollBack(db, what);
   };
   if (runs_.size() > 100000) runs_.clear();  // bounded: the next repeats start new runs
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
