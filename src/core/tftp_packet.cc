@@ -24,16 +24,7 @@ bool TakeString(std::string_view b, size_t* at, std::string* out) {
   return true;
 }
 
-bool ParseNumber(const std::string& s, uint64_t* out) {
-  if (s.empty() || s.size() > 10) return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  *out = v;
-  return true;
-}
+bool ParseNumber(const std::string& s, uint64_t* out) { return ParseDecimal(s, 10, out); }
 
 }  // namespace
 

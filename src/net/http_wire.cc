@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/text.h"
+
 namespace stepup {
 
 std::string HttpDate(time_t t) {
@@ -86,16 +88,7 @@ std::optional<ByteRange> ParseRange(std::string_view h, uint64_t size) {
   std::string_view spec = h.substr(6);
   size_t dash = spec.find('-');
   if (dash == std::string_view::npos) return bad;
-  auto num = [](std::string_view s, uint64_t* out) {
-    if (s.empty() || s.size() > 19) return false;
-    uint64_t v = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') return false;
-      v = v * 10 + static_cast<uint64_t>(c - '0');
-    }
-    *out = v;
-    return true;
-  };
+  auto num = [](std::string_view s, uint64_t* out) { return ParseDecimal(s, 19, out); };
   uint64_t a = 0, b = 0;
   if (dash == 0) {  // bytes=-N: the last N bytes
     if (!num(spec.substr(1), &b) || b == 0 || size == 0) return bad;
