@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <chrono>
 #include <fstream>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "core/tftp_packet.h"
 #include "tests/server_process.h"
@@ -356,6 +358,44 @@ TEST_F(TftpTest, AReSentReadRequestJoinsItsTransferInsteadOfStartingAnother) {
   }
   close(fd);
   EXPECT_EQ(senders.size(), 1u);
+}
+
+TEST_F(TftpTest, AReadRequestReSentAfterItsTransferCompletedStartsNothing) {
+  // In a boot storm the listener may reach a client's re-sent RRQ after the first copy's
+  // transfer is done; answering it would send the file again to a port the client has left
+  // (or reused) and count as the phone asking again. A new port, or another file, is served.
+  sockaddr_in srv{};
+  srv.sin_family = AF_INET;
+  srv.sin_port = htons(static_cast<uint16_t>(server_->tftp_port()));
+  srv.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  auto open = [] {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    timeval tv{0, 500000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+  };
+  // Sends the RRQ and ACKs the one-block file; the bytes it got ("" when nothing came).
+  auto fetch = [&](int fd, const std::string& file) {
+    const std::string rrq = std::string("\0\1", 2) + file + '\0' + "octet" + '\0';
+    sendto(fd, rrq.data(), rrq.size(), 0, reinterpret_cast<const sockaddr*>(&srv), sizeof srv);
+    char buf[1024];
+    sockaddr_in from{};
+    socklen_t len = sizeof from;
+    ssize_t n = recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+    if (n < 4 || buf[1] != 3) return std::string();
+    const std::string ack = std::string("\0\4", 2) + std::string(buf + 2, 2);
+    sendto(fd, ack.data(), ack.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+    return std::string(buf + 4, static_cast<size_t>(n - 4));
+  };
+  int fd = open();
+  ASSERT_EQ(fetch(fd, "f1.bin"), Original(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the transfer has ended
+  EXPECT_EQ(fetch(fd, "f1.bin"), "");                          // the stale copy: nothing
+  EXPECT_EQ(fetch(fd, "f511.bin"), Original(511));             // another file from that port
+  int other = open();
+  EXPECT_EQ(fetch(other, "f1.bin"), Original(1));  // a new transfer ID: a new request
+  close(fd);
+  close(other);
 }
 
 }  // namespace

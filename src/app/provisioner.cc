@@ -150,7 +150,7 @@ Response Provisioner::Handle(const Request& req) {
     // Lock before reading, so the device read here is the one this request updates.
     std::lock_guard lock(LockFor(id.identity.mac.empty() ? id.identity.serial : id.identity.mac));
     auto found = cfg_.inventory->Find(id.identity.mac, id.identity.serial);
-    if (!found) return Plain(503, "inventory unavailable");
+    if (!found) return Unavailable();
     if (found->has_value()) return ServeDevice(**found, id, req, name, stamp);
     // Auto-enrolment into quarantine, when the operator allowed this model.
     const Model* m = cfg_.catalog->FindModel(id.identity.model);
@@ -164,7 +164,7 @@ Response Provisioner::Handle(const Request& req) {
       d.firmware = id.identity.firmware;
       d.created = d.updated = cfg_.now_ms() / 1000;
       auto added = cfg_.inventory->Add(d);
-      if (!added) return Plain(503, "inventory unavailable");
+      if (!added) return Unavailable();
       (void)cfg_.inventory->AppendEvent(
           added->id, MakeEvent(req, "enrolled", "auto-enrolled into quarantine (" + pattern + ")"));
       return ServeDevice(*added, id, req, name, stamp);
@@ -464,22 +464,29 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
     }
     out.device = d.key();
   }
-  // Hop progress is durable before the response goes out; the request event may lag.
+  // Hop progress is durable before the transport sends the answer (Response::durable); the
+  // request event may lag.
   const bool changed = d.firmware != before.firmware || d.state != before.state ||
                        d.pending_load != before.pending_load ||
                        d.pending_offers != before.pending_offers || d.excluded != before.excluded ||
                        d.state_detail != before.state_detail;
-  if (changed) {
-    d.updated = cfg_.now_ms() / 1000;
-    if (auto s = cfg_.inventory->Update(d); !s) return Plain(503, "inventory unavailable");
-  } else if (!quarantined && out.status == 200 && d.pending_load.empty() && events.size() == 1) {
+  // The request event (events[0]) is batched; the hop events are written with the progress.
+  (void)cfg_.inventory->AppendEvent(d.id, events[0], /*batched=*/true);
+  if (changed || events.size() > 1) {
+    if (changed) d.updated = cfg_.now_ms() / 1000;
+    auto ticket = cfg_.inventory->RecordProgress(
+        d, std::vector<Event>(std::next(events.begin()), events.end()));
+    if (!ticket) return Unavailable();
+    out.durable = *ticket;
+    return out;
+  }
+  if (!quarantined && out.status == 200 && d.pending_load.empty() && events.size() == 1) {
     // Settled, and this request changed nothing: the same request gets the same answer.
     settled_.Keep(stamp, d.id, out);
   }
-  for (size_t i = 0; i < events.size(); ++i) {
-    (void)cfg_.inventory->AppendEvent(d.id, events[i], /*batched=*/i == 0);
-  }
   return out;
 }
+
+Response Provisioner::Unavailable() { return Plain(503, "inventory unavailable"); }
 
 }  // namespace stepup

@@ -48,6 +48,13 @@ class Provisioner {
   explicit Provisioner(ProvisionerConfig config);
 
   Response Handle(const Request& req);
+  // Calls done(true) once the progress behind Response::durable is durable, done(false) if it
+  // was lost: at once or from another thread (the inventory's committer).
+  void WhenDurable(uint64_t ticket, std::function<void(bool)> done) {
+    cfg_.inventory->WhenDurable(ticket, std::move(done));
+  }
+  // The answer a transport sends instead when the progress behind an answer was lost.
+  static Response Unavailable();
   // A transport finished sending a file it got from Handle (complete: every byte went out).
   void TransferDone(const Request& req, const std::string& file, bool complete);
   // A syslog line from a phone: attached to the device last seen at that address as evidence.

@@ -24,6 +24,10 @@ struct Response {
   std::string file;    // a file to send instead of body (firmware, operator extras)
   std::string device;  // device key for the access log, "" if none
   std::string reason;  // short prose for errors and logs
+  // Hop progress this answer reports or offers: the transport sends the answer only once
+  // Provisioner::WhenDurable says it is durable (contract.md), and 503 (TFTP: error 0) if it
+  // was lost. 0: nothing to wait for.
+  uint64_t durable = 0;
 };
 
 }  // namespace stepup

@@ -1,5 +1,7 @@
 // stepup serve [--data DIR] [--http ADDR:PORT] [--firmware DIR] [--catalog FILE] [--public-url URL]
 //              [--threads N] [--stuck-after N] [--auto-enroll MODEL-PATTERN] [--syslog ADDR:PORT]
+#include <sys/resource.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -24,6 +26,19 @@ namespace {
 
 namespace net = boost::asio;
 namespace fs = std::filesystem;
+
+// Every connection and TFTP transfer holds a descriptor: raise the soft limit to the hard one
+// (the usual soft 1024 would refuse a boot storm's phones) and return it.
+rlim_t RaiseFileLimit() {
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
+  }
+  return rl.rlim_cur;
+}
 
 struct ServeOptions {
   DataOptions data;
@@ -122,6 +137,7 @@ int RunServe(const ServeOptions& o) {
   while (!cfg.base_url.empty() && cfg.base_url.back() == '/') cfg.base_url.pop_back();
   Provisioner prov(std::move(cfg));
 
+  const rlim_t files = RaiseFileLimit();
   net::io_context ioc;
   HttpOptions hopt;
   hopt.address = http->first;
@@ -139,6 +155,8 @@ int RunServe(const ServeOptions& o) {
     topt.address = tftp->first;
     topt.port = tftp->second;
     topt.rate_per_source = o.tftp_rate;
+    // Half the descriptors at most, the rest for HTTP connections and files.
+    if (files / 2 < topt.max_transfers) topt.max_transfers = static_cast<uint32_t>(files / 2);
     topt.upload.dir = o.tftp_upload_dir;
     tftp_server = std::make_unique<TftpServer>(
         ioc, prov, topt, [&sink](const std::string& line) { sink->Write(line); });

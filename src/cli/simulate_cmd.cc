@@ -51,7 +51,8 @@ int RunSimulate(SimulateOptions o) {
                 << d["start"].get<std::string>();
       for (const auto& h : d["hops"]) std::cout << " -> " << h["load"].get<std::string>();
       std::cout << "  [" << d["status"].get<std::string>() << "]";
-      if (!d["reason"].get<std::string>().empty()) std::cout << " " << d["reason"].get<std::string>();
+      if (!d["reason"].get<std::string>().empty())
+        std::cout << " " << d["reason"].get<std::string>();
       std::cout << "\n";
     }
     const auto& t = j["totals"];
@@ -70,7 +71,8 @@ int RunSimulate(SimulateOptions o) {
 void AddSimulateCommand(CLI::App& app, Action& action) {
   auto o = std::make_shared<SimulateOptions>();
   auto* cmd = app.add_subcommand("simulate", "Boot a fleet of simulated phones against a server");
-  cmd->add_option("--fleet", o->fleet, "CSV: mac,model,firmware,protocol[,serial,hardware,keys,target]")
+  cmd->add_option("--fleet", o->fleet,
+                  "CSV: mac,model,firmware,protocol[,serial,hardware,keys,target]")
       ->required();
   cmd->add_option("--http", o->sim.http_url, "Server base URL, e.g. http://127.0.0.1:8069")
       ->required();
@@ -82,6 +84,8 @@ void AddSimulateCommand(CLI::App& app, Action& action) {
   cmd->add_option("--delay-ms", o->sim.delay_ms, "Slow link: delay before each request/datagram");
   cmd->add_option("--max-boots", o->sim.max_boots, "Boots before a phone counts as failed")
       ->capture_default_str();
+  cmd->add_option("--trace", o->sim.trace_mac,
+                  "Print one phone's requests, answers and retries on stderr (its MAC)");
   cmd->add_option("--catalog", o->catalog, "Catalog file or directory");
   cmd->add_flag("--json", o->json, "JSON output (contract.md)");
   cmd->callback([o, &action] { action = [o] { return RunSimulate(*o); }; });

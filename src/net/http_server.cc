@@ -9,6 +9,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -183,6 +184,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return SendBody(405, "text/plain", "method not allowed\n", "");
     }
     Response r = srv_->prov.Handle(req_);
+    if (r.durable) {  // answered once the hop progress it reports is durable
+      srv_->prov.WhenDurable(
+          r.durable, [self = shared_from_this(), r = std::move(r)](bool ok) mutable {
+            if (!ok) r = Provisioner::Unavailable();
+            auto ex = self->socket_.get_executor();
+            net::post(ex, [self = std::move(self), r = std::move(r)] { self->Answer(r); });
+          });
+      return;
+    }
+    Answer(r);
+  }
+  void Answer(const Response& r) {
     if (!r.file.empty()) return SendFile(r);
     SendBody(r.status, r.content_type, r.body, r.device);
   }

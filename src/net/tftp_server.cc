@@ -7,6 +7,7 @@
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
@@ -17,6 +18,7 @@
 #include <unordered_set>
 
 #include "core/tftp_packet.h"
+#include "net/http_wire.h"
 #include "net/tftp_upload.h"
 #include "store/image_cache.h"
 
@@ -26,6 +28,15 @@ namespace {
 namespace net = boost::asio;
 using udp = net::ip::udp;
 using Clock = std::chrono::steady_clock;
+
+// An access-log line's start, as HTTP lines start: "2026-12-01T23:06:31.083Z tftp peer=...".
+std::string LogLine(const std::string& peer) {
+  std::string line;
+  AppendLogTime(line);
+  line += " tftp peer=";
+  line += peer;
+  return line;
+}
 
 TftpError ErrorFor(int status) {
   switch (status) {
@@ -59,6 +70,26 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
   // Client endpoints with a transfer under way: a client that re-sends its RRQ because the
   // answer is slow must not start a second transfer (nor count as a second boot request).
   std::unordered_set<std::string> active_peers;
+  // Transfers completed in the last seconds, by client endpoint and file: an RRQ the client
+  // re-sent while the first was queued, arriving after that transfer completed, is not a new
+  // request (a client takes a new port for each transfer, RFC 1350), so it starts nothing and
+  // does not count as the phone asking again. Guarded by per_source_mu.
+  std::unordered_map<std::string, Clock::time_point> completed;
+  static constexpr auto kStaleRrq = std::chrono::seconds(10);
+  static std::string CompletedKey(const std::string& peer, const std::string& file) {
+    return peer + '\0' + file;
+  }
+  // Caller holds per_source_mu.
+  void NoteCompleted(const std::string& key) {
+    const auto now = Clock::now();
+    if (completed.size() > 100000)
+      std::erase_if(completed, [&](const auto& kv) { return now - kv.second > kStaleRrq; });
+    completed[key] = now;
+  }
+  bool StaleRrq(const std::string& key) const {
+    auto it = completed.find(key);
+    return it != completed.end() && Clock::now() - it->second < kStaleRrq;
+  }
   // Per-source token buckets for new requests: a source may send rate_per_source a second,
   // in bursts of as many. Guarded by per_source_mu.
   struct Bucket {
@@ -117,14 +148,28 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     std::lock_guard lock(srv_->per_source_mu);
     if (--srv_->per_source[req_.peer_ip] == 0) srv_->per_source.erase(req_.peer_ip);
     srv_->active_peers.erase(req_.peer);
+    if (completed_) srv_->NoteCompleted(TftpServer::Impl::CompletedKey(req_.peer, req_.target));
   }
 
-  void Start(const TftpPacket& rrq) {
+  // Starts once the hop progress the answer reports is durable (Response::durable); refuses
+  // with "inventory unavailable" if it was lost.
+  void StartWhenDurable(const TftpPacket& rrq) {
+    srv_->prov.WhenDurable(resp_.durable, [self = shared_from_this(), rrq](bool ok) {
+      auto ex = self->socket_.get_executor();
+      net::post(ex, [self = std::move(self), rrq, ok] { self->Start(rrq, ok); });
+    });
+  }
+
+  void Start(const TftpPacket& rrq, bool durable = true) {
     boost::system::error_code ec;
     socket_.open(peer_.protocol(), ec);
     if (!ec) socket_.bind(udp::endpoint(srv_->socket.local_endpoint().address(), 0), ec);
     if (!ec) socket_.connect(peer_, ec);
     if (ec) return;
+    if (!durable) {
+      resp_.file.clear();
+      return SendError(TftpError::kUndefined, Provisioner::Unavailable().reason);
+    }
     // The content: a rendered body, or a file read block by block.
     if (!resp_.file.empty() && rrq.mode == "octet") {
       // From memory (one copy however many phones fetch it), else block by block from disk.
@@ -302,17 +347,22 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   void Finish(bool complete, const std::string& why) {
     if (done_) return;
     done_ = true;
+    completed_ = complete;
     timer_.cancel();
     boost::system::error_code ec;
     socket_.close(ec);
     if (!resp_.file.empty() && !reported_) srv_->prov.TransferDone(req_, resp_.file, complete);
     if (srv_->log) {
       srv_->log(
-          "tftp peer=" + req_.peer + " device=" + (resp_.device.empty() ? "-" : resp_.device) +
+          LogLine(req_.peer) + " device=" + (resp_.device.empty() ? "-" : resp_.device) +
           " file=" + req_.target.substr(1, 200) + " status=" + (complete ? "200" : "500") +
           " bytes=" + std::to_string(complete ? size_ : std::min(size_, acked_ * opts_.blksize)) +
-          " blksize=" + std::to_string(opts_.blksize) + " window=" +
-          std::to_string(opts_.windowsize) + (why.empty() ? "" : " error=\"" + why + "\""));
+          " blksize=" + std::to_string(opts_.blksize) +
+          " window=" + std::to_string(opts_.windowsize) + " ms=" +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - begun_)
+                  .count()) +
+          (why.empty() ? "" : " error=\"" + why + "\""));
     }
   }
 
@@ -330,25 +380,35 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   uint64_t size_ = 0, last_block_ = 1, acked_ = 0, sent_ = 0;
   uint32_t retries_ = 0;
   bool oack_pending_ = false, done_ = false, timer_armed_ = false;
-  bool reported_ = false;  // TransferDone already told (see SendWindow)
+  bool reported_ = false;   // TransferDone already told (see SendWindow)
+  bool completed_ = false;  // every block acknowledged (or all but the final ACK)
   Clock::time_point resend_at_, armed_for_;
   uint64_t timer_seq_ = 0;
   std::string packet_;
   TftpTransferOptions opts_;
   std::chrono::milliseconds timeout_{400}, base_timeout_{400};
   Clock::time_point deadline_;
+  Clock::time_point begun_ = Clock::now();  // the request came (a wait for durability included)
 };
 
 void TftpServer::Impl::Receive() {
-  socket.async_receive_from(net::buffer(buf), from,
-                            [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-                              if (ec) {
-                                if (self->stopping || ec == net::error::operation_aborted) return;
-                              } else {
-                                self->OnRequest(std::string(self->buf.data(), n), self->from);
-                              }
-                              if (!self->stopping) self->Receive();
-                            });
+  socket.async_receive_from(
+      net::buffer(buf), from, [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+        if (ec) {
+          if (self->stopping || ec == net::error::operation_aborted) return;
+        } else {
+          self->OnRequest(std::string(self->buf.data(), n), self->from);
+          // Then what else is queued, up to a bound: each completion waits its turn behind
+          // every transfer's handlers, so one request per turn let a boot storm's requests
+          // queue for seconds (clients re-sent them, the kernel dropped them).
+          for (int i = 0; i < 256 && !self->stopping; ++i) {
+            n = self->socket.receive_from(net::buffer(self->buf), self->from, 0, ec);
+            if (ec) break;  // would block: the queue is empty
+            self->OnRequest(std::string(self->buf.data(), n), self->from);
+          }
+        }
+        if (!self->stopping) self->Receive();
+      });
 }
 
 void TftpServer::Impl::Upload(const TftpPacket& wrq, const udp::endpoint& peer,
@@ -365,9 +425,8 @@ void TftpServer::Impl::Upload(const TftpPacket& wrq, const udp::endpoint& peer,
                     }
                     --self->active;
                     if (self->log) {
-                      self->log("tftp peer=" + peer_name + " upload=" + name.substr(0, 128) +
-                                " status=" + (ok ? "200" : "500") +
-                                " bytes=" + std::to_string(bytes) +
+                      self->log(LogLine(peer_name) + " upload=" + name.substr(0, 128) + " status=" +
+                                (ok ? "200" : "500") + " bytes=" + std::to_string(bytes) +
                                 (why.empty() ? "" : " error=\"" + why + "\""));
                     }
                   });
@@ -391,9 +450,12 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   req.peer = (peer.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(peer.port());
   if (active >= opt.max_transfers)
     return Reject(peer, TftpError::kUndefined, "server busy, retry later");
+  std::string name = p->filename;
+  while (!name.empty() && name[0] == '/') name.erase(0, 1);
   {
     std::lock_guard lock(per_source_mu);
     if (active_peers.count(req.peer)) return;  // a re-sent RRQ: its transfer answers it
+    if (p->op == TftpOp::kRrq && StaleRrq(CompletedKey(req.peer, "/" + name))) return;
     if (per_source[ip] >= opt.max_per_source)
       return Reject(peer, TftpError::kUndefined, "too many transfers from " + ip);
     if (!Admit(ip))
@@ -404,8 +466,6 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   if (p->op == TftpOp::kWrq) return Upload(*p, peer, req.peer, upload_path);
   req.method = "GET";
   // TFTP names have no leading slash and may carry one; either way one path for the provisioner.
-  std::string name = p->filename;
-  while (!name.empty() && name[0] == '/') name.erase(0, 1);
   req.target = "/" + name;
   Response resp = prov.Handle(req);
   if (resp.status != 200) {
@@ -413,9 +473,10 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
       std::lock_guard lock(per_source_mu);
       if (--per_source[ip] == 0) per_source.erase(ip);
       active_peers.erase(req.peer);
+      NoteCompleted(CompletedKey(req.peer, req.target));  // its re-sent copies get nothing
     }
     if (log) {
-      log("tftp peer=" + req.peer + " device=" + (resp.device.empty() ? "-" : resp.device) +
+      log(LogLine(req.peer) + " device=" + (resp.device.empty() ? "-" : resp.device) +
           " file=" + name.substr(0, 200) + " status=" + std::to_string(resp.status) + " bytes=0");
     }
     const std::string msg = resp.status == 403   ? "access violation"
@@ -427,7 +488,10 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   // that paces new transfers to how fast they can be started (posting the start to the
   // transfer's strand let the listener take requests faster than transfers answered them,
   // and clients timed out by the thousand).
-  std::make_shared<TftpTransfer>(shared_from_this(), req, std::move(resp), peer)->Start(*p);
+  const bool wait = resp.durable != 0;
+  auto transfer = std::make_shared<TftpTransfer>(shared_from_this(), req, std::move(resp), peer);
+  if (wait) return transfer->StartWhenDurable(*p);
+  transfer->Start(*p);
 }
 
 TftpServer::TftpServer(net::io_context& ioc, Provisioner& p, TftpServerOptions o, AccessLog log)
@@ -448,6 +512,8 @@ Status TftpServer::Start() {
   // net.core.rmem_max) drops fewer of them before the server reads them.
   boost::system::error_code ignored;
   impl_->socket.set_option(udp::socket::receive_buffer_size(4 << 20), ignored);
+  impl_->socket.non_blocking(true, ec);  // Receive drains the queue without waiting
+  if (ec) return BadInput("--tftp " + where + ": " + ec.message());
   impl_->Receive();
   return Ok{};
 }

@@ -21,7 +21,7 @@ namespace stepup {
 struct TftpServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 6969;
-  uint32_t max_transfers = 2000;      // concurrent transfers, all sources
+  uint32_t max_transfers = 20000;     // concurrent transfers, all sources (one socket each)
   uint32_t max_per_source = 200;      // concurrent transfers from one address
   uint32_t rate_per_source = 200;     // read requests a second from one address (burst: as many)
   uint32_t retries = 6;               // resends of one window before giving up

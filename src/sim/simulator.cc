@@ -13,7 +13,9 @@
 #include <chrono>
 #include <iostream>
 #include <random>
+#include <unordered_map>
 
+#include "core/identify.h"
 #include "core/text.h"
 
 namespace stepup::sim {
@@ -88,8 +90,17 @@ struct Run {
   std::optional<udp::endpoint> tftp;
   int64_t requests = 0;
   uint64_t bytes = 0;
+  std::unordered_map<const PhoneState*, std::shared_ptr<udp::socket>> previous_socket;
+  Clock::time_point t0 = Clock::now();
+  std::string trace;  // the traced phone's MAC, normalised
   bool Lost() {
     return opt.loss > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < opt.loss;
+  }
+  void Trace(const PhoneState& p, const std::string& what) const {
+    if (trace.empty() || p.spec.mac != trace) return;
+    std::cerr << "trace " << p.spec.mac << " +"
+              << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count()
+              << " ms: " << what << "\n";
   }
 };
 
@@ -142,6 +153,7 @@ awaitable<Fetch> HttpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
     if (!ec) co_await http::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) f.error = "GET " + url->target + ": " + ec.message();
   }
+  run.Trace(p, "GET " + url_text + ": " + (f.error.empty() ? "HTTP " + std::to_string(parser.get().result_int()) : f.error));
   if (f.error.empty()) {
     f.status = parser.get().result_int();
     f.body = std::move(parser.get().body());
@@ -175,6 +187,10 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
     f.error = "socket: " + ec.message();
     co_return f;
   }
+  // The previous transfer's socket stays open until this one has its port, so the kernel
+  // cannot give this transfer that port again: a late answer to the previous request (a
+  // duplicate the server sent for a re-sent RRQ) must not pass for this one's.
+  run.previous_socket[&p] = sock;
   std::string rrq;
   PutU16(rrq, 1);
   for (const std::string& part : {file, std::string("octet"), std::string("blksize"),
@@ -206,6 +222,7 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
     PutU16(a, block);
     return a;
   };
+  run.Trace(p, "TFTP RRQ " + file + " from port " + std::to_string(sock->local_endpoint(ec).port()));
   co_await send(rrq);
   for (;;) {
     uint64_t gen = ++*generation;
@@ -220,6 +237,8 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
     ++*generation;
     timer.cancel();
     if (ec == asio::error::operation_aborted) {
+      run.Trace(p, "TFTP " + file + ": no answer, try " + std::to_string(tries + 1) +
+                       (have_peer ? " (block " + std::to_string(expect) + ")" : " (RRQ)"));
       if (++tries >= kTftpTries) {
         f.error = "TFTP " + file + ": timed out after " + std::to_string(tries) + " tries";
         co_return f;
@@ -236,7 +255,9 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
     if (!have_peer) {
       peer = from;
       have_peer = true;
+      run.Trace(p, "TFTP " + file + ": answered from port " + std::to_string(from.port()));
     } else if (from != peer) {
+      run.Trace(p, "TFTP " + file + ": ignored a packet from port " + std::to_string(from.port()));
       continue;  // not our transfer (RFC 1350: answer with error 5; a phone just ignores it)
     }
     tries = 0;
@@ -245,6 +266,7 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
     if (op == 5) {
       f.tftp_error = block;
       f.error = "TFTP error " + std::to_string(block) + ": " + std::string(buf.data() + 4, strnlen(buf.data() + 4, n - 4));
+      run.Trace(p, file + ": " + f.error);
       co_return f;
     }
     if (op == 6 && expect == 1 && f.body.empty()) {  // OACK: the options it took
@@ -275,6 +297,7 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
   f.status = 200;
   p.bytes += f.body.size();
   run.bytes += f.body.size();
+  run.Trace(p, "TFTP " + file + ": " + std::to_string(f.body.size()) + " bytes");
   co_return f;
 }
 
@@ -316,6 +339,7 @@ awaitable<Fetch> TftpGet(Run& run, PhoneState& p, asio::ip::address self, std::s
     if (attempt > 0) co_await Backoff(run, attempt);
     f = co_await TftpOnce(run, p, self, file);
     if (!Transient(f)) break;
+    run.Trace(p, "TFTP " + file + " again after: " + f.error);
   }
   co_return f;
 }
@@ -494,6 +518,7 @@ Result<SimReport> Simulate(const Catalog& catalog, const std::vector<PhoneSpec>&
   SimOptions o = opt;
   while (!o.http_url.empty() && o.http_url.back() == '/') o.http_url.pop_back();
   Run run{o, std::mt19937_64(opt.seed), std::nullopt};
+  if (!opt.trace_mac.empty()) run.trace = NormalizeMac(opt.trace_mac);
   if (!opt.tftp.empty()) {
     auto u = ParseUrl("tftp://" + opt.tftp);
     if (!u) return BadInput("--tftp: " + u.error().message);
@@ -528,6 +553,7 @@ Result<SimReport> Simulate(const Catalog& catalog, const std::vector<PhoneSpec>&
   };
   if (opt.progress) tick({});
   ioc.run();
+  run.previous_socket.clear();  // sockets go before their io_context
   if (opt.progress) std::cerr << "\r\033[K";
   SimReport rep;
   rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();

@@ -28,6 +28,7 @@ struct SimOptions {
   int timeout_ms = 15000;   // per HTTP request
   int tftp_timeout_ms = 250;  // TFTP retransmission timeout
   bool progress = false;    // a progress line on stderr
+  std::string trace_mac;    // this phone's exchanges on stderr, with times (diagnosis)
 };
 
 struct PhoneResult {

@@ -9,6 +9,7 @@
 // Implementations are safe to call from several threads.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,23 @@ class Inventory {
   virtual Status AddAll(const std::vector<Device>& devices) = 0;
   // Replaces a stored device (matched by id).
   virtual Status Update(const Device& d) = 0;
+  // Hop progress (contract.md): a phone's new state and the events that explain it. Seen by
+  // this object's next read at once; durable when WhenDurable(ticket) calls back with true, so
+  // an answer can wait for it without holding a thread. Many phones' progress shares one commit
+  // and one disk sync (a boot storm otherwise waits for one sync per phone per hop). This
+  // default writes at once and returns ticket 0 (already durable).
+  virtual Result<uint64_t> RecordProgress(const Device& d, const std::vector<Event>& events) {
+    if (auto s = Update(d); !s) return s.error();
+    for (const auto& e : events) {
+      if (auto s = AppendEvent(d.id, e); !s) return s.error();
+    }
+    return uint64_t{0};
+  }
+  // Calls `done` (on any thread, perhaps this one, never under a lock of the caller's) once
+  // the ticket's progress is durable (true) or lost to a failed commit (false).
+  virtual void WhenDurable(uint64_t /*ticket*/, std::function<void(bool durable)> done) {
+    done(true);
+  }
   virtual Result<std::optional<Device>> FindByMac(const std::string& mac) = 0;
   virtual Result<std::optional<Device>> FindBySerial(const std::string& serial) = 0;
   virtual Result<std::optional<Device>> FindById(int64_t id) = 0;
@@ -39,7 +57,7 @@ class Inventory {
   virtual Result<std::vector<Event>> Events(int64_t device_id) = 0;
   virtual Status RecordUnknown(const UnknownAttempt& a) = 0;
   virtual Result<std::vector<UnknownAttempt>> UnknownAttempts() = 0;
-  // Writes batched events now.
+  // Writes batched events now, and waits until recorded progress is durable.
   virtual Status Flush() = 0;
   // A number that moves whenever any device is added, changed or removed: at once for this
   // object's own writes, within 1 ms for another process's (the CLI's). Cheap enough to call

@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 namespace stepup {
@@ -142,6 +144,91 @@ TEST_P(InventoryTest, SqliteCacheSeesWritesFromAnotherProcess) {
   std::this_thread::sleep_for(std::chrono::milliseconds(2));  // seen within 1 ms
   EXPECT_EQ((*inv_->FindByMac("0002fdff2103"))->target, "7.6.1");
   EXPECT_NE(inv_->DevicesVersion(), before);
+}
+
+bool WaitDurable(Inventory& inv, uint64_t ticket) {
+  std::promise<bool> p;
+  auto f = p.get_future();
+  inv.WhenDurable(ticket, [&p](bool ok) { p.set_value(ok); });
+  if (f.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return false;
+  return f.get();
+}
+
+TEST_P(InventoryTest, ProgressIsSeenAtOnceAndDurableWhenItSaysSo) {
+  auto a = inv_->Add(Phone("0002fdff2103"));
+  ASSERT_TRUE(a.ok());
+  Device d = *a;
+  d.state = kStateUpgrading;
+  d.pending_load = "7.5.2b";
+  d.pending_offers = 1;
+  auto ticket = inv_->RecordProgress(d, {{5, "hop-offered", "7.5.2b, offer 1", "http", "p"}});
+  ASSERT_TRUE(ticket.ok()) << ticket.error().message;
+  EXPECT_EQ((*inv_->FindByMac("0002fdff2103"))->pending_load, "7.5.2b");  // before the commit
+  ASSERT_TRUE(WaitDurable(*inv_, *ticket));
+  if (GetParam() == "memory") return;
+  // Committed: another connection (another server, the CLI) reads it, events included.
+  auto other = OpenInventory("sqlite:" + (dir_ / "stepup.db").string());
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ((*(*other)->FindByMac("0002fdff2103"))->pending_load, "7.5.2b");
+  auto events = (*other)->Events(a->id);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].kind, "hop-offered");
+}
+
+TEST_P(InventoryTest, ProgressFromManyThreadsIsAllDurableAndLastWriteWins) {
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 8; ++i) {
+    auto a = inv_->Add(Phone("0002fdff21" + std::to_string(10 + i)));
+    ASSERT_TRUE(a.ok());
+    ids.push_back(a->id);
+  }
+  std::atomic<int> durable{0}, lost{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&, t] {
+      for (int round = 1; round <= 50; ++round) {
+        for (int k = t; k < 8; k += 4) {  // each device has one writer, as with per-device locks
+          Device d = **inv_->FindById(ids[static_cast<size_t>(k)]);
+          d.pending_offers = round;
+          auto ticket = inv_->RecordProgress(d, {});
+          if (!ticket) {
+            ++lost;
+            continue;
+          }
+          inv_->WhenDurable(*ticket, [&](bool ok) { ++(ok ? durable : lost); });
+        }
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  ASSERT_TRUE(inv_->Flush().ok());  // waits for every ticket
+  for (int i = 0; i < 500 && durable + lost < 400; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(durable.load(), 400);
+  EXPECT_EQ(lost.load(), 0);
+  if (GetParam() == "memory") return;
+  Reopen();
+  for (int64_t id : ids) EXPECT_EQ((*inv_->FindById(id))->pending_offers, 50);
+}
+
+TEST_P(InventoryTest, OperatorWritesAfterStagedProgressKeepBoth) {
+  auto a = inv_->Add(Phone("0002fdff2103"));
+  auto b = inv_->Add(Phone("0002fdff2104"));
+  Device da = *a;
+  da.firmware = "7.5.2b";
+  auto ticket = inv_->RecordProgress(da, {});
+  ASSERT_TRUE(ticket.ok());
+  Device db = *b;
+  db.target = "7.6.1";
+  ASSERT_TRUE(inv_->Update(db).ok());  // commits the shared transaction first
+  ASSERT_TRUE(inv_->AddAll({Phone("0002fdff2105")}).ok());
+  EXPECT_TRUE(WaitDurable(*inv_, *ticket));
+  if (GetParam() == "memory") return;
+  Reopen();
+  EXPECT_EQ((*inv_->FindByMac("0002fdff2103"))->firmware, "7.5.2b");
+  EXPECT_EQ((*inv_->FindByMac("0002fdff2104"))->target, "7.6.1");
+  EXPECT_TRUE(inv_->FindByMac("0002fdff2105")->has_value());
 }
 
 TEST_P(InventoryTest, DevicesVersionMovesAtOnceOnOwnWrites) {

@@ -32,9 +32,14 @@ Error RollBack(sqlite3* db, const char* what) {
 
 }  // namespace
 
-Status InsertEventRows(sqlite3* db, const std::vector<std::pair<int64_t, Event>>& batch) {
-  auto fail = [db](const char* what) { return RollBack(db, what); };
-  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+Status InsertEventRows(sqlite3* db, const std::vector<std::pair<int64_t, Event>>& batch,
+                       bool own_transaction) {
+  auto fail = [db, own_transaction](const char* what) -> Error {
+    if (own_transaction) return RollBack(db, what);
+    return BadInput(std::string("inventory: ") + what + ": " + sqlite3_errmsg(db));
+  };
+  if (own_transaction &&
+      sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
     return fail("begin");
   Stmt st(db, kInsertEvent);
   for (const auto& [id, e] : batch) {
@@ -43,7 +48,7 @@ Status InsertEventRows(sqlite3* db, const std::vector<std::pair<int64_t, Event>>
     st.Reset();
     if (rc != SQLITE_DONE) return fail("append event");
   }
-  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+  if (own_transaction && sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
     return fail("commit events");
   return Ok{};
 }

@@ -22,8 +22,10 @@
 
 namespace stepup {
 
-// Inserts events in one transaction on `db` (caller holds the connection's lock).
-Status InsertEventRows(sqlite3* db, const std::vector<std::pair<int64_t, Event>>& batch);
+// Inserts events in one transaction on `db` (caller holds the connection's lock), or, with
+// `own_transaction` false, within the transaction the caller has open.
+Status InsertEventRows(sqlite3* db, const std::vector<std::pair<int64_t, Event>>& batch,
+                       bool own_transaction = true);
 
 class SqliteEventLog {
  public:

@@ -1,0 +1,192 @@
+// The transports send an answer that reports hop progress only once the inventory says the
+// progress is durable, and refuse it (HTTP 503, TFTP error 0) when it was lost (contract.md:
+// hop progress is durable before the response that offers the next hop is sent).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "app/provisioner.h"
+#include "core/catalog_loader.h"
+#include "net/http_server.h"
+#include "net/tftp_server.h"
+
+namespace stepup {
+namespace {
+namespace fs = std::filesystem;
+
+// The in-memory inventory, whose progress becomes durable (or is lost) 20 ms later, on
+// another thread, as with the SQLite group committer.
+class SlowDiskInventory : public Inventory {
+ public:
+  explicit SlowDiskInventory(bool durable) : durable_(durable) {}
+  ~SlowDiskInventory() override {
+    std::lock_guard lock(mu_);
+    for (auto& t : threads_) t.join();
+  }
+  Result<Device> Add(const Device& d) override { return inner_->Add(d); }
+  Status AddAll(const std::vector<Device>& d) override { return inner_->AddAll(d); }
+  Status Update(const Device& d) override { return inner_->Update(d); }
+  Result<std::optional<Device>> FindByMac(const std::string& m) override {
+    return inner_->FindByMac(m);
+  }
+  Result<std::optional<Device>> FindBySerial(const std::string& s) override {
+    return inner_->FindBySerial(s);
+  }
+  Result<std::optional<Device>> FindById(int64_t id) override { return inner_->FindById(id); }
+  Result<std::vector<Device>> List() override { return inner_->List(); }
+  Status AppendEvent(int64_t id, const Event& e, bool batched) override {
+    return inner_->AppendEvent(id, e, batched);
+  }
+  Result<std::vector<Event>> Events(int64_t id) override { return inner_->Events(id); }
+  Status RecordUnknown(const UnknownAttempt& a) override { return inner_->RecordUnknown(a); }
+  Result<std::vector<UnknownAttempt>> UnknownAttempts() override {
+    return inner_->UnknownAttempts();
+  }
+  Status Flush() override { return Ok{}; }
+  int64_t DevicesVersion() override { return inner_->DevicesVersion(); }
+
+  Result<uint64_t> RecordProgress(const Device& d, const std::vector<Event>& events) override {
+    if (auto t = inner_->RecordProgress(d, events); !t) return t;
+    return ++tickets_;
+  }
+  void WhenDurable(uint64_t, std::function<void(bool)> done) override {
+    ++waits;
+    std::lock_guard lock(mu_);
+    threads_.emplace_back([done = std::move(done), ok = durable_] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      done(ok);
+    });
+  }
+  std::atomic<int> waits{0};
+
+ private:
+  bool durable_;
+  std::unique_ptr<Inventory> inner_ = NewMemoryInventory();
+  std::atomic<uint64_t> tickets_{0};
+  std::mutex mu_;
+  std::vector<std::thread> threads_;
+};
+
+class DurabilityTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    cat_ = std::make_unique<Catalog>(std::move(LoadCatalog(BundledCatalog())).value());
+    renderer_ = std::make_unique<Renderer>(std::move(Renderer::Create(BundledTemplates())).value());
+    inv_ = std::make_unique<SlowDiskInventory>(GetParam());
+    dir_ = fs::temp_directory_path() /
+           ("stepup-durable-" + std::to_string(::getpid()) + (GetParam() ? "-kept" : "-lost"));
+    fs::create_directories(dir_ / "firmware");
+    std::ofstream(dir_ / "firmware" / "spa50x-30x-7-5-2b.bin") << "image";
+    Device spa;
+    spa.mac = "58bfea1104e6";
+    spa.model = "SPA504G";
+    spa.target = "7.6.1";
+    ASSERT_TRUE(inv_->Add(spa).ok());
+    Device cp;
+    cp.mac = "001b2a893698";
+    cp.model = "CP-7970G";
+    cp.firmware = "SIP70.8-2-1S";
+    ASSERT_TRUE(inv_->Add(cp).ok());
+    ProvisionerConfig cfg;
+    cfg.catalog = cat_.get();
+    cfg.renderer = renderer_.get();
+    cfg.inventory = inv_.get();
+    cfg.firmware = FileStore((dir_ / "firmware").string());
+    cfg.extras = FileStore((dir_ / "files").string());
+    prov_ = std::make_unique<Provisioner>(std::move(cfg));
+    HttpOptions h;
+    h.port = 0;
+    http_ = std::make_unique<HttpServer>(ioc_, *prov_, h, nullptr);
+    ASSERT_TRUE(http_->Start().ok());
+    TftpServerOptions t;
+    t.port = 0;
+    tftp_ = std::make_unique<TftpServer>(ioc_, *prov_, t, nullptr);
+    ASSERT_TRUE(tftp_->Start().ok());
+    runner_ = std::thread([this] { ioc_.run(); });
+  }
+  void TearDown() override {
+    http_->Stop();
+    tftp_->Stop();
+    ioc_.stop();
+    runner_.join();
+    fs::remove_all(dir_);
+  }
+
+  static sockaddr_in Loopback(uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return a;
+  }
+  // One HTTP/1.1 request; the status line.
+  std::string HttpStatusLine(const std::string& target, const std::string& ua) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a = Loopback(http_->port());
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return "connect failed";
+    std::string req = "GET " + target + " HTTP/1.1\r\nHost: x\r\nUser-Agent: " + ua +
+                      "\r\nConnection: close\r\n\r\n";
+    (void)send(fd, req.data(), req.size(), 0);
+    std::string got;
+    char buf[4096];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<size_t>(n));
+    close(fd);
+    return got.substr(0, got.find("\r\n"));
+  }
+  // One TFTP read request; the first packet's opcode and (for an error) its message.
+  std::pair<int, std::string> TftpFirstAnswer(const std::string& file) {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a = Loopback(tftp_->port());
+    const std::string rrq = std::string("\0\1", 2) + file + '\0' + "octet" + '\0';
+    sendto(fd, rrq.data(), rrq.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    char buf[2048];
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    close(fd);
+    if (n < 4) return {-1, ""};
+    return {buf[1], buf[1] == 5 ? std::string(buf + 4) : ""};
+  }
+
+  boost::asio::io_context ioc_;
+  std::unique_ptr<Catalog> cat_;
+  std::unique_ptr<Renderer> renderer_;
+  std::unique_ptr<SlowDiskInventory> inv_;
+  std::unique_ptr<Provisioner> prov_;
+  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<TftpServer> tftp_;
+  std::thread runner_;
+  fs::path dir_;
+};
+
+TEST_P(DurabilityTest, AnAnswerWithProgressWaitsForItAndIsRefusedIfItWasLost) {
+  const bool kept = GetParam();
+  EXPECT_EQ(HttpStatusLine("/spa504G.cfg", "Cisco/SPA504G-7.3.7 (58BFEA1104E6)(CCQ16380FYH)"),
+            kept ? "HTTP/1.1 200 OK" : "HTTP/1.1 503 Service Unavailable");
+  auto [op, message] = TftpFirstAnswer("SEP001B2A893698.cnf.xml");
+  if (kept) {
+    EXPECT_EQ(op, 3) << message;  // DATA
+  } else {
+    EXPECT_EQ(op, 5);
+    EXPECT_EQ(message, "inventory unavailable");
+  }
+  EXPECT_EQ(inv_->waits.load(), 2);  // each answer waited for its progress
+}
+
+INSTANTIATE_TEST_SUITE_P(KeptOrLost, DurabilityTest, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Kept" : "Lost"; });
+
+}  // namespace
+}  // namespace stepup
