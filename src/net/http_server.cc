@@ -47,6 +47,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::set<std::weak_ptr<HttpSession>, std::owner_less<std::weak_ptr<HttpSession>>> sessions;
 
   void DoAccept();
+  void Adopt(tcp::socket s);  // a new connection's session
+  size_t sweep_at = 1024;     // sessions held before expired ones are swept (sessions_mu)
 };
 
 // One connection: read a request, hand it to the provisioner, write the answer, repeat while
@@ -429,21 +431,35 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   } file_;
 };
 
+void HttpServer::Impl::Adopt(tcp::socket s) {
+  auto session = std::make_shared<HttpSession>(std::move(s), shared_from_this());
+  {
+    std::lock_guard lock(sessions_mu);
+    if (sessions.size() >= sweep_at) {  // amortised: not a walk over every session per accept
+      std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+      sweep_at = std::max<size_t>(1024, 2 * sessions.size());
+    }
+    sessions.insert(session);
+  }
+  session->Run();
+}
+
 void HttpServer::Impl::DoAccept() {
   acceptor.async_accept(net::make_strand(ioc),
                         [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
                           if (ec) {
                             if (self->stopping || ec == net::error::operation_aborted) return;
                           } else {
-                            auto session = std::make_shared<HttpSession>(std::move(s), self);
-                            {
-                              std::lock_guard lock(self->sessions_mu);
-                              for (auto it = self->sessions.begin(); it != self->sessions.end();) {
-                                it = it->expired() ? self->sessions.erase(it) : std::next(it);
-                              }
-                              self->sessions.insert(session);
+                            self->Adopt(std::move(s));
+                            // Then the connections already queued, up to a bound: one per turn of
+                            // the scheduler let a boot storm's connections overflow the listen
+                            // queue (their SYNs are re-sent 1 s later, then 3 s).
+                            for (int i = 0; i < 256 && !self->stopping; ++i) {
+                              tcp::socket more(net::make_strand(self->ioc));
+                              self->acceptor.accept(more, ec);
+                              if (ec) break;  // would block: none left
+                              self->Adopt(std::move(more));
                             }
-                            session->Run();
                           }
                           if (!self->stopping) self->DoAccept();
                         });
@@ -466,6 +482,7 @@ Status HttpServer::Start() {
   if (!ec && addr.is_v6()) a.set_option(net::ip::v6_only(false), ec);
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
+  if (!ec) a.non_blocking(true, ec);  // DoAccept takes queued connections without waiting
   if (ec) return BadInput("--http " + where + ": " + ec.message());
   impl_->DoAccept();
   return Ok{};

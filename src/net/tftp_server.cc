@@ -12,13 +12,11 @@
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <cstring>
-#include <mutex>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "core/tftp_packet.h"
 #include "net/http_wire.h"
+#include "net/tftp_admission.h"
 #include "net/tftp_upload.h"
 #include "store/image_cache.h"
 
@@ -65,59 +63,8 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
   std::array<char, 65536> buf{};
   std::atomic<bool> stopping{false};
   std::atomic<size_t> active{0};
-  std::mutex per_source_mu;
-  std::unordered_map<std::string, uint32_t> per_source;
-  // Client endpoints with a transfer under way: a client that re-sends its RRQ because the
-  // answer is slow must not start a second transfer (nor count as a second boot request).
-  std::unordered_set<std::string> active_peers;
-  // Transfers completed in the last seconds, by client endpoint and file: an RRQ the client
-  // re-sent while the first was queued, arriving after that transfer completed, is not a new
-  // request (a client takes a new port for each transfer, RFC 1350), so it starts nothing and
-  // does not count as the phone asking again. Guarded by per_source_mu.
-  std::unordered_map<std::string, Clock::time_point> completed;
-  static constexpr auto kStaleRrq = std::chrono::seconds(10);
-  static std::string CompletedKey(const std::string& peer, const std::string& file) {
-    return peer + '\0' + file;
-  }
-  // Caller holds per_source_mu.
-  void NoteCompleted(const std::string& key) {
-    const auto now = Clock::now();
-    if (completed.size() > 100000)
-      std::erase_if(completed, [&](const auto& kv) { return now - kv.second > kStaleRrq; });
-    completed[key] = now;
-  }
-  bool StaleRrq(const std::string& key) const {
-    auto it = completed.find(key);
-    return it != completed.end() && Clock::now() - it->second < kStaleRrq;
-  }
-  // Per-source token buckets for new requests: a source may send rate_per_source a second,
-  // in bursts of as many. Guarded by per_source_mu.
-  struct Bucket {
-    double tokens = 0;
-    Clock::time_point at;
-  };
-  std::unordered_map<std::string, Bucket> buckets;
+  TftpAdmission admission{opt.max_per_source, opt.rate_per_source};
   ImageCache images;
-
-  // Takes a token from the source's bucket; false when it is empty. Caller holds per_source_mu.
-  bool Admit(const std::string& ip) {
-    const auto now = Clock::now();
-    const double rate = opt.rate_per_source;
-    if (buckets.size() > 100000) {  // bounded: sources idle for a second are full again anyway
-      std::erase_if(buckets,
-                    [&](const auto& kv) { return now - kv.second.at > std::chrono::seconds(1); });
-    }
-    auto [it, fresh] = buckets.try_emplace(ip, Bucket{rate, now});
-    Bucket& b = it->second;
-    if (!fresh) {
-      b.tokens =
-          std::min(rate, b.tokens + rate * std::chrono::duration<double>(now - b.at).count());
-      b.at = now;
-    }
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
 
   void Receive();
   void OnRequest(const std::string& bytes, const udp::endpoint& peer);
@@ -145,10 +92,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   ~TftpTransfer() {
     if (fd_ >= 0) ::close(fd_);
     --srv_->active;
-    std::lock_guard lock(srv_->per_source_mu);
-    if (--srv_->per_source[req_.peer_ip] == 0) srv_->per_source.erase(req_.peer_ip);
-    srv_->active_peers.erase(req_.peer);
-    if (completed_) srv_->NoteCompleted(TftpServer::Impl::CompletedKey(req_.peer, req_.target));
+    srv_->admission.Release(req_.peer_ip, req_.peer, req_.target, completed_);
   }
 
   // Starts once the hop progress the answer reports is durable (Response::durable); refuses
@@ -418,11 +362,7 @@ void TftpServer::Impl::Upload(const TftpPacket& wrq, const udp::endpoint& peer,
   StartTftpUpload(net::make_strand(ioc), socket.local_endpoint(), peer, wrq, path, opt.upload,
                   [self = shared_from_this(), ip, peer_name, name = wrq.filename](
                       bool ok, uint64_t bytes, const std::string& why) {
-                    {
-                      std::lock_guard lock(self->per_source_mu);
-                      if (--self->per_source[ip] == 0) self->per_source.erase(ip);
-                      self->active_peers.erase(peer_name);
-                    }
+                    { self->admission.Release(ip, peer_name, "/" + name, ok); }
                     --self->active;
                     if (self->log) {
                       self->log(LogLine(peer_name) + " upload=" + name.substr(0, 128) + " status=" +
@@ -452,16 +392,15 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
     return Reject(peer, TftpError::kUndefined, "server busy, retry later");
   std::string name = p->filename;
   while (!name.empty() && name[0] == '/') name.erase(0, 1);
-  {
-    std::lock_guard lock(per_source_mu);
-    if (active_peers.count(req.peer)) return;  // a re-sent RRQ: its transfer answers it
-    if (p->op == TftpOp::kRrq && StaleRrq(CompletedKey(req.peer, "/" + name))) return;
-    if (per_source[ip] >= opt.max_per_source)
+  switch (admission.Admit(ip, req.peer, "/" + name)) {
+    case TftpAdmission::Verdict::kStart:
+      break;
+    case TftpAdmission::Verdict::kDuplicate:
+      return;  // its transfer (or the answer it already had) answers it
+    case TftpAdmission::Verdict::kTooMany:
       return Reject(peer, TftpError::kUndefined, "too many transfers from " + ip);
-    if (!Admit(ip))
+    case TftpAdmission::Verdict::kTooFast:
       return Reject(peer, TftpError::kUndefined, "too many requests from " + ip + ", retry later");
-    ++per_source[ip];
-    active_peers.insert(req.peer);
   }
   if (p->op == TftpOp::kWrq) return Upload(*p, peer, req.peer, upload_path);
   req.method = "GET";
@@ -469,12 +408,7 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   req.target = "/" + name;
   Response resp = prov.Handle(req);
   if (resp.status != 200) {
-    {
-      std::lock_guard lock(per_source_mu);
-      if (--per_source[ip] == 0) per_source.erase(ip);
-      active_peers.erase(req.peer);
-      NoteCompleted(CompletedKey(req.peer, req.target));  // its re-sent copies get nothing
-    }
+    admission.Release(ip, req.peer, req.target, /*answered=*/true);  // copies get nothing
     if (log) {
       log(LogLine(req.peer) + " device=" + (resp.device.empty() ? "-" : resp.device) +
           " file=" + name.substr(0, 200) + " status=" + std::to_string(resp.status) + " bytes=0");

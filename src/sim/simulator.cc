@@ -3,303 +3,23 @@
 // Asio's coroutine frames use a recycling operator new/delete pair that GCC 12 at -O1 misreads.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
-#include "sim/simulator.h"
-
-#include <unistd.h>
-
 #include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
 #include <iostream>
 #include <random>
-#include <unordered_map>
 
 #include "core/identify.h"
 #include "core/text.h"
+#include "sim/sim_fetch.h"
+#include "sim/simulator.h"
 
 namespace stepup::sim {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using asio::awaitable;
-using asio::ip::tcp;
 using asio::ip::udp;
 using boost::system::error_code;
-using Clock = std::chrono::steady_clock;
-
-constexpr size_t kTftpBlock = 1428;  // what the simulated phones ask for (RFC 2348)
-constexpr int kTftpTries = 8;
-
-struct Url {
-  std::string scheme, host, target;
-  uint16_t port = 0;
-};
-
-Result<Url> ParseUrl(const std::string& s) {
-  Url u;
-  size_t p = s.find("://");
-  if (p == std::string::npos) return BadInput("\"" + s + "\" is not a URL");
-  u.scheme = ToLower(s.substr(0, p));
-  std::string rest = s.substr(p + 3);
-  size_t slash = rest.find('/');
-  std::string hostport = rest.substr(0, slash);
-  u.target = slash == std::string::npos ? "/" : rest.substr(slash);
-  size_t colon = hostport.rfind(':');
-  if (colon != std::string::npos && hostport.find(']') == std::string::npos) {
-    u.host = hostport.substr(0, colon);
-    int port = std::atoi(hostport.substr(colon + 1).c_str());
-    if (port <= 0 || port > 65535) return BadInput("\"" + s + "\" has a bad port");
-    u.port = static_cast<uint16_t>(port);
-  } else {
-    u.host = hostport;
-    u.port = u.scheme == "tftp" ? 69 : 80;
-  }
-  if (u.host.size() > 2 && u.host.front() == '[') u.host = u.host.substr(1, u.host.size() - 2);
-  if (u.host == "localhost") u.host = "127.0.0.1";
-  if (u.scheme != "http" && u.scheme != "tftp")
-    return BadInput("\"" + s + "\": the simulator speaks http:// and tftp:// only");
-  error_code ec;
-  asio::ip::make_address(u.host, ec);
-  if (ec) return BadInput("\"" + s + "\": the host must be an IP address or localhost");
-  return u;
-}
-
-// A phone's own loopback address: 127.1.0.1, 127.1.0.2, ... (250 per /24).
-asio::ip::address PhoneAddress(size_t i) {
-  size_t n = i;
-  asio::ip::address_v4::bytes_type b{127, static_cast<uint8_t>(1 + n / (250 * 250)),
-                                     static_cast<uint8_t>((n / 250) % 250),
-                                     static_cast<uint8_t>(n % 250 + 1)};
-  return asio::ip::address_v4(b);
-}
-
-struct Fetch {
-  int status = 0;  // HTTP status; 200 for a complete TFTP transfer
-  std::string body;
-  std::string error;  // transport failure or TFTP error message
-  int tftp_error = -1;
-  bool ok() const { return error.empty() && status == 200; }
-};
-
-struct Run {
-  const SimOptions& opt;
-  std::mt19937_64 rng;
-  std::optional<udp::endpoint> tftp;
-  int64_t requests = 0;
-  uint64_t bytes = 0;
-  std::unordered_map<const PhoneState*, std::shared_ptr<udp::socket>> previous_socket;
-  Clock::time_point t0 = Clock::now();
-  std::string trace;  // the traced phone's MAC, normalised
-  bool Lost() {
-    return opt.loss > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < opt.loss;
-  }
-  void Trace(const PhoneState& p, const std::string& what) const {
-    if (trace.empty() || p.spec.mac != trace) return;
-    std::cerr << "trace " << p.spec.mac << " +"
-              << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count()
-              << " ms: " << what << "\n";
-  }
-};
-
-awaitable<void> Delay(const SimOptions& o) {
-  if (o.delay_ms <= 0) co_return;
-  asio::steady_timer t(co_await asio::this_coro::executor);
-  t.expires_after(std::chrono::milliseconds(o.delay_ms));
-  error_code ec;
-  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-}
-
-// Coroutine parameters are taken by value: a reference would outlive its referent in the frame.
-// Every local is declared before the first suspension and the body has one exit: GCC 12
-// destroys locals declared after an early co_return that were never constructed.
-awaitable<Fetch> HttpOnce(Run& run, PhoneState& p, asio::ip::address self, std::string url_text) {
-  Fetch f;
-  auto url = ParseUrl(url_text);
-  auto ex = co_await asio::this_coro::executor;
-  beast::tcp_stream stream(ex);
-  http::request<http::empty_body> req;
-  beast::flat_buffer buf;
-  http::response_parser<http::string_body> parser;
-  error_code ec;
-  if (!url || url->scheme != "http") {
-    f.error = url ? "not an http:// URL: " + url_text : url.error().message;
-    co_return f;
-  }
-  co_await Delay(run.opt);
-  ++p.requests;
-  ++run.requests;
-  asio::ip::address addr = asio::ip::make_address(url->host);
-  tcp::endpoint server(addr, url->port);
-  stream.socket().open(addr.is_v4() ? tcp::v4() : tcp::v6(), ec);
-  if (!ec && addr.is_v4()) stream.socket().bind(tcp::endpoint(self, 0), ec);
-  if (ec) f.error = "socket: " + ec.message();
-  if (f.error.empty()) {
-    stream.expires_after(std::chrono::milliseconds(run.opt.timeout_ms));
-    co_await stream.async_connect(server, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) f.error = "connect " + url->host + ":" + std::to_string(url->port) + ": " + ec.message();
-  }
-  if (f.error.empty()) {
-    req.method(http::verb::get);
-    req.target(url->target);
-    req.version(11);
-    req.set(http::field::host, url->host + ":" + std::to_string(url->port));
-    if (std::string ua = UserAgent(p); !ua.empty()) req.set(http::field::user_agent, ua);
-    req.set(http::field::connection, "close");
-    co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
-    parser.body_limit(256 * 1024 * 1024);
-    if (!ec) co_await http::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) f.error = "GET " + url->target + ": " + ec.message();
-  }
-  run.Trace(p, "GET " + url_text + ": " + (f.error.empty() ? "HTTP " + std::to_string(parser.get().result_int()) : f.error));
-  if (f.error.empty()) {
-    f.status = parser.get().result_int();
-    f.body = std::move(parser.get().body());
-    p.bytes += f.body.size();
-    run.bytes += f.body.size();
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-  }
-  co_return f;
-}
-
-void PutU16(std::string& s, uint16_t v) {
-  s.push_back(static_cast<char>(v >> 8));
-  s.push_back(static_cast<char>(v & 0xff));
-}
-
-// RFC 1350 read with blksize (RFC 2348): the phone's side of a TFTP download.
-awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::string file) {
-  Fetch f;
-  if (!run.tftp) {
-    f.error = "no TFTP server given (--tftp)";
-    co_return f;
-  }
-  ++p.requests;
-  ++run.requests;
-  auto ex = co_await asio::this_coro::executor;
-  auto sock = std::make_shared<udp::socket>(ex);
-  error_code ec;
-  sock->open(run.tftp->protocol(), ec);
-  if (!ec && run.tftp->address().is_v4()) sock->bind(udp::endpoint(self, 0), ec);
-  if (ec) {
-    f.error = "socket: " + ec.message();
-    co_return f;
-  }
-  // The previous transfer's socket stays open until this one has its port, so the kernel
-  // cannot give this transfer that port again: a late answer to the previous request (a
-  // duplicate the server sent for a re-sent RRQ) must not pass for this one's.
-  run.previous_socket[&p] = sock;
-  std::string rrq;
-  PutU16(rrq, 1);
-  for (const std::string& part : {file, std::string("octet"), std::string("blksize"),
-                                  std::to_string(kTftpBlock)}) {
-    rrq += part;
-    rrq.push_back('\0');
-  }
-  const udp::endpoint server = *run.tftp;
-  udp::endpoint peer = server, from;
-  bool have_peer = false;
-  size_t blksize = 512;
-  uint16_t expect = 1;
-  std::string last = rrq;
-  std::vector<char> buf(4 + kTftpBlock + 64);
-  asio::steady_timer timer(ex);
-  auto generation = std::make_shared<uint64_t>(0);
-  int tries = 0;
-  auto send = [&](std::string pkt) -> awaitable<void> {
-    last = pkt;
-    co_await Delay(run.opt);
-    if (run.Lost()) co_return;
-    error_code e;
-    co_await sock->async_send_to(asio::buffer(pkt), have_peer ? peer : server,
-                                 asio::redirect_error(asio::use_awaitable, e));
-  };
-  auto ack = [](uint16_t block) {
-    std::string a;
-    PutU16(a, 4);
-    PutU16(a, block);
-    return a;
-  };
-  run.Trace(p, "TFTP RRQ " + file + " from port " + std::to_string(sock->local_endpoint(ec).port()));
-  co_await send(rrq);
-  for (;;) {
-    uint64_t gen = ++*generation;
-    // Retransmissions back off (x2 per try, at most 2 s), as phones' TFTP clients do.
-    timer.expires_after(std::chrono::milliseconds(std::min(2000, run.opt.tftp_timeout_ms << std::min(tries, 4))));
-    timer.async_wait([w = std::weak_ptr<udp::socket>(sock), generation, gen](error_code e) {
-      auto s = w.lock();
-      if (!e && s && *generation == gen) s->cancel();
-    });
-    size_t n = co_await sock->async_receive_from(asio::buffer(buf), from,
-                                                 asio::redirect_error(asio::use_awaitable, ec));
-    ++*generation;
-    timer.cancel();
-    if (ec == asio::error::operation_aborted) {
-      run.Trace(p, "TFTP " + file + ": no answer, try " + std::to_string(tries + 1) +
-                       (have_peer ? " (block " + std::to_string(expect) + ")" : " (RRQ)"));
-      if (++tries >= kTftpTries) {
-        f.error = "TFTP " + file + ": timed out after " + std::to_string(tries) + " tries";
-        co_return f;
-      }
-      co_await send(last);
-      continue;
-    }
-    if (ec) {
-      f.error = "TFTP " + file + ": " + ec.message();
-      co_return f;
-    }
-    if (run.Lost()) continue;  // lost on the way in
-    if (from.address() != server.address() || n < 4) continue;
-    if (!have_peer) {
-      peer = from;
-      have_peer = true;
-      run.Trace(p, "TFTP " + file + ": answered from port " + std::to_string(from.port()));
-    } else if (from != peer) {
-      run.Trace(p, "TFTP " + file + ": ignored a packet from port " + std::to_string(from.port()));
-      continue;  // not our transfer (RFC 1350: answer with error 5; a phone just ignores it)
-    }
-    tries = 0;
-    uint16_t op = static_cast<uint16_t>((static_cast<uint8_t>(buf[0]) << 8) | static_cast<uint8_t>(buf[1]));
-    uint16_t block = static_cast<uint16_t>((static_cast<uint8_t>(buf[2]) << 8) | static_cast<uint8_t>(buf[3]));
-    if (op == 5) {
-      f.tftp_error = block;
-      f.error = "TFTP error " + std::to_string(block) + ": " + std::string(buf.data() + 4, strnlen(buf.data() + 4, n - 4));
-      run.Trace(p, file + ": " + f.error);
-      co_return f;
-    }
-    if (op == 6 && expect == 1 && f.body.empty()) {  // OACK: the options it took
-      std::string_view opts(buf.data() + 2, n - 2);
-      while (!opts.empty()) {
-        size_t z1 = opts.find('\0');
-        if (z1 == std::string_view::npos) break;
-        size_t z2 = opts.find('\0', z1 + 1);
-        if (z2 == std::string_view::npos) break;
-        if (ToLower(std::string(opts.substr(0, z1))) == "blksize")
-          blksize = std::clamp<size_t>(std::atoi(std::string(opts.substr(z1 + 1, z2 - z1 - 1)).c_str()), 8, kTftpBlock);
-        opts.remove_prefix(z2 + 1);
-      }
-      co_await send(ack(0));
-      continue;
-    }
-    if (op != 3) continue;
-    if (block == expect) {
-      size_t len = n - 4;
-      f.body.append(buf.data() + 4, len);
-      co_await send(ack(block));
-      ++expect;
-      if (len < blksize) break;
-    } else if (block == static_cast<uint16_t>(expect - 1)) {
-      co_await send(ack(block));  // our ACK was lost: say it again (never more than once a DATA)
-    }
-  }
-  f.status = 200;
-  p.bytes += f.body.size();
-  run.bytes += f.body.size();
-  run.Trace(p, "TFTP " + file + ": " + std::to_string(f.body.size()) + " bytes");
-  co_return f;
-}
 
 // A busy server (TFTP "server busy", HTTP 503, a refused or timed-out connection) is asked
 // again after a growing, jittered pause, as phones retry during a boot storm; what the server
@@ -354,8 +74,8 @@ awaitable<BootResult> TakeImage(PhoneState& p, std::string first, FetchFn fetch,
   Fetch f = co_await fetch(first);
   if (!f.ok()) {
     ++p.refusals;
-    p.last_refusal = "download of " + first + " failed: " +
-                     (f.error.empty() ? "HTTP " + std::to_string(f.status) : f.error);
+    p.last_refusal = "download of " + first +
+                     " failed: " + (f.error.empty() ? "HTTP " + std::to_string(f.status) : f.error);
     co_return BootResult::kRetry;
   }
   auto img = ParseFakeImage(f.body);
@@ -373,13 +93,14 @@ awaitable<BootResult> TakeImage(PhoneState& p, std::string first, FetchFn fetch,
     std::string part_name = image_base + name;
     Fetch part = co_await fetch(part_name);
     auto pi = part.ok() ? ParseFakeImage(part.body) : Result<FakeImage>(BadInput(part.error));
-    std::string why = !part.ok() ? "download of " + name + " failed: " +
-                                       (part.error.empty() ? "HTTP " + std::to_string(part.status) : part.error)
-                      : !pi      ? name + ": " + pi.error().message
-                      // SIP and SCCP loads of a release share some images (apps, cnu, dsp)
-                      : pi->family != img->family || pi->version != img->version
-                          ? name + " belongs to " + pi->load + ", not " + img->load
-                          : InstallRefusal(p, *pi);
+    std::string why =
+        !part.ok() ? "download of " + name + " failed: " +
+                         (part.error.empty() ? "HTTP " + std::to_string(part.status) : part.error)
+        : !pi ? name + ": " + pi.error().message
+        // SIP and SCCP loads of a release share some images (apps, cnu, dsp)
+        : pi->family != img->family || pi->version != img->version
+            ? name + " belongs to " + pi->load + ", not " + img->load
+            : InstallRefusal(p, *pi);
     if (!why.empty()) {
       ++p.refusals;
       p.last_refusal = why;
@@ -392,7 +113,8 @@ awaitable<BootResult> TakeImage(PhoneState& p, std::string first, FetchFn fetch,
 }
 
 std::string FetchFailure(const Fetch& f, const std::string& what) {
-  if (f.status == 403 || f.tftp_error == 2) return what + " refused by the server (unknown device?)";
+  if (f.status == 403 || f.tftp_error == 2)
+    return what + " refused by the server (unknown device?)";
   return what + ": " + (f.error.empty() ? "HTTP " + std::to_string(f.status) : f.error);
 }
 
@@ -402,8 +124,8 @@ awaitable<BootResult> BootFlat(Run& run, PhoneState& p, asio::ip::address self) 
     // Factory fresh: the model-only file, over TFTP when there is a TFTP server (DHCP 66),
     // else over HTTP from the server's base URL.
     if (p.kind.factory_file.empty() || !run.tftp) {
-      p.profile_url = run.opt.http_url + "/" +
-                      (p.kind.factory_file.empty() ? "$MA.cfg" : p.kind.factory_file);
+      p.profile_url =
+          run.opt.http_url + "/" + (p.kind.factory_file.empty() ? "$MA.cfg" : p.kind.factory_file);
     } else {
       Fetch boot = co_await TftpGet(run, p, self, p.kind.factory_file);
       if (!boot.ok()) {
@@ -500,8 +222,8 @@ PhoneResult Judge(PhoneState p) {
     r.reason = p.last_refusal;
   } else {
     r.status = "no-path";
-    r.reason = "the server offers no upgrade from " + p.running + " (target " +
-               p.target_v.input + ")";
+    r.reason =
+        "the server offers no upgrade from " + p.running + " (target " + p.target_v.input + ")";
   }
   r.phone = std::move(p);
   return r;
@@ -512,7 +234,8 @@ PhoneResult Judge(PhoneState p) {
 Result<SimReport> Simulate(const Catalog& catalog, const std::vector<PhoneSpec>& fleet,
                            const SimOptions& opt) {
   if (auto u = ParseUrl(opt.http_url); !u || u->scheme != "http")
-    return BadInput("--http: " + (u ? "\"" + opt.http_url + "\" is not http://" : u.error().message));
+    return BadInput("--http: " +
+                    (u ? "\"" + opt.http_url + "\" is not http://" : u.error().message));
   if (opt.concurrency < 1) return BadInput("--concurrency must be at least 1");
   if (opt.loss < 0 || opt.loss > 0.5) return BadInput("--loss must be between 0 and 0.5");
   SimOptions o = opt;

@@ -1,0 +1,271 @@
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
+
+// Asio's coroutine frames use a recycling operator new/delete pair that GCC 12 at -O1 misreads.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstring>
+
+#include "core/text.h"
+#include "sim/sim_fetch.h"
+
+namespace stepup::sim {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using asio::ip::tcp;
+using asio::ip::udp;
+using boost::system::error_code;
+
+namespace {
+constexpr size_t kTftpBlock = 1428;  // what the simulated phones ask for (RFC 2348)
+constexpr int kTftpTries = 8;
+
+void PutU16(std::string& s, uint16_t v) {
+  s.push_back(static_cast<char>(v >> 8));
+  s.push_back(static_cast<char>(v & 0xff));
+}
+
+}  // namespace
+
+Result<Url> ParseUrl(const std::string& s) {
+  Url u;
+  size_t p = s.find("://");
+  if (p == std::string::npos) return BadInput("\"" + s + "\" is not a URL");
+  u.scheme = ToLower(s.substr(0, p));
+  std::string rest = s.substr(p + 3);
+  size_t slash = rest.find('/');
+  std::string hostport = rest.substr(0, slash);
+  u.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  size_t colon = hostport.rfind(':');
+  if (colon != std::string::npos && hostport.find(']') == std::string::npos) {
+    u.host = hostport.substr(0, colon);
+    int port = std::atoi(hostport.substr(colon + 1).c_str());
+    if (port <= 0 || port > 65535) return BadInput("\"" + s + "\" has a bad port");
+    u.port = static_cast<uint16_t>(port);
+  } else {
+    u.host = hostport;
+    u.port = u.scheme == "tftp" ? 69 : 80;
+  }
+  if (u.host.size() > 2 && u.host.front() == '[') u.host = u.host.substr(1, u.host.size() - 2);
+  if (u.host == "localhost") u.host = "127.0.0.1";
+  if (u.scheme != "http" && u.scheme != "tftp")
+    return BadInput("\"" + s + "\": the simulator speaks http:// and tftp:// only");
+  error_code ec;
+  asio::ip::make_address(u.host, ec);
+  if (ec) return BadInput("\"" + s + "\": the host must be an IP address or localhost");
+  return u;
+}
+
+asio::ip::address PhoneAddress(size_t i) {
+  size_t n = i;
+  asio::ip::address_v4::bytes_type b{127, static_cast<uint8_t>(1 + n / (250 * 250)),
+                                     static_cast<uint8_t>((n / 250) % 250),
+                                     static_cast<uint8_t>(n % 250 + 1)};
+  return asio::ip::address_v4(b);
+}
+
+awaitable<void> Delay(const SimOptions& o) {
+  if (o.delay_ms <= 0) co_return;
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_after(std::chrono::milliseconds(o.delay_ms));
+  error_code ec;
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+// Every local is declared before the first suspension and the body has one exit: GCC 12
+// destroys locals declared after an early co_return that were never constructed.
+awaitable<Fetch> HttpOnce(Run& run, PhoneState& p, asio::ip::address self, std::string url_text) {
+  Fetch f;
+  auto url = ParseUrl(url_text);
+  auto ex = co_await asio::this_coro::executor;
+  beast::tcp_stream stream(ex);
+  http::request<http::empty_body> req;
+  beast::flat_buffer buf;
+  http::response_parser<http::string_body> parser;
+  error_code ec;
+  if (!url || url->scheme != "http") {
+    f.error = url ? "not an http:// URL: " + url_text : url.error().message;
+    co_return f;
+  }
+  co_await Delay(run.opt);
+  ++p.requests;
+  ++run.requests;
+  asio::ip::address addr = asio::ip::make_address(url->host);
+  tcp::endpoint server(addr, url->port);
+  stream.socket().open(addr.is_v4() ? tcp::v4() : tcp::v6(), ec);
+  if (!ec && addr.is_v4()) stream.socket().bind(tcp::endpoint(self, 0), ec);
+  if (ec) f.error = "socket: " + ec.message();
+  if (f.error.empty()) {
+    stream.expires_after(std::chrono::milliseconds(run.opt.timeout_ms));
+    co_await stream.async_connect(server, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec)
+      f.error = "connect " + url->host + ":" + std::to_string(url->port) + ": " + ec.message();
+  }
+  if (f.error.empty()) {
+    req.method(http::verb::get);
+    req.target(url->target);
+    req.version(11);
+    req.set(http::field::host, url->host + ":" + std::to_string(url->port));
+    if (std::string ua = UserAgent(p); !ua.empty()) req.set(http::field::user_agent, ua);
+    req.set(http::field::connection, "close");
+    co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+    parser.body_limit(256 * 1024 * 1024);
+    if (!ec)
+      co_await http::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) f.error = "GET " + url->target + ": " + ec.message();
+  }
+  run.Trace(p,
+            "GET " + url_text + ": " +
+                (f.error.empty() ? "HTTP " + std::to_string(parser.get().result_int()) : f.error));
+  if (f.error.empty()) {
+    f.status = parser.get().result_int();
+    f.body = std::move(parser.get().body());
+    p.bytes += f.body.size();
+    run.bytes += f.body.size();
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+  co_return f;
+}
+
+awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::string file) {
+  Fetch f;
+  if (!run.tftp) {
+    f.error = "no TFTP server given (--tftp)";
+    co_return f;
+  }
+  ++p.requests;
+  ++run.requests;
+  auto ex = co_await asio::this_coro::executor;
+  auto sock = std::make_shared<udp::socket>(ex);
+  error_code ec;
+  sock->open(run.tftp->protocol(), ec);
+  if (!ec && run.tftp->address().is_v4()) sock->bind(udp::endpoint(self, 0), ec);
+  if (ec) {
+    f.error = "socket: " + ec.message();
+    co_return f;
+  }
+  // The previous transfer's socket stays open until this one has its port, so the kernel
+  // cannot give this transfer that port again: a late answer to the previous request (a
+  // duplicate the server sent for a re-sent RRQ) must not pass for this one's.
+  run.previous_socket[&p] = sock;
+  std::string rrq;
+  PutU16(rrq, 1);
+  for (const std::string& part :
+       {file, std::string("octet"), std::string("blksize"), std::to_string(kTftpBlock)}) {
+    rrq += part;
+    rrq.push_back('\0');
+  }
+  const udp::endpoint server = *run.tftp;
+  udp::endpoint peer = server, from;
+  bool have_peer = false;
+  size_t blksize = 512;
+  uint16_t expect = 1;
+  std::string last = rrq;
+  std::vector<char> buf(4 + kTftpBlock + 64);
+  asio::steady_timer timer(ex);
+  auto generation = std::make_shared<uint64_t>(0);
+  int tries = 0;
+  auto send = [&](std::string pkt) -> awaitable<void> {
+    last = pkt;
+    co_await Delay(run.opt);
+    if (run.Lost()) co_return;
+    error_code e;
+    co_await sock->async_send_to(asio::buffer(pkt), have_peer ? peer : server,
+                                 asio::redirect_error(asio::use_awaitable, e));
+  };
+  auto ack = [](uint16_t block) {
+    std::string a;
+    PutU16(a, 4);
+    PutU16(a, block);
+    return a;
+  };
+  run.Trace(p,
+            "TFTP RRQ " + file + " from port " + std::to_string(sock->local_endpoint(ec).port()));
+  co_await send(rrq);
+  for (;;) {
+    uint64_t gen = ++*generation;
+    // Retransmissions back off (x2 per try, at most 2 s), as phones' TFTP clients do.
+    timer.expires_after(
+        std::chrono::milliseconds(std::min(2000, run.opt.tftp_timeout_ms << std::min(tries, 4))));
+    timer.async_wait([w = std::weak_ptr<udp::socket>(sock), generation, gen](error_code e) {
+      auto s = w.lock();
+      if (!e && s && *generation == gen) s->cancel();
+    });
+    size_t n = co_await sock->async_receive_from(asio::buffer(buf), from,
+                                                 asio::redirect_error(asio::use_awaitable, ec));
+    ++*generation;
+    timer.cancel();
+    if (ec == asio::error::operation_aborted) {
+      run.Trace(p, "TFTP " + file + ": no answer, try " + std::to_string(tries + 1) +
+                       (have_peer ? " (block " + std::to_string(expect) + ")" : " (RRQ)"));
+      if (++tries >= kTftpTries) {
+        f.error = "TFTP " + file + ": timed out after " + std::to_string(tries) + " tries";
+        co_return f;
+      }
+      co_await send(last);
+      continue;
+    }
+    if (ec) {
+      f.error = "TFTP " + file + ": " + ec.message();
+      co_return f;
+    }
+    if (run.Lost()) continue;  // lost on the way in
+    if (from.address() != server.address() || n < 4) continue;
+    if (!have_peer) {
+      peer = from;
+      have_peer = true;
+      run.Trace(p, "TFTP " + file + ": answered from port " + std::to_string(from.port()));
+    } else if (from != peer) {
+      run.Trace(p, "TFTP " + file + ": ignored a packet from port " + std::to_string(from.port()));
+      continue;  // not our transfer (RFC 1350: answer with error 5; a phone just ignores it)
+    }
+    tries = 0;
+    uint16_t op =
+        static_cast<uint16_t>((static_cast<uint8_t>(buf[0]) << 8) | static_cast<uint8_t>(buf[1]));
+    uint16_t block =
+        static_cast<uint16_t>((static_cast<uint8_t>(buf[2]) << 8) | static_cast<uint8_t>(buf[3]));
+    if (op == 5) {
+      f.tftp_error = block;
+      f.error = "TFTP error " + std::to_string(block) + ": " +
+                std::string(buf.data() + 4, strnlen(buf.data() + 4, n - 4));
+      run.Trace(p, file + ": " + f.error);
+      co_return f;
+    }
+    if (op == 6 && expect == 1 && f.body.empty()) {  // OACK: the options it took
+      std::string_view opts(buf.data() + 2, n - 2);
+      while (!opts.empty()) {
+        size_t z1 = opts.find('\0');
+        if (z1 == std::string_view::npos) break;
+        size_t z2 = opts.find('\0', z1 + 1);
+        if (z2 == std::string_view::npos) break;
+        if (ToLower(std::string(opts.substr(0, z1))) == "blksize")
+          blksize = std::clamp<size_t>(
+              std::atoi(std::string(opts.substr(z1 + 1, z2 - z1 - 1)).c_str()), 8, kTftpBlock);
+        opts.remove_prefix(z2 + 1);
+      }
+      co_await send(ack(0));
+      continue;
+    }
+    if (op != 3) continue;
+    if (block == expect) {
+      size_t len = n - 4;
+      f.body.append(buf.data() + 4, len);
+      co_await send(ack(block));
+      ++expect;
+      if (len < blksize) break;
+    } else if (block == static_cast<uint16_t>(expect - 1)) {
+      co_await send(ack(block));  // our ACK was lost: say it again (never more than once a DATA)
+    }
+  }
+  f.status = 200;
+  p.bytes += f.body.size();
+  run.bytes += f.body.size();
+  run.Trace(p, "TFTP " + file + ": " + std::to_string(f.body.size()) + " bytes");
+  co_return f;
+}
+
+}  // namespace stepup::sim
