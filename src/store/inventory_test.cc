@@ -212,6 +212,18 @@ TEST_P(InventoryTest, ProgressFromManyThreadsIsAllDurableAndLastWriteWins) {
   for (int64_t id : ids) EXPECT_EQ((*inv_->FindById(id))->pending_offers, 50);
 }
 
+TEST_P(InventoryTest, FailedProgressHoldsNoLockOnTheDatabase) {
+  Device ghost = Phone("0002fdff2199");
+  ghost.id = 4242;  // not in the inventory
+  EXPECT_FALSE(inv_->RecordProgress(ghost, {}).ok());
+  if (GetParam() == "memory") return;
+  // Another process writes at once: the failed write left no transaction open (it would hold
+  // the write lock until the busy timeout refused this).
+  auto other = OpenInventory("sqlite:" + (dir_ / "stepup.db").string());
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE((*other)->Add(Phone("0002fdff2103")).ok());
+}
+
 TEST_P(InventoryTest, OperatorWritesAfterStagedProgressKeepBoth) {
   auto a = inv_->Add(Phone("0002fdff2103"));
   auto b = inv_->Add(Phone("0002fdff2104"));

@@ -114,6 +114,7 @@ class SqliteInventory : public Inventory {
       Exec("RELEASE progress");
       ClearCache();  // the device's cached entry may be the one just rolled back
       cache_version_ = -1;
+      EndIfEmpty();
       return s.error();
     }
     Exec("RELEASE progress");
@@ -215,7 +216,11 @@ class SqliteInventory : public Inventory {
     st.Bind(6, a.claimed);
     int rc = sqlite3_step(st.get());
     st.Reset();
-    if (rc != SQLITE_DONE) return Fail("record unknown attempt");
+    if (rc != SQLITE_DONE) {
+      Error e = Fail("record unknown attempt");
+      EndIfEmpty();
+      return e;
+    }
     commits_.Stage();
     return Ok{};
   }
@@ -256,6 +261,14 @@ class SqliteInventory : public Inventory {
     if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
     in_staged_ = true;
     return Ok{};
+  }
+  // A staged transaction that nothing was staged in (its one write failed) ends now: nobody
+  // would ask the committer for it, and it holds the database's write lock. Caller holds mu_.
+  void EndIfEmpty() {
+    if (in_staged_ && commits_.Staged() == committed_through_) {
+      Exec("ROLLBACK");
+      in_staged_ = false;
+    }
   }
   // Commits the open transaction, if any (the group committer, and every other write before
   // its own). Caller holds mu_. On failure its tickets are lost and the cache forgets it.
