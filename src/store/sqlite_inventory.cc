@@ -287,15 +287,7 @@ class SqliteInventory : public Inventory {
     return s;
   }
 
-  Status Exec(const std::string& sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "unknown error";
-      sqlite3_free(err);
-      return BadInput(msg);
-    }
-    return Ok{};
-  }
+  Status Exec(const std::string& sql) { return ExecSql(db_, sql); }
 
   Stmt& Prepared(const std::string& sql) {
     auto it = stmts_.find(sql);

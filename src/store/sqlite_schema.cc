@@ -69,16 +69,6 @@ ALTER TABLE events ADD COLUMN last_time INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 
-Status Exec(sqlite3* db, const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
-    return BadInput(msg);
-  }
-  return Ok{};
-}
-
 }  // namespace
 
 const char* const kDeviceColumns =
@@ -87,7 +77,8 @@ const char* const kDeviceColumns =
 
 Status MigrateSchema(sqlite3* db_) {
   // Every use of a connection is under its own mutex, so SQLite's are not needed (NOMUTEX).
-  if (auto s = Exec(db_, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)"); !s)
+  if (auto s = ExecSql(db_, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
+      !s)
     return s;
   int64_t version = 0;
   {
@@ -100,15 +91,15 @@ Status MigrateSchema(sqlite3* db_) {
                     std::to_string(latest) + ")");
   }
   for (int64_t v = version; v < latest; ++v) {
-    if (auto s = Exec(db_, "BEGIN IMMEDIATE"); !s) return s;
-    auto s = Exec(db_, kMigrations[v]);
+    if (auto s = ExecSql(db_, "BEGIN IMMEDIATE"); !s) return s;
+    auto s = ExecSql(db_, kMigrations[v]);
     if (s)
-      s = Exec(db_, "INSERT INTO schema_version(version) VALUES(" + std::to_string(v + 1) + ")");
+      s = ExecSql(db_, "INSERT INTO schema_version(version) VALUES(" + std::to_string(v + 1) + ")");
     if (!s) {
-      Exec(db_, "ROLLBACK");
+      ExecSql(db_, "ROLLBACK");
       return BadInput("migration " + std::to_string(v + 1) + ": " + s.error().message);
     }
-    if (auto c = Exec(db_, "COMMIT"); !c) return c;
+    if (auto c = ExecSql(db_, "COMMIT"); !c) return c;
   }
   return Ok{};
 }

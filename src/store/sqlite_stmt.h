@@ -8,7 +8,20 @@
 #include <cstdint>
 #include <string>
 
+#include "core/result.h"
+
 namespace stepup {
+
+// Runs SQL without results; the error is SQLite's message.
+inline Status ExecSql(sqlite3* db, const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return BadInput(msg);
+  }
+  return Ok{};
+}
 
 // Waits for a lock another connection holds by polling every 100 microseconds, for 5 s at
 // most. SQLite's own busy timeout sleeps up to 100 ms a try: a connection that writes now and
