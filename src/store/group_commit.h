@@ -34,6 +34,7 @@ class GroupCommit {
  public:
   // Commits the connection's open transaction, if any, under the connection's lock, and
   // returns the last ticket that transaction holds (GroupCommit::Staged read under that lock).
+  // When the commit fails it has called MarkFailed for the tickets it lost.
   using CommitFn = std::function<std::pair<uint64_t, Status>()>;
 
   GroupCommit() = default;

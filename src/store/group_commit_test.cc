@@ -18,6 +18,7 @@ struct FakeConnection {
   std::mutex mu;
   std::atomic<int> commits{0};
   bool fail_next = false;
+  uint64_t committed = 0;  // the last ticket a commit covered
 };
 
 bool Durable(GroupCommit& gc, uint64_t ticket) {
@@ -56,10 +57,13 @@ TEST(GroupCommit, AFailedCommitLosesItsTicketsOnly) {
   GroupCommit gc;
   gc.Start("", [&] {
     std::lock_guard lock(c.mu);
-    if (c.fail_next) {
+    if (c.fail_next) {  // as the inventory's commit does: its own tickets are lost
       c.fail_next = false;
+      gc.MarkFailed(c.committed, gc.Staged());
+      c.committed = gc.Staged();
       return std::pair<uint64_t, Status>(gc.Staged(), BadInput("disk full"));
     }
+    c.committed = gc.Staged();
     return std::pair<uint64_t, Status>(gc.Staged(), Ok{});
   });
   uint64_t lost, kept;
@@ -84,6 +88,41 @@ TEST(GroupCommit, AFailedCommitLosesItsTicketsOnly) {
     gc.MarkFailed(kept, marked);
   }
   EXPECT_FALSE(Durable(gc, marked));
+  gc.Stop();
+}
+
+TEST(GroupCommit, ACommitFailingAfterAnotherWritersCommitLosesOnlyItsOwnTickets) {
+  // An operator's write commits the shared transaction (ticket `first` with it); the next
+  // transaction then fails to commit. `first` was durable all along.
+  FakeConnection c;
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  GroupCommit gc;
+  gc.Start("", [&] {
+    gate.wait();
+    std::lock_guard lock(c.mu);
+    if (c.fail_next) {
+      gc.MarkFailed(c.committed, gc.Staged());
+      c.committed = gc.Staged();
+      return std::pair<uint64_t, Status>(gc.Staged(), BadInput("disk full"));
+    }
+    c.committed = gc.Staged();
+    return std::pair<uint64_t, Status>(gc.Staged(), Ok{});
+  });
+  uint64_t first, second;
+  {
+    std::lock_guard lock(c.mu);
+    first = gc.Stage();
+    c.committed = first;  // the operator's write committed it (and synced)
+    second = gc.Stage();
+    c.fail_next = true;
+  }
+  std::promise<bool> a, b;
+  gc.WhenDurable(first, [&a](bool ok) { a.set_value(ok); });
+  gc.WhenDurable(second, [&b](bool ok) { b.set_value(ok); });
+  release.set_value();
+  EXPECT_TRUE(a.get_future().get());
+  EXPECT_FALSE(b.get_future().get());
   gc.Stop();
 }
 
