@@ -480,7 +480,10 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
     out.durable = *ticket;
     return out;
   }
-  if (!quarantined && out.status == 200 && d.pending_load.empty() && events.size() == 1) {
+  // What was read may be progress staged by an earlier request still waiting for its commit.
+  out.durable = cfg_.inventory->PendingProgress();
+  if (out.durable == 0 && !quarantined && out.status == 200 && d.pending_load.empty() &&
+      events.size() == 1) {
     // Settled, and this request changed nothing: the same request gets the same answer.
     settled_.Keep(stamp, d.id, out);
   }

@@ -59,6 +59,7 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
   TftpServerOptions opt;
   AccessLog log;
   udp::socket socket;
+  net::ip::address local_address;  // the listener's, for transfer sockets (set by Start)
   udp::endpoint from;
   std::array<char, 65536> buf{};
   std::atomic<bool> stopping{false};
@@ -107,7 +108,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   void Start(const TftpPacket& rrq, bool durable = true) {
     boost::system::error_code ec;
     socket_.open(peer_.protocol(), ec);
-    if (!ec) socket_.bind(udp::endpoint(srv_->socket.local_endpoint().address(), 0), ec);
+    if (!ec) socket_.bind(udp::endpoint(srv_->local_address, 0), ec);
     if (!ec) socket_.connect(peer_, ec);
     if (ec) return;
     if (!durable) {
@@ -446,7 +447,8 @@ Status TftpServer::Start() {
   // net.core.rmem_max) drops fewer of them before the server reads them.
   boost::system::error_code ignored;
   impl_->socket.set_option(udp::socket::receive_buffer_size(4 << 20), ignored);
-  impl_->socket.non_blocking(true, ec);  // Receive drains the queue without waiting
+  impl_->local_address = impl_->socket.local_endpoint(ec).address();
+  if (!ec) impl_->socket.non_blocking(true, ec);  // Receive drains the queue without waiting
   if (ec) return BadInput("--tftp " + where + ": " + ec.message());
   impl_->Receive();
   return Ok{};

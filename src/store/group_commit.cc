@@ -41,8 +41,12 @@ uint64_t GroupCommit::Stage() {
 }
 
 void GroupCommit::MarkFailed(uint64_t after, uint64_t through) {
-  if (through <= after) return;
   std::lock_guard lock(mu_);
+  AddLost(after, through);
+}
+
+void GroupCommit::AddLost(uint64_t after, uint64_t through) {
+  if (through <= after) return;
   lost_.emplace_back(after, through);
   if (lost_.size() > 64) lost_.erase(lost_.begin());  // waiters are answered long before
 }
@@ -69,12 +73,15 @@ void GroupCommit::WhenDurable(uint64_t ticket, std::function<void(bool)> done) {
 
 void GroupCommit::WaitDurable(uint64_t ticket) {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return durable_ >= ticket || !running_; });
+  cv_.wait(lock, [&] { return answered_ >= ticket || !running_; });
 }
 
 Status GroupCommit::SyncWal() {
   if (wal_path_.empty()) return Ok{};
   std::lock_guard lock(sync_mu_);
+  // Linux may drop the pages a failed sync could not write and report the next sync clean:
+  // after one failure nothing written through this WAL counts as durable until a restart.
+  if (sync_failed_) return BadInput("inventory: an earlier sync of " + wal_path_ + " failed");
   // The WAL keeps its inode while any connection is open; should it be replaced anyway (the
   // last connection closed it), the new file is the one to sync.
   struct stat st {};
@@ -89,8 +96,10 @@ Status GroupCommit::SyncWal() {
       return BadInput("inventory: open " + wal_path_ + ": " + std::strerror(errno));
     wal_ino_ = st.st_ino;
   }
-  if (::fdatasync(wal_fd_) != 0)
+  if (::fdatasync(wal_fd_) != 0) {
+    sync_failed_ = true;
     return BadInput("inventory: sync " + wal_path_ + ": " + std::strerror(errno));
+  }
   return Ok{};
 }
 
@@ -106,17 +115,19 @@ void GroupCommit::Loop() {
     const uint64_t through = commit_().first;
     const bool synced = SyncWal().ok();
     lock.lock();
-    if (!synced) lost_.emplace_back(durable_, through);
+    if (!synced) AddLost(durable_, through);
     durable_ = std::max(durable_, through);
     std::vector<std::pair<bool, std::function<void(bool)>>> ready;
     for (auto it = waiters_.begin(); it != waiters_.end() && it->first <= durable_;) {
       ready.emplace_back(!Lost(it->first), std::move(it->second));
       it = waiters_.erase(it);
     }
+    const uint64_t now_durable = durable_;
     lock.unlock();
-    cv_.notify_all();  // WaitDurable
     for (auto& [ok, done] : ready) done(ok);
     lock.lock();
+    answered_.store(now_durable, std::memory_order_release);
+    cv_.notify_all();  // WaitDurable: answered, callbacks included
   }
   // Stopped: anything still waiting (a ticket never staged) is told it was lost.
   running_ = false;

@@ -16,6 +16,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -52,23 +53,31 @@ class GroupCommit {
   uint64_t Stage();
   // The last ticket handed out; caller holds the connection's lock.
   uint64_t Staged() const { return staged_; }
+  // The newest ticket not yet answered, 0 when every staged ticket is (any thread, no lock):
+  // an answer derived from what is staged must wait for it too.
+  uint64_t Pending() const {
+    const uint64_t s = staged_.load(std::memory_order_acquire);
+    return s > answered_.load(std::memory_order_acquire) ? s : 0;
+  }
   // Tickets (after, through] were lost: their transaction failed to commit.
   void MarkFailed(uint64_t after, uint64_t through);
   // Calls done(true) once the ticket is durable, done(false) if it was lost; at once (on this
   // thread) when that is already known, else on the committer's thread.
   void WhenDurable(uint64_t ticket, std::function<void(bool)> done);
-  // Waits until everything staged before the call is durable (or lost).
+  // Waits until everything staged before the call is durable (or lost) and its callbacks ran.
   void WaitDurable(uint64_t ticket);
   // Syncs the WAL now (an operator's write, durable when it returns).
   Status SyncWal();
 
  private:
   void Loop();
-  bool Lost(uint64_t ticket) const;  // caller holds mu_
+  bool Lost(uint64_t ticket) const;                // caller holds mu_
+  void AddLost(uint64_t after, uint64_t through);  // caller holds mu_
 
   CommitFn commit_;
   std::string wal_path_;
-  uint64_t staged_ = 0;  // guarded by the connection's lock
+  std::atomic<uint64_t> staged_{0};    // written under the connection's lock
+  std::atomic<uint64_t> answered_{0};  // every ticket through it is answered (callbacks ran)
 
   std::mutex mu_;  // guards what follows
   std::condition_variable cv_;
@@ -81,6 +90,7 @@ class GroupCommit {
   std::mutex sync_mu_;  // guards the WAL descriptor
   int wal_fd_ = -1;
   ino_t wal_ino_ = 0;
+  bool sync_failed_ = false;  // a failed sync may have dropped pages: nothing is durable after
 };
 
 }  // namespace stepup

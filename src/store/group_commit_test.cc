@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <thread>
 
 namespace stepup {
 namespace {
@@ -123,6 +124,36 @@ TEST(GroupCommit, ACommitFailingAfterAnotherWritersCommitLosesOnlyItsOwnTickets)
   release.set_value();
   EXPECT_TRUE(a.get_future().get());
   EXPECT_FALSE(b.get_future().get());
+  gc.Stop();
+}
+
+TEST(GroupCommit, PendingNamesTheNewestUnansweredTicketAndWaitingCoversCallbacks) {
+  FakeConnection c;
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  GroupCommit gc;
+  gc.Start("", [&] {
+    gate.wait();
+    std::lock_guard lock(c.mu);
+    return std::pair<uint64_t, Status>(gc.Staged(), Ok{});
+  });
+  EXPECT_EQ(gc.Pending(), 0u);
+  uint64_t t;
+  {
+    std::lock_guard lock(c.mu);
+    t = gc.Stage();
+  }
+  EXPECT_EQ(gc.Pending(), t);  // an answer read from what is staged waits for it
+  std::atomic<bool> callback_done{false};
+  gc.WhenDurable(t, [&](bool) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    callback_done = true;
+  });
+  release.set_value();
+  gc.WaitDurable(t);
+  // Returned only once the callback ran: a server stops its transports only after that.
+  EXPECT_TRUE(callback_done.load());
+  EXPECT_EQ(gc.Pending(), 0u);
   gc.Stop();
 }
 

@@ -47,6 +47,10 @@ class Inventory {
   virtual void WhenDurable(uint64_t /*ticket*/, std::function<void(bool durable)> done) {
     done(true);
   }
+  // The newest progress ticket not yet durable, 0 if none: an answer read from what is
+  // staged (another request of the same phone, answered while the first one waits) must wait
+  // for it as well.
+  virtual uint64_t PendingProgress() { return 0; }
   virtual Result<std::optional<Device>> FindByMac(const std::string& mac) = 0;
   virtual Result<std::optional<Device>> FindBySerial(const std::string& serial) = 0;
   virtual Result<std::optional<Device>> FindById(int64_t id) = 0;

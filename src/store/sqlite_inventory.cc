@@ -112,8 +112,7 @@ class SqliteInventory : public Inventory {
     if (!s) {
       Exec("ROLLBACK TO progress");
       Exec("RELEASE progress");
-      ClearCache();  // the device's cached entry may be the one just rolled back
-      cache_version_ = -1;
+      LoseCache();  // the device's cached entry may be the one just rolled back
       EndIfEmpty();
       return s.error();
     }
@@ -124,6 +123,7 @@ class SqliteInventory : public Inventory {
   void WhenDurable(uint64_t ticket, std::function<void(bool)> done) override {
     commits_.WhenDurable(ticket, std::move(done));
   }
+  uint64_t PendingProgress() override { return commits_.Pending(); }
 
   // Caller holds mu_.
   Status WriteDevice(const Device& d) {
@@ -157,7 +157,7 @@ class SqliteInventory : public Inventory {
   int64_t DevicesVersion() override {
     std::lock_guard lock(mu_);
     CheckVersion();
-    return cache_version_;
+    return cache_version_ < 0 ? cache_version_ : cache_version_ + (epoch_ << 40);
   }
 
   Result<std::vector<Device>> List() override {
@@ -257,6 +257,13 @@ class SqliteInventory : public Inventory {
   // The transaction hop progress is written into, open until the group committer commits it.
   // Caller holds mu_.
   Status BeginStaged() {
+    if (in_staged_ && sqlite3_get_autocommit(db_)) {
+      // SQLite rolled the whole transaction back (disk full, I/O error): its tickets are lost.
+      in_staged_ = false;
+      commits_.MarkFailed(committed_through_, commits_.Staged());
+      committed_through_ = commits_.Staged();
+      LoseCache();
+    }
     if (in_staged_) return Ok{};
     if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
     in_staged_ = true;
@@ -279,8 +286,7 @@ class SqliteInventory : public Inventory {
     Status s = Exec("COMMIT");
     if (!s) {
       Exec("ROLLBACK");
-      ClearCache();
-      cache_version_ = -1;
+      LoseCache();
       commits_.MarkFailed(committed_through_, through);
     }
     committed_through_ = through;
@@ -368,6 +374,14 @@ class SqliteInventory : public Inventory {
     }
   }
 
+  // After a transaction of this connection was rolled back: nothing cached holds, and the
+  // version may come back to a value already handed out (the epoch tells them apart).
+  void LoseCache() {
+    ClearCache();
+    cache_version_ = -1;
+    ++epoch_;
+  }
+
   void ClearCache() {
     cache_.clear();
     cached_keys_.clear();
@@ -401,6 +415,7 @@ class SqliteInventory : public Inventory {
   int64_t cache_version_ = -1;
   std::chrono::steady_clock::time_point checked_at_;
   bool in_staged_ = false;          // a staged transaction is open (BeginStaged)
+  int64_t epoch_ = 0;               // rolled-back transactions so far (LoseCache)
   uint64_t committed_through_ = 0;  // the last ticket CommitStaged has seen through
   SqliteEventLog events_;
   GroupCommit commits_;
