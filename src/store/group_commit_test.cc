@@ -19,7 +19,25 @@ struct FakeConnection {
   std::mutex mu;
   std::atomic<int> commits{0};
   bool fail_next = false;
-  uint64_t committed = 0;  // the last ticket a commit covered
+  uint64_t committed = 0;         // the last ticket a commit covered
+  std::shared_future<void> gate;  // when set, each commit waits for it first
+
+  // The commit function, as the inventory's: a failed commit marks its own tickets lost.
+  GroupCommit::CommitFn Commit(GroupCommit& gc) {
+    return [this, &gc] {
+      if (gate.valid()) gate.wait();
+      std::lock_guard lock(mu);
+      ++commits;
+      Status s = Ok{};
+      if (fail_next) {
+        fail_next = false;
+        gc.MarkFailed(committed, gc.Staged());
+        s = BadInput("disk full");
+      }
+      committed = gc.Staged();
+      return std::pair<uint64_t, Status>(gc.Staged(), s);
+    };
+  }
 };
 
 bool Durable(GroupCommit& gc, uint64_t ticket) {
@@ -33,11 +51,7 @@ bool Durable(GroupCommit& gc, uint64_t ticket) {
 TEST(GroupCommit, TicketsBecomeDurableAfterTheirCommit) {
   FakeConnection c;
   GroupCommit gc;
-  gc.Start("", [&] {
-    std::lock_guard lock(c.mu);
-    ++c.commits;
-    return std::pair<uint64_t, Status>(gc.Staged(), Ok{});
-  });
+  gc.Start("", c.Commit(gc));
   uint64_t a, b;
   {
     std::lock_guard lock(c.mu);
@@ -56,17 +70,7 @@ TEST(GroupCommit, TicketsBecomeDurableAfterTheirCommit) {
 TEST(GroupCommit, AFailedCommitLosesItsTicketsOnly) {
   FakeConnection c;
   GroupCommit gc;
-  gc.Start("", [&] {
-    std::lock_guard lock(c.mu);
-    if (c.fail_next) {  // as the inventory's commit does: its own tickets are lost
-      c.fail_next = false;
-      gc.MarkFailed(c.committed, gc.Staged());
-      c.committed = gc.Staged();
-      return std::pair<uint64_t, Status>(gc.Staged(), BadInput("disk full"));
-    }
-    c.committed = gc.Staged();
-    return std::pair<uint64_t, Status>(gc.Staged(), Ok{});
-  });
+  gc.Start("", c.Commit(gc));
   uint64_t lost, kept;
   {
     std::lock_guard lock(c.mu);
@@ -99,17 +103,8 @@ TEST(GroupCommit, ACommitFailingAfterAnotherWritersCommitLosesOnlyItsOwnTickets)
   std::promise<void> release;
   auto gate = release.get_future().share();
   GroupCommit gc;
-  gc.Start("", [&] {
-    gate.wait();
-    std::lock_guard lock(c.mu);
-    if (c.fail_next) {
-      gc.MarkFailed(c.committed, gc.Staged());
-      c.committed = gc.Staged();
-      return std::pair<uint64_t, Status>(gc.Staged(), BadInput("disk full"));
-    }
-    c.committed = gc.Staged();
-    return std::pair<uint64_t, Status>(gc.Staged(), Ok{});
-  });
+  c.gate = gate;
+  gc.Start("", c.Commit(gc));
   uint64_t first, second;
   {
     std::lock_guard lock(c.mu);
@@ -132,11 +127,8 @@ TEST(GroupCommit, PendingNamesTheNewestUnansweredTicketAndWaitingCoversCallbacks
   std::promise<void> release;
   auto gate = release.get_future().share();
   GroupCommit gc;
-  gc.Start("", [&] {
-    gate.wait();
-    std::lock_guard lock(c.mu);
-    return std::pair<uint64_t, Status>(gc.Staged(), Ok{});
-  });
+  c.gate = gate;
+  gc.Start("", c.Commit(gc));
   EXPECT_EQ(gc.Pending(), 0u);
   uint64_t t;
   {
@@ -162,12 +154,8 @@ TEST(GroupCommit, StopCommitsWhatIsStagedAndAnswersEveryWaiter) {
   std::promise<void> release;
   auto gate = release.get_future().share();
   GroupCommit gc;
-  gc.Start("", [&] {
-    gate.wait();  // hold the first commit until the waiters are in
-    std::lock_guard lock(c.mu);
-    ++c.commits;
-    return std::pair<uint64_t, Status>(gc.Staged(), Ok{});
-  });
+  c.gate = gate;
+  gc.Start("", c.Commit(gc));
   std::atomic<int> yes{0};
   {
     std::lock_guard lock(c.mu);
