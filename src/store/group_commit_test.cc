@@ -19,8 +19,10 @@ struct FakeConnection {
   std::mutex mu;
   std::atomic<int> commits{0};
   bool fail_next = false;
-  uint64_t committed = 0;         // the last ticket a commit covered
-  std::shared_future<void> gate;  // when set, each commit waits for it first
+  uint64_t committed = 0;  // the last ticket a commit covered
+  std::promise<void> release;
+  std::shared_future<void> gate;                        // when set, each commit waits for it first
+  void Hold() { gate = release.get_future().share(); }  // commits wait for release
 
   // The commit function, as the inventory's: a failed commit marks its own tickets lost.
   GroupCommit::CommitFn Commit(GroupCommit& gc) {
@@ -100,10 +102,8 @@ TEST(GroupCommit, ACommitFailingAfterAnotherWritersCommitLosesOnlyItsOwnTickets)
   // An operator's write commits the shared transaction (ticket `first` with it); the next
   // transaction then fails to commit. `first` was durable all along.
   FakeConnection c;
-  std::promise<void> release;
-  auto gate = release.get_future().share();
   GroupCommit gc;
-  c.gate = gate;
+  c.Hold();
   gc.Start("", c.Commit(gc));
   uint64_t first, second;
   {
@@ -116,7 +116,7 @@ TEST(GroupCommit, ACommitFailingAfterAnotherWritersCommitLosesOnlyItsOwnTickets)
   std::promise<bool> a, b;
   gc.WhenDurable(first, [&a](bool ok) { a.set_value(ok); });
   gc.WhenDurable(second, [&b](bool ok) { b.set_value(ok); });
-  release.set_value();
+  c.release.set_value();
   EXPECT_TRUE(a.get_future().get());
   EXPECT_FALSE(b.get_future().get());
   gc.Stop();
@@ -124,10 +124,8 @@ TEST(GroupCommit, ACommitFailingAfterAnotherWritersCommitLosesOnlyItsOwnTickets)
 
 TEST(GroupCommit, PendingNamesTheNewestUnansweredTicketAndWaitingCoversCallbacks) {
   FakeConnection c;
-  std::promise<void> release;
-  auto gate = release.get_future().share();
   GroupCommit gc;
-  c.gate = gate;
+  c.Hold();
   gc.Start("", c.Commit(gc));
   EXPECT_EQ(gc.Pending(), 0u);
   uint64_t t;
@@ -141,7 +139,7 @@ TEST(GroupCommit, PendingNamesTheNewestUnansweredTicketAndWaitingCoversCallbacks
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     callback_done = true;
   });
-  release.set_value();
+  c.release.set_value();
   gc.WaitDurable(t);
   // Returned only once the callback ran: a server stops its transports only after that.
   EXPECT_TRUE(callback_done.load());
@@ -151,10 +149,8 @@ TEST(GroupCommit, PendingNamesTheNewestUnansweredTicketAndWaitingCoversCallbacks
 
 TEST(GroupCommit, StopCommitsWhatIsStagedAndAnswersEveryWaiter) {
   FakeConnection c;
-  std::promise<void> release;
-  auto gate = release.get_future().share();
   GroupCommit gc;
-  c.gate = gate;
+  c.Hold();
   gc.Start("", c.Commit(gc));
   std::atomic<int> yes{0};
   {
@@ -163,7 +159,7 @@ TEST(GroupCommit, StopCommitsWhatIsStagedAndAnswersEveryWaiter) {
       gc.WhenDurable(gc.Stage(), [&yes](bool ok) { yes += ok ? 1 : 0; });
     }
   }
-  release.set_value();
+  c.release.set_value();
   gc.Stop();
   EXPECT_EQ(yes.load(), 100);
   EXPECT_LE(c.commits.load(), 2);  // a hundred tickets, at most two commits
