@@ -9,7 +9,6 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -19,6 +18,7 @@
 #include <optional>
 #include <set>
 
+#include "net/after_durable.h"
 #include "net/http_wire.h"
 
 namespace stepup {
@@ -187,13 +187,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     Response r = srv_->prov.Handle(req_);
     if (r.durable) {  // answered once the hop progress it reports is durable
-      srv_->prov.WhenDurable(
-          r.durable, [self = shared_from_this(), r = std::move(r)](bool ok) mutable {
-            if (!ok) r = Provisioner::Unavailable();
-            auto ex = self->socket_.get_executor();
-            net::post(ex, [self = std::move(self), r = std::move(r)] { self->Answer(r); });
-          });
-      return;
+      const uint64_t ticket = r.durable;
+      return AfterDurable(srv_->prov, ticket, socket_.get_executor(),
+                          [self = shared_from_this(), r = std::move(r)](bool ok) mutable {
+                            if (!ok) r = Provisioner::Unavailable();
+                            self->Answer(r);
+                          });
     }
     Answer(r);
   }

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/udp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
@@ -15,6 +14,7 @@
 #include <string_view>
 
 #include "core/tftp_packet.h"
+#include "net/after_durable.h"
 #include "net/http_wire.h"
 #include "net/tftp_admission.h"
 #include "net/tftp_upload.h"
@@ -69,7 +69,7 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
 
   void Receive();
   void OnRequest(const std::string& bytes, const udp::endpoint& peer);
-  void Upload(const TftpPacket& wrq, const udp::endpoint& peer, const std::string& peer_name,
+  void Upload(const TftpPacket& wrq, const udp::endpoint& peer, const Request& req,
               const std::string& path);
   void Reject(const udp::endpoint& peer, TftpError code, const std::string& msg) {
     auto pkt = std::make_shared<std::string>(TftpErrorPacket(code, msg));
@@ -99,10 +99,8 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   // Starts once the hop progress the answer reports is durable (Response::durable); refuses
   // with "inventory unavailable" if it was lost.
   void StartWhenDurable(const TftpPacket& rrq) {
-    srv_->prov.WhenDurable(resp_.durable, [self = shared_from_this(), rrq](bool ok) {
-      auto ex = self->socket_.get_executor();
-      net::post(ex, [self = std::move(self), rrq, ok] { self->Start(rrq, ok); });
-    });
+    AfterDurable(srv_->prov, resp_.durable, socket_.get_executor(),
+                 [self = shared_from_this(), rrq](bool ok) { self->Start(rrq, ok); });
   }
 
   void Start(const TftpPacket& rrq, bool durable = true) {
@@ -356,17 +354,16 @@ void TftpServer::Impl::Receive() {
       });
 }
 
-void TftpServer::Impl::Upload(const TftpPacket& wrq, const udp::endpoint& peer,
-                              const std::string& peer_name, const std::string& path) {
+void TftpServer::Impl::Upload(const TftpPacket& wrq, const udp::endpoint& peer, const Request& req,
+                              const std::string& path) {
   ++active;
-  const std::string ip = peer.address().to_string();
   StartTftpUpload(net::make_strand(ioc), socket.local_endpoint(), peer, wrq, path, opt.upload,
-                  [self = shared_from_this(), ip, peer_name, name = wrq.filename](
-                      bool ok, uint64_t bytes, const std::string& why) {
-                    { self->admission.Release(ip, peer_name, "/" + name, ok); }
+                  [self = shared_from_this(), req, name = wrq.filename](bool ok, uint64_t bytes,
+                                                                        const std::string& why) {
+                    self->admission.Release(req.peer_ip, req.peer, req.target, ok);
                     --self->active;
                     if (self->log) {
-                      self->log(LogLine(peer_name) + " upload=" + name.substr(0, 128) + " status=" +
+                      self->log(LogLine(req.peer) + " upload=" + name.substr(0, 128) + " status=" +
                                 (ok ? "200" : "500") + " bytes=" + std::to_string(bytes) +
                                 (why.empty() ? "" : " error=\"" + why + "\""));
                     }
@@ -391,9 +388,11 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   req.peer = (peer.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(peer.port());
   if (active >= opt.max_transfers)
     return Reject(peer, TftpError::kUndefined, "server busy, retry later");
+  // TFTP names have no leading slash and may carry one; either way one path for the provisioner.
   std::string name = p->filename;
   while (!name.empty() && name[0] == '/') name.erase(0, 1);
-  switch (admission.Admit(ip, req.peer, "/" + name)) {
+  req.target = "/" + name;
+  switch (admission.Admit(ip, req.peer, req.target)) {
     case TftpAdmission::Verdict::kStart:
       break;
     case TftpAdmission::Verdict::kDuplicate:
@@ -403,10 +402,8 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
     case TftpAdmission::Verdict::kTooFast:
       return Reject(peer, TftpError::kUndefined, "too many requests from " + ip + ", retry later");
   }
-  if (p->op == TftpOp::kWrq) return Upload(*p, peer, req.peer, upload_path);
+  if (p->op == TftpOp::kWrq) return Upload(*p, peer, req, upload_path);
   req.method = "GET";
-  // TFTP names have no leading slash and may carry one; either way one path for the provisioner.
-  req.target = "/" + name;
   Response resp = prov.Handle(req);
   if (resp.status != 200) {
     admission.Release(ip, req.peer, req.target, /*answered=*/true);  // copies get nothing

@@ -118,9 +118,10 @@ awaitable<Fetch> HttpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
       co_await http::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) f.error = "GET " + url->target + ": " + ec.message();
   }
-  run.Trace(p,
-            "GET " + url_text + ": " +
-                (f.error.empty() ? "HTTP " + std::to_string(parser.get().result_int()) : f.error));
+  run.Trace(p, [&] {
+    return "GET " + url_text + ": " +
+           (f.error.empty() ? "HTTP " + std::to_string(parser.get().result_int()) : f.error);
+  });
   if (f.error.empty()) {
     f.status = parser.get().result_int();
     f.body = std::move(parser.get().body());
@@ -183,8 +184,10 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
     PutU16(a, block);
     return a;
   };
-  run.Trace(p,
-            "TFTP RRQ " + file + " from port " + std::to_string(sock->local_endpoint(ec).port()));
+  run.Trace(p, [&] {
+    error_code e;
+    return "TFTP RRQ " + file + " from port " + std::to_string(sock->local_endpoint(e).port());
+  });
   co_await send(rrq);
   for (;;) {
     uint64_t gen = ++*generation;
@@ -200,8 +203,10 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
     ++*generation;
     timer.cancel();
     if (ec == asio::error::operation_aborted) {
-      run.Trace(p, "TFTP " + file + ": no answer, try " + std::to_string(tries + 1) +
-                       (have_peer ? " (block " + std::to_string(expect) + ")" : " (RRQ)"));
+      run.Trace(p, [&] {
+        return "TFTP " + file + ": no answer, try " + std::to_string(tries + 1) +
+               (have_peer ? " (block " + std::to_string(expect) + ")" : " (RRQ)");
+      });
       if (++tries >= kTftpTries) {
         f.error = "TFTP " + file + ": timed out after " + std::to_string(tries) + " tries";
         co_return f;
@@ -218,9 +223,13 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
     if (!have_peer) {
       peer = from;
       have_peer = true;
-      run.Trace(p, "TFTP " + file + ": answered from port " + std::to_string(from.port()));
+      run.Trace(p, [&] {
+        return "TFTP " + file + ": answered from port " + std::to_string(from.port());
+      });
     } else if (from != peer) {
-      run.Trace(p, "TFTP " + file + ": ignored a packet from port " + std::to_string(from.port()));
+      run.Trace(p, [&] {
+        return "TFTP " + file + ": ignored a packet from port " + std::to_string(from.port());
+      });
       continue;  // not our transfer (RFC 1350: answer with error 5; a phone just ignores it)
     }
     tries = 0;
@@ -232,7 +241,7 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
       f.tftp_error = block;
       f.error = "TFTP error " + std::to_string(block) + ": " +
                 std::string(buf.data() + 4, strnlen(buf.data() + 4, n - 4));
-      run.Trace(p, file + ": " + f.error);
+      run.Trace(p, [&] { return file + ": " + f.error; });
       co_return f;
     }
     if (op == 6 && expect == 1 && f.body.empty()) {  // OACK: the options it took
@@ -264,7 +273,7 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
   f.status = 200;
   p.bytes += f.body.size();
   run.bytes += f.body.size();
-  run.Trace(p, "TFTP " + file + ": " + std::to_string(f.body.size()) + " bytes");
+  run.Trace(p, [&] { return "TFTP " + file + ": " + std::to_string(f.body.size()) + " bytes"; });
   co_return f;
 }
 

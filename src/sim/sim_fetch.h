@@ -53,11 +53,13 @@ struct Run {
   bool Lost() {
     return opt.loss > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < opt.loss;
   }
-  void Trace(const PhoneState& p, const std::string& what) const {
+  // what() is the line, made only for the traced phone.
+  template <typename What>
+  void Trace(const PhoneState& p, What what) const {
     if (trace.empty() || p.spec.mac != trace) return;
     std::cerr << "trace " << p.spec.mac << " +"
               << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count()
-              << " ms: " << what << "\n";
+              << " ms: " << what() << "\n";
   }
 };
 

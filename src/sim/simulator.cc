@@ -59,7 +59,7 @@ awaitable<Fetch> TftpGet(Run& run, PhoneState& p, asio::ip::address self, std::s
     if (attempt > 0) co_await Backoff(run, attempt);
     f = co_await TftpOnce(run, p, self, file);
     if (!Transient(f)) break;
-    run.Trace(p, "TFTP " + file + " again after: " + f.error);
+    run.Trace(p, [&] { return "TFTP " + file + " again after: " + f.error; });
   }
   co_return f;
 }

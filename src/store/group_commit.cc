@@ -32,10 +32,7 @@ void GroupCommit::Stop() {
 
 uint64_t GroupCommit::Stage() {
   const uint64_t ticket = ++staged_;
-  {
-    std::lock_guard lock(mu_);
-    requested_ = ticket;
-  }
+  { std::lock_guard lock(mu_); }  // the committer is either before its check or waiting
   cv_.notify_all();
   return ticket;
 }
@@ -106,8 +103,8 @@ Status GroupCommit::SyncWal() {
 void GroupCommit::Loop() {
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [&] { return stop_ || requested_ > durable_; });
-    if (requested_ <= durable_) break;  // stopping, and everything is answered
+    cv_.wait(lock, [&] { return stop_ || staged_ > durable_; });
+    if (staged_ <= durable_) break;  // stopping, and everything is answered
     lock.unlock();
     // What piles up while this commit and sync run goes into the next batch.
     // A failed commit has marked its own tickets lost (CommitFn); the sync still covers what

@@ -51,7 +51,8 @@ class GroupCommit {
 
   // A write went into the open transaction; caller holds the connection's lock. Its ticket.
   uint64_t Stage();
-  // The last ticket handed out; caller holds the connection's lock.
+  // The last ticket handed out (read under the connection's lock, it is the last one the open
+  // transaction holds).
   uint64_t Staged() const { return staged_; }
   // The newest ticket not yet answered, 0 when every staged ticket is (any thread, no lock):
   // an answer derived from what is staged must wait for it too.
@@ -81,7 +82,7 @@ class GroupCommit {
 
   std::mutex mu_;  // guards what follows
   std::condition_variable cv_;
-  uint64_t requested_ = 0, durable_ = 0;
+  uint64_t durable_ = 0;
   std::vector<std::pair<uint64_t, uint64_t>> lost_;  // (after, through], the most recent few
   std::multimap<uint64_t, std::function<void(bool)>> waiters_;
   bool stop_ = false, running_ = false;

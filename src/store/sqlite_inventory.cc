@@ -64,37 +64,34 @@ class SqliteInventory : public Inventory {
   }
 
   Result<Device> Add(const Device& d) override {
-    std::lock_guard lock(mu_);
-    if (auto s = CommitStaged(); !s) return s.error();
     Device stored = d;
-    if (auto s = Insert(stored); !s) return s.error();
-    AfterOwnWrite(1, stored);
-    if (auto s = commits_.SyncWal(); !s) return s.error();
+    Status s = Durably([&]() -> Status {
+      if (auto s = Insert(stored); !s) return s;
+      AfterOwnWrite(1, stored);
+      return Ok{};
+    });
+    if (!s) return s.error();
     return stored;
   }
 
   Status AddAll(const std::vector<Device>& devices) override {
-    std::lock_guard lock(mu_);
-    if (auto s = CommitStaged(); !s) return s;
-    if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
-    for (const auto& d : devices) {
-      Device copy = d;
-      if (auto s = Insert(copy); !s) {
-        Exec("ROLLBACK");
-        return s;
+    return Durably([&]() -> Status {
+      if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
+      for (const auto& d : devices) {
+        Device copy = d;
+        if (auto s = Insert(copy); !s) {
+          Exec("ROLLBACK");
+          return s;
+        }
       }
-    }
-    Status committed = Exec("COMMIT");
-    if (!committed) return committed;
-    AfterOwnWrite(static_cast<int64_t>(devices.size()), std::nullopt);
-    return commits_.SyncWal();
+      if (auto s = Exec("COMMIT"); !s) return s;
+      AfterOwnWrite(static_cast<int64_t>(devices.size()), std::nullopt);
+      return Ok{};
+    });
   }
 
   Status Update(const Device& d) override {
-    std::lock_guard lock(mu_);
-    if (auto s = CommitStaged(); !s) return s;
-    if (auto s = WriteDevice(d); !s) return s;
-    return commits_.SyncWal();
+    return Durably([&] { return WriteDevice(d); });
   }
 
   Result<uint64_t> RecordProgress(const Device& d, const std::vector<Event>& events) override {
@@ -177,10 +174,7 @@ class SqliteInventory : public Inventory {
       return Ok{};
     }
     events_.EndRun(device_id);
-    std::lock_guard lock(mu_);
-    if (auto s = CommitStaged(); !s) return s;
-    if (auto s = InsertEventRows(db_, {{device_id, e}}); !s) return s;
-    return commits_.SyncWal();
+    return Durably([&] { return InsertEventRows(db_, {{device_id, e}}); });
   }
 
   Result<std::vector<Event>> Events(int64_t device_id) override {
@@ -240,12 +234,7 @@ class SqliteInventory : public Inventory {
   }
 
   Status Flush() override {
-    uint64_t staged;
-    {
-      std::lock_guard lock(mu_);
-      staged = commits_.Staged();
-    }
-    commits_.WaitDurable(staged);
+    commits_.WaitDurable(commits_.Staged());
     return events_.Flush();
   }
 
@@ -254,16 +243,21 @@ class SqliteInventory : public Inventory {
     return BadInput("inventory: " + what + ": " + sqlite3_errmsg(db_));
   }
 
+  // An operator's write (durable when it returns, contract.md): `write` runs under mu_ in a
+  // transaction of its own, after the staged one is committed, and the log is synced after it.
+  template <typename Write>
+  Status Durably(Write write) {
+    std::lock_guard lock(mu_);
+    if (auto s = CommitStaged(); !s) return s;
+    if (auto s = write(); !s) return s;
+    return commits_.SyncWal();
+  }
+
   // The transaction hop progress is written into, open until the group committer commits it.
   // Caller holds mu_.
   Status BeginStaged() {
-    if (in_staged_ && sqlite3_get_autocommit(db_)) {
-      // SQLite rolled the whole transaction back (disk full, I/O error): its tickets are lost.
-      in_staged_ = false;
-      commits_.MarkFailed(committed_through_, commits_.Staged());
-      committed_through_ = commits_.Staged();
-      LoseCache();
-    }
+    // SQLite may have rolled the whole transaction back by itself (disk full, I/O error).
+    if (in_staged_ && sqlite3_get_autocommit(db_)) LoseStaged();
     if (in_staged_) return Ok{};
     if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
     in_staged_ = true;
@@ -282,15 +276,20 @@ class SqliteInventory : public Inventory {
   Status CommitStaged() {
     if (!in_staged_) return Ok{};
     in_staged_ = false;
-    const uint64_t through = commits_.Staged();
     Status s = Exec("COMMIT");
     if (!s) {
       Exec("ROLLBACK");
-      LoseCache();
-      commits_.MarkFailed(committed_through_, through);
+      LoseStaged();
     }
-    committed_through_ = through;
+    committed_through_ = commits_.Staged();
     return s;
+  }
+  // The staged transaction is gone, rolled back: its tickets are lost. Caller holds mu_.
+  void LoseStaged() {
+    in_staged_ = false;
+    commits_.MarkFailed(committed_through_, commits_.Staged());
+    committed_through_ = commits_.Staged();
+    LoseCache();
   }
 
   Status Exec(const std::string& sql) { return ExecSql(db_, sql); }
