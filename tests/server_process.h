@@ -15,6 +15,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +31,58 @@ inline std::string Quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
+}
+
+// Whether a tool is on the PATH.
+inline bool Have(const char* tool) {
+  return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// Runs `cmd` (no single quotes in it) with a 120 s limit, output discarded; its exit code.
+inline int Sh(const std::string& cmd) {
+  int status = std::system(("timeout 120 sh -c '" + cmd + "' >/dev/null 2>&1").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Runs `cmd` (no single quotes in it) with a 60 s limit; what it printed on stdout and stderr.
+inline std::string ShOut(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(("timeout 60 sh -c '" + cmd + "' 2>&1").c_str(), "r");
+  char buf[512];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+inline std::string Slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+struct Fetched {
+  int status = 0;
+  std::string body;
+};
+
+// curl, the real client: GET url with a User-Agent ("" : curl's own); `extra` is more curl
+// options (already quoted).
+inline Fetched Curl(const std::string& url, const std::string& ua = "",
+                    const std::string& extra = "") {
+  std::string cmd = "curl -s -m 10 -w '\\n%{http_code}' " + extra + " " +
+                    (ua.empty() ? "" : "-A " + Quote(ua) + " ") + Quote(url);
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  Fetched f;
+  size_t nl = out.rfind('\n');
+  if (nl == std::string::npos) return f;
+  f.status = std::atoi(out.c_str() + nl + 1);
+  f.body = out.substr(0, nl);
+  return f;
 }
 
 // Runs the stepup binary with `args`; returns its exit code and, if `out`, its stdout.

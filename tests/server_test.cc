@@ -17,37 +17,16 @@ namespace {
 namespace fs = std::filesystem;
 using testing::Child;
 using testing::Cli;
+using testing::Curl;
+using testing::Fetched;
 using testing::Quote;
 using testing::RawConnection;
 using testing::Server;
-
-struct Fetched {
-  int status = 0;
-  std::string body;
-};
 
 // A MAC built from a prefix and a number: 0200000 + 5 digits.
 std::string FleetMac(const char* prefix, int i) {
   std::string n = std::to_string(i);
   return prefix + std::string(5 - n.size(), '0') + n;
-}
-
-// curl, the real client: GET url with a User-Agent.
-Fetched Curl(const std::string& url, const std::string& ua = "") {
-  std::string cmd = "curl -s -m 10 -w '\\n%{http_code}' " +
-                    (ua.empty() ? "" : "-A " + Quote(ua) + " ") + Quote(url);
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  Fetched f;
-  size_t nl = out.rfind('\n');
-  if (nl == std::string::npos) return f;
-  f.status = std::atoi(out.c_str() + nl + 1);
-  f.body = out.substr(0, nl);
-  return f;
 }
 
 class ServerTest : public ::testing::Test {

@@ -16,32 +16,11 @@
 namespace stepup {
 namespace {
 namespace fs = std::filesystem;
+using testing::Have;
 using testing::Server;
-
-bool Have(const char* tool) {
-  return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-int Sh(const std::string& cmd) {
-  int status = std::system(("timeout 120 sh -c '" + cmd + "' >/dev/null 2>&1").c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// Runs `cmd` (no single quotes in it); what it printed on stdout and stderr.
-std::string ShOut(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(("timeout 60 sh -c '" + cmd + "' 2>&1").c_str(), "r");
-  char buf[512];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testing::Sh;
+using testing::ShOut;
+using testing::Slurp;
 
 // Sizes around every block boundary the clients use, up to 40 MiB (block numbers roll over
 // past 65535 at 512-byte blocks).

@@ -13,6 +13,8 @@ namespace stepup {
 namespace {
 
 constexpr int64_t kTieWindowMs = 15 * 60 * 1000;  // MAC-less requests tie to a phone this long
+// A phone's boot: its trust lists, then its configuration, within this time from one address.
+constexpr int64_t kBootWindowMs = 5 * 60 * 1000;
 
 bool StartsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 
@@ -44,6 +46,13 @@ bool SafePath(const std::string& path) {
   return true;
 }
 
+// The file a request names, without directories or query: what a mismatch event records (a
+// prober varying them would otherwise make every event new).
+std::string FileName(const std::string& target) {
+  std::string path = target.substr(0, target.find('?'));
+  return path.substr(path.rfind('/') + 1);
+}
+
 std::string ClaimedJson(const MergedIdentity& id) {
   nlohmann::json j = {{"vendor", id.identity.vendor},
                       {"model", id.identity.model},
@@ -55,7 +64,8 @@ std::string ClaimedJson(const MergedIdentity& id) {
 
 }  // namespace
 
-Provisioner::Provisioner(ProvisionerConfig config) : cfg_(std::move(config)) {
+Provisioner::Provisioner(ProvisionerConfig config)
+    : cfg_(std::move(config)), guard_(cfg_.probe_limits) {
   if (!cfg_.now_ms) {
     cfg_.now_ms = [] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -112,6 +122,7 @@ Response Provisioner::Handle(const Request& req) {
   std::string path = req.target.substr(0, req.target.find('?'));
   if (!SafePath(path)) return Plain(400, "bad request path");
   if (path == "/healthz") return Plain(200, "ok");
+  if (auto refused = RefuseProber(req)) return std::move(*refused);
   std::string name = path.substr(path.rfind('/') + 1);
   if (StartsWith(path, "/firmware/")) {
     // /firmware/<name> or /firmware/retry<N>/<name> (a distinct URL per attempt)
@@ -141,6 +152,7 @@ Response Provisioner::Handle(const Request& req) {
   if (!req.cert_subject.empty())
     obs.push_back({"cert", IdentifyCertSubject(req.cert_subject, cfg_.catalog)});
   MergedIdentity id = MergeIdentities(obs);
+  const Presented who{&obs, &id};
   if (!id.conflicts.empty()) {
     std::string why = "conflicting identity:";
     for (const auto& c : id.conflicts) why += " " + c.Describe();
@@ -151,7 +163,12 @@ Response Provisioner::Handle(const Request& req) {
     std::lock_guard lock(LockFor(id.identity.mac.empty() ? id.identity.serial : id.identity.mac));
     auto found = cfg_.inventory->Find(id.identity.mac, id.identity.serial);
     if (!found) return Unavailable();
-    if (found->has_value()) return ServeDevice(**found, id, req, name, stamp);
+    if (found->has_value() && !(*found)->mac.empty() && !id.identity.mac.empty() &&
+        (*found)->mac != id.identity.mac) {
+      // Found by its serial, but the request names another MAC: not this device.
+      return Unknown(req, id, "MAC not in the inventory (the serial it names is another device's)");
+    }
+    if (found->has_value()) return ServeDevice(**found, who, req, name, stamp);
     // Auto-enrolment into quarantine, when the operator allowed this model.
     const Model* m = cfg_.catalog->FindModel(id.identity.model);
     for (const auto& pattern : cfg_.auto_enroll) {
@@ -167,7 +184,7 @@ Response Provisioner::Handle(const Request& req) {
       if (!added) return Unavailable();
       (void)cfg_.inventory->AppendEvent(
           added->id, MakeEvent(req, "enrolled", "auto-enrolled into quarantine (" + pattern + ")"));
-      return ServeDevice(*added, id, req, name, stamp);
+      return ServeDevice(*added, who, req, name, stamp);
     }
     return Unknown(req, id, "not in the inventory");
   }
@@ -185,11 +202,117 @@ Response Provisioner::Handle(const Request& req) {
 
 Response Provisioner::Unknown(const Request& req, const MergedIdentity& id,
                               const std::string& why) {
-  (void)cfg_.inventory->RecordUnknown(
-      {MakeEvent(req, "unknown", req.method + " " + req.target + ": " + why), ClaimedJson(id)});
   Response r = Plain(403, "forbidden");
   r.reason = why;
+  if (CountFailure(req, r)) {
+    (void)cfg_.inventory->RecordUnknown(
+        {MakeEvent(req, "unknown", req.method + " " + req.target.substr(0, 200) + ": " + why),
+         ClaimedJson(id)});
+  }
   return r;
+}
+
+std::optional<Response> Provisioner::RefuseProber(const Request& req) {
+  int64_t retry_after_s = 0;
+  std::optional<ProbeGuard::Summary> summary;
+  if (!guard_.Refused(req.peer_ip, cfg_.now_ms(), retry_after_s, summary)) return std::nullopt;
+  if (summary) RecordProbeSummary(req, *summary);
+  return Plain(429, "too many requests from " + req.peer_ip +
+                        " named unknown devices or failed the identity check; retry in " +
+                        std::to_string(retry_after_s) + " s");
+}
+
+bool Provisioner::CountFailure(const Request& req, Response& answer) {
+  ProbeGuard::Outcome o = guard_.Failure(req.peer_ip, cfg_.now_ms());
+  answer.delay_ms = o.delay_ms;
+  if (o.summary) RecordProbeSummary(req, *o.summary);
+  return o.record;
+}
+
+void Provisioner::RecordProbeSummary(const Request& req, const ProbeGuard::Summary& s) {
+  const auto& lim = guard_.limits();
+  std::string detail =
+      s.ip + ": " + std::to_string(s.failures) +
+      " requests named unknown devices or failed the identity check since " +
+      std::to_string(s.since_ms / 1000) + " (" + std::to_string(s.unrecorded) +
+      " not recorded one by one); refused until " + std::to_string(s.refused_until_ms / 1000) +
+      " (" + std::to_string(s.refused) + " refused so far; slowed after " +
+      std::to_string(lim.slow_after) + ", refused after " + std::to_string(lim.block_after) +
+      " in " + std::to_string(lim.window_ms / 60000) + " min); last: " + req.method + " " +
+      req.target.substr(0, 200);
+  nlohmann::json claimed = {{"address", s.ip},         {"since", s.since_ms},
+                            {"failures", s.failures},  {"unrecorded", s.unrecorded},
+                            {"refused", s.refused},    {"refused_until", s.refused_until_ms}};
+  (void)cfg_.inventory->RecordUnknown({MakeEvent(req, "throttled", detail), claimed.dump()});
+}
+
+void Provisioner::NoteBoot(const Request& req, int64_t device_id) {
+  std::lock_guard lock(seen_mu_);
+  boots_[req.peer_ip] = {device_id, cfg_.now_ms()};
+}
+
+bool Provisioner::BootFollowed(const Request& req, int64_t device_id) {
+  std::lock_guard lock(seen_mu_);
+  auto it = boots_.find(req.peer_ip);
+  return it != boots_.end() && it->second.device_id == device_id &&
+         cfg_.now_ms() - it->second.at_ms <= kBootWindowMs;
+}
+
+const Identity* Provisioner::Presented::Source(const char* source) const {
+  for (const auto& o : *observations) {
+    if (o.source == source) return &o.identity;
+  }
+  return nullptr;
+}
+
+IdentityVerdict Provisioner::Screen(const Device& d, const Presented& who, const Request& req) {
+  IdentityFacts f;
+  f.request = &req;
+  f.user_agent = who.Source("user-agent");
+  f.cert = who.Source("cert");
+  f.merged = who.merged;
+  f.device = &d;
+  f.model = cfg_.catalog->FindModel(d.model);
+  f.family = f.model ? cfg_.catalog->FindFamily(f.model->family) : nullptr;
+  f.boot_followed = BootFollowed(req, d.id);
+  f.tftp_secrets = cfg_.tftp_secrets;
+  return CheckIdentity(f);
+}
+
+Response Provisioner::Mismatch(const Device& d, const IdentityVerdict& v, const Request& req,
+                               const std::string& name) {
+  const Model* m = cfg_.catalog->FindModel(d.model);
+  Response r = v.clearance == Clearance::kBootstrap && m && !TrustListFileName(name)
+                   ? Bootstrap(*m)
+                   : Plain(403, "forbidden");
+  r.reason = "identity mismatch: " + v.Describe();
+  r.device = d.key();
+  NoteMismatch(d, v, req, r);
+  return r;
+}
+
+void Provisioner::NoteMismatch(const Device& d, const IdentityVerdict& v, const Request& req,
+                               Response& answer) {
+  if (!v.contradicted) {
+    if (!guard_.Lacking(req.peer_ip, cfg_.now_ms()).record) return;
+  } else if (!CountFailure(req, answer)) {
+    return;
+  }
+  (void)cfg_.inventory->AppendEvent(
+      d.id,
+      MakeEvent(req, "identity-mismatch",
+                req.method + " " + FileName(req.target).substr(0, 100) + " from " + req.peer_ip +
+                    ": " + v.Describe()),
+      /*batched=*/true);
+}
+
+void Provisioner::LearnSerial(Device& d, const std::string& serial, const Request& req,
+                              std::vector<Event>& events) {
+  auto other = cfg_.inventory->FindBySerial(serial);
+  if (!other || (other->has_value() && (*other)->id != d.id)) return;  // another device's
+  d.serial = serial;
+  events.push_back(MakeEvent(req, "serial-learned",
+                             serial + " (from the first request that agreed with the inventory)"));
 }
 
 Response Provisioner::Bootstrap(const Model& model) {
@@ -374,22 +497,32 @@ void Provisioner::Observe(Device& d, const std::string& running, const Request& 
   }
 }
 
-Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Request& req,
+Response Provisioner::ServeDevice(Device d, const Presented& who, const Request& req,
                                   const std::string& name, const SettledAnswers::Stamp& stamp) {
-  Remember(req, d.id);
-  const std::string lname = ToLower(name);
-  if (StartsWith(lname, "ctlsep") || StartsWith(lname, "itlsep")) {
+  const Model* model = cfg_.catalog->FindModel(d.model);
+  const Family* family = model ? cfg_.catalog->FindFamily(model->family) : nullptr;
+  if (TrustListFileName(name) && !FlatProfileFamily(family)) {
+    // The first files of an enterprise phone's boot: the server follows it from here.
+    Remember(req, d.id);
+    NoteBoot(req, d.id);
     // Trust lists only when the operator supplies them: a bench must not pin phones to itself.
     if (auto extra = cfg_.extras.Resolve(name)) return ServeFile(extra, name, req, false);
     Response r = Plain(404, "not found");
     r.device = d.key();
     return r;
   }
+  const IdentityVerdict verdict = Screen(d, who, req);
+  if (verdict.clearance == Clearance::kBootstrap || verdict.clearance == Clearance::kRefuse)
+    return Mismatch(d, verdict, req, name);
+  Response noted;  // a walk without secrets (TFTP, no boot followed) is still a mismatch
+  if (!verdict.disagreements.empty()) NoteMismatch(d, verdict, req, noted);
+  Remember(req, d.id);
   const Device before = d;
   std::vector<Event> events;
   events.push_back(RequestEvent(req));
+  if (!verdict.learn_serial.empty()) LearnSerial(d, verdict.learn_serial, req, events);
   const bool quarantined = d.state == kStateQuarantine;
-  if (!quarantined) Observe(d, id.identity.firmware, req, events);
+  if (!quarantined) Observe(d, who.merged->identity.firmware, req, events);
 
   ProfileSetup setup;
   setup.catalog = cfg_.catalog;
@@ -454,6 +587,10 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
     }
     Device for_render = d;
     if (d.pending_load.empty()) for_render.hold = true;  // nothing to offer now
+    if (verdict.clearance == Clearance::kWalkOnly) {
+      for_render.settings = WithoutSecrets(d.settings);
+      setup.defaults = WithoutSecrets(setup.defaults);
+    }
     auto profile =
         RenderForDevice(setup, for_render, d.firmware, std::max(0, d.pending_offers - 1));
     if (!profile) {
@@ -464,9 +601,11 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
     }
     out.device = d.key();
   }
+  out.delay_ms = noted.delay_ms;
   // Hop progress is durable before the transport sends the answer (Response::durable); the
   // request event may lag.
-  const bool changed = d.firmware != before.firmware || d.state != before.state ||
+  const bool changed = d.firmware != before.firmware || d.serial != before.serial ||
+                       d.state != before.state ||
                        d.pending_load != before.pending_load ||
                        d.pending_offers != before.pending_offers || d.excluded != before.excluded ||
                        d.state_detail != before.state_detail;
@@ -482,7 +621,11 @@ Response Provisioner::ServeDevice(Device d, const MergedIdentity& id, const Requ
   }
   // What was read may be progress staged by an earlier request still waiting for its commit.
   out.durable = cfg_.inventory->PendingProgress();
-  if (out.durable == 0 && !quarantined && out.status == 200 && d.pending_load.empty() &&
+  // Only an answer whose clearance follows from the request's key (its User-Agent and path)
+  // is kept: an enterprise phone's depends on the boot followed from its address.
+  const bool keyed = verdict.clearance == Clearance::kSecrets && req.transport != "tftp" &&
+                     FlatProfileFamily(family);
+  if (keyed && out.durable == 0 && !quarantined && out.status == 200 && d.pending_load.empty() &&
       events.size() == 1) {
     // Settled, and this request changed nothing: the same request gets the same answer.
     settled_.Keep(stamp, d.id, out);

@@ -20,6 +20,8 @@
 #include <vector>
 
 #include "app/device_profile.h"
+#include "app/identity_check.h"
+#include "app/probe_guard.h"
 #include "app/request.h"
 #include "app/settled_answers.h"
 #include "core/catalog.h"
@@ -40,6 +42,8 @@ struct ProvisionerConfig {
   int stuck_after = 3;                   // offers of one hop without progress before "stuck"
   std::vector<std::string> auto_enroll;  // model patterns (fnmatch) admitted to quarantine
   Settings defaults;                     // operator defaults under device settings
+  TftpSecrets tftp_secrets = TftpSecrets::kFollowed;  // --tftp-secrets
+  ProbeLimits probe_limits;                           // --probe-limit
   std::function<int64_t()> now_ms;       // the clock; defaults to the system clock
 };
 
@@ -75,8 +79,33 @@ class Provisioner {
     std::set<std::string> started, completed;  // lower-case file names
   };
 
-  Response ServeDevice(Device device, const MergedIdentity& id, const Request& req,
+  // What the request presented: every source's identity and their merge.
+  struct Presented {
+    const std::vector<Observation>* observations = nullptr;
+    const MergedIdentity* merged = nullptr;
+    const Identity* Source(const char* source) const;
+  };
+  Response ServeDevice(Device device, const Presented& who, const Request& req,
                        const std::string& name, const SettledAnswers::Stamp& stamp);
+  // The identity check (app/identity_check.h) of a request for a known device.
+  IdentityVerdict Screen(const Device& d, const Presented& who, const Request& req);
+  // The answer to a request whose identity disagreed with the inventory (recorded, counted).
+  Response Mismatch(const Device& d, const IdentityVerdict& v, const Request& req,
+                    const std::string& name);
+  void NoteMismatch(const Device& d, const IdentityVerdict& v, const Request& req,
+                    Response& answer);
+  // Records a serial the inventory lacked, from a request that agreed on everything else.
+  void LearnSerial(Device& d, const std::string& serial, const Request& req,
+                   std::vector<Event>& events);
+  // 429 for every request from an address the probe guard refuses now; nullopt otherwise.
+  std::optional<Response> RefuseProber(const Request& req);
+  // Counts a request that named an unknown device or failed the identity check: sets its
+  // answer's delay; returns whether to record it one by one.
+  bool CountFailure(const Request& req, Response& answer);
+  void RecordProbeSummary(const Request& req, const ProbeGuard::Summary& s);
+  // The address asked for the device's trust lists: the boot the server follows.
+  void NoteBoot(const Request& req, int64_t device_id);
+  bool BootFollowed(const Request& req, int64_t device_id);
   // Serves a file the store resolved (`path`, or the store's error for `name`).
   Response ServeFile(const Result<std::string>& path, const std::string& name, const Request& req,
                      bool firmware);
@@ -104,6 +133,8 @@ class Provisioner {
   std::array<std::mutex, 64> device_mu_;
   std::mutex seen_mu_;
   std::unordered_map<std::string, Seen> by_ip_;
+  std::unordered_map<std::string, Seen> boots_;  // address -> device whose trust lists it asked
+  ProbeGuard guard_;
   std::unordered_map<int64_t, Downloads> downloads_;
   std::unordered_map<std::string, std::set<std::string>> hop_files_;  // load -> files
   SettledAnswers settled_;

@@ -28,6 +28,9 @@ struct Response {
   // Provisioner::WhenDurable says it is durable (contract.md), and 503 (TFTP: error 0) if it
   // was lost. 0: nothing to wait for.
   uint64_t durable = 0;
+  // Send the answer no sooner than this many milliseconds from now (an address that keeps
+  // naming unknown devices or failing the identity check is slowed; app/probe_guard.h).
+  int delay_ms = 0;
 };
 
 }  // namespace stepup

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "app/device_input.h"
+#include "app/suspects.h"
 #include "cli/cli.h"
 #include "core/device_json.h"
 
@@ -16,7 +17,7 @@ struct DeviceOptions {
   DataOptions data;
   std::string catalog, mac, serial, model, target, protocol, firmware, hardware, file, key;
   std::vector<std::string> set, unset;
-  bool json = false, hold = false, release = false, secrets = false;
+  bool json = false, hold = false, release = false, secrets = false, suspicious = false;
 };
 
 Result<Settings> ParseSets(const std::vector<std::string>& sets) {
@@ -73,9 +74,41 @@ int RunImport(const DeviceOptions& o) {
   return kExitOk;
 }
 
+// The addresses that named unknown devices or failed the identity check, most first.
+int RunSuspicious(Inventory& inv, bool json) {
+  auto suspects = FindSuspects(inv);
+  if (!suspects) return Fail(suspects.error());
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& s : *suspects) {
+      out.push_back({{"address", s.address},
+                     {"failures", s.failures()},
+                     {"unknown", s.unknown},
+                     {"mismatched", s.mismatched},
+                     {"refused", s.refused},
+                     {"refused_until", s.refused_until_ms},
+                     {"first_time", s.first_ms},
+                     {"last_time", s.last_ms},
+                     {"named", s.named}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const auto& s : *suspects) {
+    std::string named;
+    for (const auto& n : s.named) named += (named.empty() ? "" : " ") + n;
+    std::cout << s.address << "\t" << s.failures() << " failed (" << s.unknown << " unknown, "
+              << s.mismatched << " identity mismatches recorded)\t" << s.refused << " refused"
+              << (s.refused_until_ms ? " until " + std::to_string(s.refused_until_ms / 1000) : "")
+              << "\t" << s.first_ms << ".." << s.last_ms << "\tnamed: " << named << "\n";
+  }
+  return kExitOk;
+}
+
 int RunList(const DeviceOptions& o) {
   auto inv = OpenData(o.data);
   if (!inv) return Fail(inv.error());
+  if (o.suspicious) return RunSuspicious(**inv, o.json);
   auto list = (*inv)->List();
   if (!list) return Fail(list.error());
   if (o.json) {
@@ -222,6 +255,9 @@ void AddDeviceCommand(CLI::App& app, Action& action) {
   auto* list = cmd->add_subcommand("list", "List devices");
   list->add_flag("--json", o->json, "print JSON");
   list->add_flag("--show-secrets", o->secrets, "print passwords instead of ***");
+  list->add_flag("--suspicious", o->suspicious,
+                 "list the addresses that named unknown devices or failed the identity check "
+                 "(+MAC: an enrolled device it named), most first");
   data_flags(list);
   list->callback([&action, o] { action = [o] { return RunList(*o); }; });
 

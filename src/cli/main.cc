@@ -11,6 +11,7 @@
 #include "core/catalog_loader.h"
 #include "core/identify.h"
 #include "store/firmware_dir.h"
+#include "store/private_files.h"
 
 namespace stepup::cli {
 
@@ -37,11 +38,16 @@ Result<Catalog> OpenCatalog(const std::string& catalog_path) {
 }
 
 Result<std::unique_ptr<Inventory>> OpenData(const DataOptions& data) {
-  if (!data.db.empty()) return OpenInventory(data.db);
-  std::error_code ec;
-  std::filesystem::create_directories(data.dir, ec);
-  if (ec) return BadInput("--data \"" + data.dir + "\": " + ec.message());
-  return OpenInventory("sqlite:" + (std::filesystem::path(data.dir) / "stepup.db").string());
+  // The data directory and the inventory hold every device's secrets: private to this user.
+  std::vector<std::string> notes;
+  auto opened = [&]() -> Result<std::unique_ptr<Inventory>> {
+    if (!data.db.empty()) return OpenInventory(data.db, &notes);
+    if (auto s = MakeDirPrivate(data.dir, notes); !s) return s.error();
+    return OpenInventory("sqlite:" + (std::filesystem::path(data.dir) / "stepup.db").string(),
+                         &notes);
+  }();
+  for (const auto& n : notes) std::cerr << "stepup: " << n << "\n";
+  return opened;
 }
 
 Result<Renderer> OpenTemplates(const DataOptions& data) {

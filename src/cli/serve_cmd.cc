@@ -1,5 +1,6 @@
 // stepup serve [--data DIR] [--http ADDR:PORT] [--firmware DIR] [--catalog FILE] [--public-url URL]
 //              [--threads N] [--stuck-after N] [--auto-enroll MODEL-PATTERN] [--syslog ADDR:PORT]
+//              [--tftp-secrets followed|off|any] [--probe-limit SLOW,REFUSE,MINUTES|off]
 #include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
@@ -47,6 +48,7 @@ struct ServeOptions {
   std::vector<std::string> auto_enroll;
   uint32_t tftp_rate = 200;
   std::string tftp_upload_dir;
+  std::string tftp_secrets = "followed", probe_limit = "20,200,10";
   int threads = 0, stuck_after = 3, read_timeout = 10, drain_seconds = 10;
 };
 
@@ -121,6 +123,12 @@ int RunServe(const ServeOptions& o) {
   auto sink = std::make_unique<AccessLogFile>(log_file);
 
   ProvisionerConfig cfg;
+  auto probe = ParseProbeLimits(o.probe_limit);
+  if (!probe.ok) return Fail(BadInput(probe.error));
+  cfg.probe_limits = probe.limits;
+  cfg.tftp_secrets = o.tftp_secrets == "off"   ? TftpSecrets::kOff
+                     : o.tftp_secrets == "any" ? TftpSecrets::kAny
+                                               : TftpSecrets::kFollowed;
   cfg.catalog = &ws.catalog;
   cfg.renderer = &ws.renderer;
   cfg.inventory = ws.inventory.get();
@@ -253,6 +261,16 @@ void AddServeCommand(CLI::App& app, Action& action) {
                   "TFTP read requests a second from one address (in bursts of as many)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--tftp-secrets", o->tftp_secrets,
+                  "profiles with secrets over TFTP: 'followed' (only to a phone whose boot, its "
+                  "CTLSEP/ITLSEP requests, came from the same address), 'off', or 'any' (unsafe)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"followed", "off", "any"}));
+  cmd->add_option("--probe-limit", o->probe_limit,
+                  "SLOW,REFUSE,MINUTES: requests from one address naming unknown devices or "
+                  "failing the identity check answered at once, then slowed, then after REFUSE "
+                  "in MINUTES every request from it refused for MINUTES; or 'off'")
+      ->capture_default_str();
   cmd->add_option("--firmware", o->firmware, "firmware directory (default DATA/firmware)");
   cmd->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
   cmd->add_option("--public-url", o->public_url,

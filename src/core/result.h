@@ -22,6 +22,7 @@ struct Error {
 
 inline Error BadInput(std::string message) { return {ErrorKind::kBadInput, std::move(message)}; }
 inline Error Unknown(std::string message) { return {ErrorKind::kUnknown, std::move(message)}; }
+inline Error IoError(std::string message) { return {ErrorKind::kIo, std::move(message)}; }
 
 // The value of a Result that carries nothing but success.
 struct Ok {};

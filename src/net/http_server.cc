@@ -194,6 +194,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                             self->Answer(r);
                           });
     }
+    if (r.delay_ms > 0) {  // an address the provisioner slows (app/probe_guard.h)
+      auto timer = std::make_shared<net::steady_timer>(socket_.get_executor(),
+                                                       std::chrono::milliseconds(r.delay_ms));
+      return timer->async_wait(
+          [self = shared_from_this(), timer, r = std::move(r)](beast::error_code ec) mutable {
+            if (ec) return self->Close();
+            self->Answer(r);
+          });
+    }
     Answer(r);
   }
   void Answer(const Response& r) {

@@ -75,6 +75,16 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
     auto pkt = std::make_shared<std::string>(TftpErrorPacket(code, msg));
     socket.async_send_to(net::buffer(*pkt), peer, [pkt](boost::system::error_code, size_t) {});
   }
+  // The same, delay_ms later (an address the provisioner slows; Response::delay_ms).
+  void RejectLater(const udp::endpoint& peer, TftpError code, const std::string& msg,
+                   int delay_ms) {
+    auto timer = std::make_shared<net::steady_timer>(socket.get_executor(),
+                                                     std::chrono::milliseconds(delay_ms));
+    timer->async_wait([self = shared_from_this(), timer, peer, code,
+                       msg](boost::system::error_code ec) {
+      if (!ec && !self->stopping) self->Reject(peer, code, msg);
+    });
+  }
 };
 
 // One read transfer, from its own socket connected to the client's transfer ID.
@@ -414,8 +424,11 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
     const std::string msg = resp.status == 403   ? "access violation"
                             : resp.status == 404 ? "file not found"
                                                  : resp.reason;
+    if (resp.delay_ms > 0) return RejectLater(peer, ErrorFor(resp.status), msg, resp.delay_ms);
     return Reject(peer, ErrorFor(resp.status), msg);
   }
+  // A transfer starts at once even when the provisioner asked for a delay (a profile without
+  // secrets to an address it slows): the transfer holds a slot, and refusals come soon enough.
   // Started here, on the listener's strand, before the next request is read: in a boot storm
   // that paces new transfers to how fast they can be started (posting the start to the
   // transfer's strand let the listener take requests faster than transfers answered them,

@@ -9,10 +9,12 @@
 // Implementations are safe to call from several threads.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/device.h"
@@ -59,6 +61,23 @@ class Inventory {
   virtual Status AppendEvent(int64_t device_id, const Event& e, bool batched = false) = 0;
   // The device's history, oldest first.
   virtual Result<std::vector<Event>> Events(int64_t device_id) = 0;
+  // Every device's events of one kind, with the device's id, oldest first. This default reads
+  // each device's history.
+  virtual Result<std::vector<std::pair<int64_t, Event>>> EventsOfKind(const std::string& kind) {
+    auto devices = List();
+    if (!devices) return devices.error();
+    std::vector<std::pair<int64_t, Event>> out;
+    for (const auto& d : *devices) {
+      auto events = Events(d.id);
+      if (!events) return events.error();
+      for (auto& e : *events) {
+        if (e.kind == kind) out.emplace_back(d.id, std::move(e));
+      }
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& a, const auto& b) { return a.second.time < b.second.time; });
+    return out;
+  }
   virtual Status RecordUnknown(const UnknownAttempt& a) = 0;
   virtual Result<std::vector<UnknownAttempt>> UnknownAttempts() = 0;
   // Writes batched events now, and waits until recorded progress is durable.
@@ -80,8 +99,11 @@ class Inventory {
   }
 };
 
-// "sqlite:PATH" or a plain path opens SQLite (created and migrated as needed).
-Result<std::unique_ptr<Inventory>> OpenInventory(const std::string& url);
+// "sqlite:PATH" or a plain path opens SQLite (created and migrated as needed). The database
+// and its -wal/-shm files are made private (0600, store/private_files.h); what had to be
+// fixed is appended to `notes`.
+Result<std::unique_ptr<Inventory>> OpenInventory(const std::string& url,
+                                                 std::vector<std::string>* notes = nullptr);
 std::unique_ptr<Inventory> NewMemoryInventory();
 
 }  // namespace stepup

@@ -12,6 +12,7 @@
 #include "core/text.h"
 #include "store/group_commit.h"
 #include "store/inventory.h"
+#include "store/private_files.h"
 #include "store/sqlite_events.h"
 #include "store/sqlite_schema.h"
 #include "store/sqlite_stmt.h"
@@ -192,6 +193,24 @@ class SqliteInventory : public Inventory {
     }
     st.Reset();
     if (rc != SQLITE_DONE) return Fail("read events");
+    return out;
+  }
+
+  Result<std::vector<std::pair<int64_t, Event>>> EventsOfKind(const std::string& kind) override {
+    if (auto s = Flush(); !s) return s.error();
+    std::lock_guard lock(mu_);
+    Stmt& st = Prepared(
+        "SELECT device_id, time, kind, detail, transport, peer, repeats, last_time FROM events "
+        "WHERE kind=?1 ORDER BY time, id");
+    st.Bind(1, kind);
+    std::vector<std::pair<int64_t, Event>> out;
+    int rc;
+    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+      out.emplace_back(st.Int(0), Event{st.Int(1), st.Text(2), st.Text(3), st.Text(4),
+                                        st.Text(5), st.Int(6), st.Int(7)});
+    }
+    st.Reset();
+    if (rc != SQLITE_DONE) return Fail("read events of kind " + kind);
     return out;
   }
 
@@ -422,12 +441,20 @@ class SqliteInventory : public Inventory {
 
 }  // namespace
 
-Result<std::unique_ptr<Inventory>> OpenInventory(const std::string& url) {
+Result<std::unique_ptr<Inventory>> OpenInventory(const std::string& url,
+                                                 std::vector<std::string>* notes) {
   std::string path = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
     return BadInput("--db " + url + ": PostgreSQL is not supported yet (SQLite only)");
   }
   if (path.empty()) return BadInput("--db \"" + url + "\" names no file");
+  if (path != ":memory:") {  // it holds every device's secrets: private to this user
+    std::vector<std::string> fixed;
+    if (auto s = CreatePrivateFile(path); !s) return s.error();
+    if (auto s = MakeFilesPrivate({path, path + "-wal", path + "-shm"}, fixed); !s)
+      return s.error();
+    if (notes) notes->insert(notes->end(), fixed.begin(), fixed.end());
+  }
   auto inv = std::make_unique<SqliteInventory>();
   if (auto s = inv->Open(path); !s) return s.error();
   return std::unique_ptr<Inventory>(std::move(inv));
