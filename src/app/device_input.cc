@@ -113,6 +113,7 @@ Result<Device> MakeDevice(const Catalog& cat, const DeviceFields& f, int64_t now
     }
   }
   d.firmware = f.firmware;
+  if (!d.firmware.empty()) d.firmware_source = "operator";
   if (!f.hardware.empty() && !ParseHardwareRevision(f.hardware)) {
     return bad("--hardware", "\"" + f.hardware + "\" is not a revision like V15");
   }

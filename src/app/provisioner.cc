@@ -6,6 +6,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "core/phone_report.h"
 #include "core/text.h"
 #include "store/firmware_dir.h"
 
@@ -385,6 +386,11 @@ void Provisioner::Evidence(const std::string& peer_ip, const std::string& messag
   if (auto d = DeviceAt(peer_ip)) {
     (void)cfg_.inventory->AppendEvent(d->id, MakeEvent(req, "evidence", message.substr(0, 1024)),
                                       true);
+    // "Load=SIP70.8-4-2-30S" in a phone's alarm line: what it runs (a load of its family).
+    const Model* m = cfg_.catalog->FindModel(d->model);
+    std::string named = m ? FirmwareName(*m, LoadNamedInLog(message)) : "";
+    if (!named.empty() && Enterprise(*cfg_.catalog, *d))
+      LearnFirmware(d->id, named, "syslog", "\"" + message.substr(0, 200) + "\"", req);
   }
 }
 
@@ -462,6 +468,7 @@ void Provisioner::Observe(Device& d, const std::string& running, const Request& 
           MakeEvent(req, "firmware",
                     "runs " + running + (d.firmware.empty() ? "" : " (was " + d.firmware + ")")));
       d.firmware = running;
+      d.firmware_source = "user-agent";
     }
     return;
   }
@@ -475,16 +482,20 @@ void Provisioner::Observe(Device& d, const std::string& running, const Request& 
   }
   if (completed) {
     events.push_back(MakeEvent(req, "hop-completed", d.pending_load));
+    if (d.firmware.empty()) d.candidates.clear();
+    d.firmware_source = running.empty() ? "installed" : "user-agent";
     d.firmware = running.empty() ? d.pending_load : running;
     d.pending_load.clear();
     d.pending_offers = 0;
     return;
   }
+  if (running.empty() && LearnFromOutcome(d, pending, req, events)) return;
   if (!running.empty() && running != d.firmware) {
     events.push_back(
         MakeEvent(req, "firmware",
                   "runs " + running + (d.firmware.empty() ? "" : " (was " + d.firmware + ")")));
     d.firmware = running;
+    d.firmware_source = "user-agent";
   }
   if (d.pending_offers >= cfg_.stuck_after) {
     std::string reason = StuckReason(d, pending);
@@ -505,6 +516,7 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
     // The first files of an enterprise phone's boot: the server follows it from here.
     Remember(req, d.id);
     NoteBoot(req, d.id);
+    (void)ProbeFor(d, req);  // firmware unknown: its page is read while it boots
     // Trust lists only when the operator supplies them: a bench must not pin phones to itself.
     if (auto extra = cfg_.extras.Resolve(name)) return ServeFile(extra, name, req, false);
     Response r = Plain(404, "not found");
@@ -522,20 +534,20 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
   events.push_back(RequestEvent(req));
   if (!verdict.learn_serial.empty()) LearnSerial(d, verdict.learn_serial, req, events);
   const bool quarantined = d.state == kStateQuarantine;
+  const bool enterprise = !FlatProfileFamily(family);
+  if (!quarantined && enterprise && d.firmware.empty()) {
+    // Nobody recorded what it runs: read its web page first, and answer once that is done.
+    if (auto ticket = ProbeFor(d, req)) {
+      Response wait;
+      wait.ready = *ticket;
+      wait.device = d.key();
+      return wait;
+    }
+  }
   if (!quarantined) Observe(d, who.merged->identity.firmware, req, events);
 
-  ProfileSetup setup;
-  setup.catalog = cfg_.catalog;
-  setup.renderer = cfg_.renderer;
   std::shared_ptr<const std::unordered_set<const Load*>> avail;
-  {
-    std::lock_guard alock(avail_mu_);
-    avail = available_;
-  }
-  setup.available = avail.get();
-  setup.base_url = cfg_.base_url;
-  setup.defaults = cfg_.defaults;
-  setup.now = cfg_.now_ms() / 1000;
+  ProfileSetup setup = Setup(avail);
 
   Response out;
   out.device = d.key();
@@ -544,7 +556,10 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
     out = m ? Bootstrap(*m) : Plain(403, "quarantined");
     out.device = d.key();
   } else {
-    auto plan = PlanForDevice(setup, d, d.firmware);
+    std::string uncertain_why;
+    const bool uncertain = enterprise && d.firmware.empty();
+    auto plan =
+        uncertain ? UncertainPlan(setup, d, uncertain_why) : PlanForDevice(setup, d, d.firmware);
     if (plan && !d.hold) {
       if (plan->status == PlanStatus::kCurrent) {
         d.state = kStateCurrent;
@@ -580,7 +595,12 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
         d.state = kStateUpgrading;
         events.push_back(MakeEvent(req, "hop-offered",
                                    next->load + " (" + next->version_label + "), offer " +
-                                       std::to_string(d.pending_offers)));
+                                       std::to_string(d.pending_offers) +
+                                       (uncertain ? "; " + uncertain_why : "")));
+      }
+      if (uncertain) {  // what it may run, not what it is doing, is the news
+        d.state = kStateUnknownFirmware;
+        d.state_detail = uncertain_why.substr(0, 2000);
       }
     } else if (!plan) {
       d.state_detail = plan.error().message;
@@ -591,8 +611,8 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
       for_render.settings = WithoutSecrets(d.settings);
       setup.defaults = WithoutSecrets(setup.defaults);
     }
-    auto profile =
-        RenderForDevice(setup, for_render, d.firmware, std::max(0, d.pending_offers - 1));
+    auto profile = RenderForDevice(setup, for_render, d.firmware,
+                                   std::max(0, d.pending_offers - 1), plan ? &*plan : nullptr);
     if (!profile) {
       out = Plain(500, profile.error().message);
     } else {
@@ -605,6 +625,8 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
   // Hop progress is durable before the transport sends the answer (Response::durable); the
   // request event may lag.
   const bool changed = d.firmware != before.firmware || d.serial != before.serial ||
+                       d.candidates != before.candidates ||
+                       d.firmware_source != before.firmware_source ||
                        d.state != before.state ||
                        d.pending_load != before.pending_load ||
                        d.pending_offers != before.pending_offers || d.excluded != before.excluded ||

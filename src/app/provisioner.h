@@ -45,6 +45,14 @@ struct ProvisionerConfig {
   TftpSecrets tftp_secrets = TftpSecrets::kFollowed;  // --tftp-secrets
   ProbeLimits probe_limits;                           // --probe-limit
   std::function<int64_t()> now_ms;       // the clock; defaults to the system clock
+  // Reads a phone's own web page (http://IP/DeviceInformationX) and calls done with its body,
+  // or nullopt (off, unreachable, timed out, or an address it may not probe), on any thread.
+  // Unset: phones are never probed.
+  std::function<void(const std::string& ip,
+                     std::function<void(std::optional<std::string> body)> done)>
+      probe_phone;
+  int64_t learn_after_ms = 30000;           // an offer it fetched nothing of by then: it runs it
+  int64_t reprobe_after_ms = 10 * 60 * 1000;  // a phone whose page was off is not asked sooner
 };
 
 class Provisioner {
@@ -65,6 +73,11 @@ class Provisioner {
   void Evidence(const std::string& peer_ip, const std::string& message);
   // Re-reads which images the firmware directory holds (call after it changes).
   void RescanFirmware();
+  // Calls fn (on any thread) once what Response::ready names is settled: at once if it is.
+  void WhenReady(uint64_t ticket, std::function<void()> fn);
+  // Periodic work (call about once a second): an offer to a phone whose firmware is unknown
+  // that it fetched nothing of within learn_after_ms means it already runs that load.
+  void Sweep();
   // Sets the base URL written into profiles; call before requests are handled (the listener's
   // port is known only once it is bound).
   void SetBaseUrl(std::string url) { cfg_.base_url = std::move(url); }
@@ -124,6 +137,29 @@ class Provisioner {
   std::optional<Device> DeviceAt(const std::string& ip);
   Event MakeEvent(const Request& req, std::string kind, std::string detail) const;
   Event RequestEvent(const Request& req) const;  // "request": method and target
+  // Learning what an enterprise phone runs (provisioner_learning.cc).
+  // What planning and rendering need now; `keep` holds the firmware on hand alive.
+  ProfileSetup Setup(std::shared_ptr<const std::unordered_set<const Load*>>& keep);
+  // Records that the device runs `load` (a load name of its family), learned from `source`
+  // ("phone-page", "syslog", "installed", "inferred"); a weaker source never overrules a
+  // surer one. Takes the device's lock.
+  void LearnFirmware(int64_t device_id, const std::string& load, const std::string& source,
+                     const std::string& how, const Request& req);
+  // Starts reading the phone's web page unless it is being read or was lately; the ticket to
+  // wait for, or nullopt when there is nothing to wait for.
+  std::optional<uint64_t> ProbeFor(const Device& d, const Request& req);
+  void OnProbe(int64_t device_id, const Request& req, uint64_t ticket,
+               const std::optional<std::string>& body);
+  // What the outcome of an offer to a phone whose firmware is unknown teaches (it fetched the
+  // manifest only: narrowed; nothing: it runs the offer). True when it learned something.
+  bool LearnFromOutcome(Device& d, const Load* pending, const Request& req,
+                        std::vector<Event>& events);
+  // A plan for a device whose firmware is unknown: the uncertain offer as its one hop.
+  Result<Plan> UncertainPlan(const ProfileSetup& setup, Device& d, std::string& why);
+  static bool Enterprise(const Catalog& cat, const Device& d);
+  // `name` as this model's firmware: its load name, a release it could run, or "" if neither.
+  std::string FirmwareName(const Model& m, const std::string& name) const;
+
   // One device's requests are serialised by a lock chosen by its identity (MAC, else serial).
   std::mutex& LockFor(const std::string& key) {
     return device_mu_[std::hash<std::string>{}(key) % device_mu_.size()];
@@ -135,6 +171,17 @@ class Provisioner {
   std::unordered_map<std::string, Seen> by_ip_;
   std::unordered_map<std::string, Seen> boots_;  // address -> device whose trust lists it asked
   ProbeGuard guard_;
+  struct PhoneProbe {
+    bool in_flight = false;
+    int64_t at_ms = 0;
+    uint64_t ticket = 0;
+  };
+  std::mutex learn_mu_;
+  std::unordered_map<int64_t, PhoneProbe> probes_;  // device id
+  std::unordered_map<uint64_t, std::vector<std::function<void()>>> waiting_;  // ticket
+  uint64_t next_ticket_ = 0;
+  // Offers to phones whose firmware is unknown: device id -> (when, load), for Sweep.
+  std::unordered_map<int64_t, std::pair<int64_t, std::string>> uncertain_offers_;
   std::unordered_map<int64_t, Downloads> downloads_;
   std::unordered_map<std::string, std::set<std::string>> hop_files_;  // load -> files
   SettledAnswers settled_;

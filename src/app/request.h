@@ -31,6 +31,9 @@ struct Response {
   // Send the answer no sooner than this many milliseconds from now (an address that keeps
   // naming unknown devices or failing the identity check is slowed; app/probe_guard.h).
   int delay_ms = 0;
+  // Nonzero: no answer yet. The transport calls Provisioner::WhenReady(ready, ...) and hands
+  // the same request to Handle again then (the server is reading the phone's web page).
+  uint64_t ready = 0;
 };
 
 }  // namespace stepup

@@ -193,6 +193,9 @@ int RunSet(const DeviceOptions& o) {
     if (auto s = CheckFirmware(*cat, *m, o.firmware); !s)
       return Fail(BadInput("--" + s.error().message));
     d.firmware = o.firmware;
+    d.firmware_source = "operator";
+    d.candidates.clear();
+    if (d.state == kStateUnknownFirmware || d.state == kStateProbing) d.state = kStateNew;
     changes.push_back("firmware=" + o.firmware);
   }
   if (!o.protocol.empty()) {

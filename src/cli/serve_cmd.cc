@@ -19,6 +19,7 @@
 #include "app/provisioner.h"
 #include "cli/cli.h"
 #include "net/http_server.h"
+#include "net/phone_probe.h"
 #include "net/tftp_server.h"
 #include "store/access_log_file.h"
 
@@ -48,7 +49,9 @@ struct ServeOptions {
   std::vector<std::string> auto_enroll;
   uint32_t tftp_rate = 200;
   std::string tftp_upload_dir;
-  std::string tftp_secrets = "followed", probe_limit = "20,200,10";
+  std::string tftp_secrets = "followed", probe_limit = "20,200,10", probe_phones = "private";
+  uint16_t probe_port = 80;
+  int learn_after = 30;
   int threads = 0, stuck_after = 3, read_timeout = 10, drain_seconds = 10;
 };
 
@@ -122,7 +125,21 @@ int RunServe(const ServeOptions& o) {
   }
   auto sink = std::make_unique<AccessLogFile>(log_file);
 
+  net::io_context ioc;
+  PhoneProbeOptions popt;
+  popt.allow = o.probe_phones == "off"   ? PhoneProbeOptions::Allow::kOff
+               : o.probe_phones == "all" ? PhoneProbeOptions::Allow::kAll
+                                         : PhoneProbeOptions::Allow::kPrivate;
+  popt.port = o.probe_port;
+  PhoneProber prober(ioc, popt);
   ProvisionerConfig cfg;
+  if (popt.allow != PhoneProbeOptions::Allow::kOff) {
+    cfg.probe_phone = [&prober](const std::string& ip,
+                                std::function<void(std::optional<std::string>)> done) {
+      prober.Probe(ip, std::move(done));
+    };
+  }
+  cfg.learn_after_ms = int64_t{o.learn_after} * 1000;
   auto probe = ParseProbeLimits(o.probe_limit);
   if (!probe.ok) return Fail(BadInput(probe.error));
   cfg.probe_limits = probe.limits;
@@ -146,7 +163,6 @@ int RunServe(const ServeOptions& o) {
   Provisioner prov(std::move(cfg));
 
   const rlim_t files = RaiseFileLimit();
-  net::io_context ioc;
   HttpOptions hopt;
   hopt.address = http->first;
   hopt.port = http->second;
@@ -194,6 +210,7 @@ int RunServe(const ServeOptions& o) {
     while (!house_cv.wait_for(lock, std::chrono::seconds(1), [&] { return house_stop; })) {
       lock.unlock();
       prov.RescanFirmware();
+      prov.Sweep();
       lock.lock();
     }
   });
@@ -271,6 +288,19 @@ void AddServeCommand(CLI::App& app, Action& action) {
                   "failing the identity check answered at once, then slowed, then after REFUSE "
                   "in MINUTES every request from it refused for MINUTES; or 'off'")
       ->capture_default_str();
+  cmd->add_option("--probe-phones", o->probe_phones,
+                  "read an enterprise phone's own web page (http://PHONE/DeviceInformationX) "
+                  "when nobody recorded what it runs: 'private' (loopback and private "
+                  "addresses only), 'all', or 'off'")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"private", "all", "off"}));
+  cmd->add_option("--probe-port", o->probe_port, "port of the phones' web pages")
+      ->capture_default_str();
+  cmd->add_option("--learn-after", o->learn_after,
+                  "seconds after which an offer a phone of unknown firmware fetched nothing of "
+                  "means it already runs that load")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   cmd->add_option("--firmware", o->firmware, "firmware directory (default DATA/firmware)");
   cmd->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
   cmd->add_option("--public-url", o->public_url,

@@ -86,6 +86,13 @@ void AddSimulateCommand(CLI::App& app, Action& action) {
       ->capture_default_str();
   cmd->add_option("--trace", o->sim.trace_mac,
                   "Print one phone's requests, answers and retries on stderr (its MAC)");
+  cmd->add_option("--web-port", o->sim.web_port,
+                  "Enterprise phones serve /DeviceInformationX on their own address at this port "
+                  "(default: no pages)");
+  cmd->add_option("--web-off-share", o->sim.web_off_share,
+                  "Share of enterprise phones whose web page is off (0..1)");
+  cmd->add_option("--syslog", o->sim.syslog,
+                  "Enterprise phones log 'Load=...' to this HOST:PORT (UDP) as they boot");
   cmd->add_option("--catalog", o->catalog, "Catalog file or directory");
   cmd->add_flag("--json", o->json, "JSON output (contract.md)");
   cmd->callback([o, &action] { action = [o] { return RunSimulate(*o); }; });

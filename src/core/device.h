@@ -20,6 +20,10 @@ inline constexpr const char* kStateNoPath = "no-path";
 inline constexpr const char* kStateQuarantine = "quarantine";
 inline constexpr const char* kStateHandedOff = "handed-off";
 inline constexpr const char* kStateReturned = "returned";
+// An enterprise phone whose running load nobody recorded and the server has not learned yet
+// (Device::candidates holds what it may be running), and one whose web page is being read.
+inline constexpr const char* kStateUnknownFirmware = "unknown-firmware";
+inline constexpr const char* kStateProbing = "probing";
 
 struct Device {
   int64_t id = 0;   // inventory key, 0 until stored
@@ -37,6 +41,13 @@ struct Device {
   std::string pending_load;           // hop offered and not yet completed
   int pending_offers = 0;             // times pending_load was offered without progress
   std::vector<std::string> excluded;  // images that left it stuck: never offered again
+  // While `firmware` is unknown: the loads it may still be running, as far as the server has
+  // narrowed them (empty: every load of its model and protocol).
+  std::vector<std::string> candidates;
+  // Where `firmware` came from: "operator", "user-agent", "phone-page", "syslog", "installed"
+  // (it fetched a hop's files and came back), "inferred" (it fetched nothing it was offered);
+  // "" when unknown or from before this was recorded.
+  std::string firmware_source;
   int64_t created = 0, updated = 0;   // seconds since the epoch
 
   // The key operators and phones use: the MAC, else the serial.

@@ -34,6 +34,8 @@ nlohmann::json DeviceToJson(const Device& d, bool show_secrets) {
           {"pending_load", or_null(d.pending_load)},
           {"pending_offers", d.pending_offers},
           {"excluded", d.excluded},
+          {"firmware_source", or_null(d.firmware_source)},
+          {"candidates", d.candidates},
           {"settings", settings},
           {"created", d.created},
           {"updated", d.updated}};

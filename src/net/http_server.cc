@@ -185,7 +185,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       keep_alive_ = false;
       return SendBody(405, "text/plain", "method not allowed\n", "");
     }
-    Response r = srv_->prov.Handle(req_);
+    Process(srv_->prov.Handle(req_), /*may_wait=*/true);
+  }
+  void Process(Response r, bool may_wait) {
+    if (r.ready) {  // the provisioner is reading the phone's web page: handled again then
+      if (may_wait) {
+        return srv_->prov.WhenReady(r.ready, [self = shared_from_this()] {
+          net::post(self->socket_.get_executor(), [self] {
+            self->Process(self->srv_->prov.Handle(self->req_), /*may_wait=*/false);
+          });
+        });
+      }
+      r = Provisioner::Unavailable();  // waited once already
+    }
     if (r.durable) {  // answered once the hop progress it reports is durable
       const uint64_t ticket = r.durable;
       return AfterDurable(srv_->prov, ticket, socket_.get_executor(),

@@ -69,6 +69,9 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
 
   void Receive();
   void OnRequest(const std::string& bytes, const udp::endpoint& peer);
+  // Answers an admitted read request with what the provisioner made of it.
+  void Answer(const Request& req, const TftpPacket& rrq, const udp::endpoint& peer,
+              Response resp, bool may_wait);
   void Upload(const TftpPacket& wrq, const udp::endpoint& peer, const Request& req,
               const std::string& path);
   void Reject(const udp::endpoint& peer, TftpError code, const std::string& msg) {
@@ -414,7 +417,25 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   }
   if (p->op == TftpOp::kWrq) return Upload(*p, peer, req, upload_path);
   req.method = "GET";
-  Response resp = prov.Handle(req);
+  Answer(req, *p, peer, prov.Handle(req), /*may_wait=*/true);
+}
+
+void TftpServer::Impl::Answer(const Request& req, const TftpPacket& rrq,
+                              const udp::endpoint& peer, Response resp, bool may_wait) {
+  const std::string& ip = req.peer_ip;
+  const std::string name = req.target.substr(1);
+  if (resp.ready) {
+    // The provisioner is reading the phone's web page: the request is handled again then (its
+    // admission holds, so the client's re-sent copies start nothing meanwhile).
+    if (may_wait) {
+      return prov.WhenReady(resp.ready, [self = shared_from_this(), req, rrq, peer] {
+        net::post(self->socket.get_executor(), [self, req, rrq, peer] {
+          self->Answer(req, rrq, peer, self->prov.Handle(req), /*may_wait=*/false);
+        });
+      });
+    }
+    resp = Provisioner::Unavailable();  // waited once already
+  }
   if (resp.status != 200) {
     admission.Release(ip, req.peer, req.target, /*answered=*/true);  // copies get nothing
     if (log) {
@@ -435,8 +456,8 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   // and clients timed out by the thousand).
   const bool wait = resp.durable != 0;
   auto transfer = std::make_shared<TftpTransfer>(shared_from_this(), req, std::move(resp), peer);
-  if (wait) return transfer->StartWhenDurable(*p);
-  transfer->Start(*p);
+  if (wait) return transfer->StartWhenDurable(rrq);
+  transfer->Start(rrq);
 }
 
 TftpServer::TftpServer(net::io_context& ioc, Provisioner& p, TftpServerOptions o, AccessLog log)

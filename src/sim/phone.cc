@@ -89,6 +89,7 @@ Result<std::vector<PhoneSpec>> FleetFromCsv(const Catalog& cat, std::string_view
       s.keys = keys;
     }
     s.target = get("target").empty() ? "latest" : get("target");
+    s.target_given = !get("target").empty();
     if (s.target != "latest") {
       if (auto tv = ParseVersion(s.target); !tv) return bad("target", tv.error().message);
     }

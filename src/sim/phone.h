@@ -24,6 +24,7 @@ struct PhoneSpec {
   std::string protocol;  // "sccp" | "sip" | "mpp"
   std::string hardware;  // "V15" or ""
   std::string target;    // load, version or "latest"
+  bool target_given = true;  // false: the file named none ("latest" then)
   std::optional<std::vector<std::string>> keys;  // keys it accepts, overriding the table
   std::string where;     // "fleet.csv row 3 (line 4)"
 };
@@ -55,6 +56,7 @@ struct PhoneState {
   std::string last_refusal;
   std::string failure;      // transport failure that ended it ("" : none)
   int requests = 0;
+  int boots = 0;  // configuration cycles, each after a (re)boot
   uint64_t bytes = 0;
   double seconds = 0;
 };

@@ -44,6 +44,8 @@ struct Run {
   const SimOptions& opt;
   std::mt19937_64 rng;
   std::optional<boost::asio::ip::udp::endpoint> tftp;
+  std::optional<boost::asio::ip::udp::endpoint> syslog;
+  boost::asio::io_context* ioc = nullptr;
   int64_t requests = 0;
   uint64_t bytes = 0;
   std::unordered_map<const PhoneState*, std::shared_ptr<boost::asio::ip::udp::socket>>

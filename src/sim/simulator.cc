@@ -10,6 +10,7 @@
 
 #include "core/identify.h"
 #include "core/text.h"
+#include "sim/phone_web.h"
 #include "sim/sim_fetch.h"
 #include "sim/simulator.h"
 
@@ -178,6 +179,7 @@ awaitable<BootResult> BootEnterprise(Run& run, PhoneState& p, asio::ip::address 
               sep = "SEP" + mac + ".cnf.xml";
   (void)co_await tftp(ctl);
   (void)co_await tftp(itl);
+  if (run.syslog) SendSyslog(*run.ioc, self, *run.syslog, BootAlarm(p));
   Fetch cfg = co_await tftp(sep);
   if (!cfg.ok()) {
     p.failure = FetchFailure(cfg, "SEP" + mac + ".cnf.xml");
@@ -197,6 +199,7 @@ awaitable<BootResult> BootEnterprise(Run& run, PhoneState& p, asio::ip::address 
 awaitable<void> RunPhone(Run& run, PhoneState& p, asio::ip::address self) {
   auto t0 = Clock::now();
   for (int boot = 0; boot < run.opt.max_boots; ++boot) {
+    ++p.boots;
     BootResult r;  // (no co_await inside ?: : GCC 12 miscompiles it)
     if (p.kind.boot == BootStyle::kEnterprise) {
       r = co_await BootEnterprise(run, p, self);
@@ -217,6 +220,9 @@ PhoneResult Judge(PhoneState p) {
     r.reason = p.failure;
   } else if (AtTarget(p)) {
     r.status = "current";
+  } else if (!p.spec.target_given && p.refusals == 0) {
+    r.status = "settled";  // no target of its own: where the server's walk ended
+    r.reason = "settled on " + p.running;
   } else if (p.refusals > 0) {
     r.status = "stuck";
     r.reason = p.last_refusal;
@@ -254,14 +260,46 @@ Result<SimReport> Simulate(const Catalog& catalog, const std::vector<PhoneSpec>&
     if (!p) return BadInput(spec.where + ": " + p.error().message);
     phones.push_back(std::move(p).value());
   }
+  if (!opt.syslog.empty()) {
+    auto u = ParseUrl("tftp://" + opt.syslog);  // any HOST:PORT; the scheme is not used
+    if (!u) return BadInput("--syslog: " + u.error().message);
+    run.syslog = udp::endpoint(asio::ip::make_address(u->host), u->port);
+  }
+  if (opt.web_off_share < 0 || opt.web_off_share > 1)
+    return BadInput("--web-off-share must be between 0 and 1");
   asio::io_context ioc(1);
+  run.ioc = &ioc;
+  // Enterprise phones' web pages, each on its phone's own address; a share of them off,
+  // spread evenly (phone i is off when i * share crosses a whole number).
+  std::vector<std::shared_ptr<asio::ip::tcp::acceptor>> pages;
+  for (size_t i = 0; opt.web_port != 0 && i < phones.size(); ++i) {
+    const double share = opt.web_off_share;
+    const bool off = static_cast<int64_t>((i + 1) * share) > static_cast<int64_t>(i * share);
+    if (off || phones[i].kind.boot != BootStyle::kEnterprise) continue;
+    auto acc = std::make_shared<asio::ip::tcp::acceptor>(ioc);
+    error_code ec;
+    asio::ip::tcp::endpoint ep(PhoneAddress(i), opt.web_port);
+    acc->open(ep.protocol(), ec);
+    if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acc->bind(ep, ec);
+    if (!ec) acc->listen(64, ec);
+    if (ec) return BadInput("--web-port " + std::to_string(opt.web_port) + " on " +
+                            ep.address().to_string() + ": " + ec.message());
+    asio::co_spawn(ioc, ServePhonePage(acc, catalog, phones[i]), asio::detached);
+    pages.push_back(std::move(acc));
+  }
   size_t next = 0, done = 0;
   auto t0 = Clock::now();
   auto worker = [&]() -> awaitable<void> {
     while (next < phones.size()) {
       size_t i = next++;
       co_await RunPhone(run, phones[i], PhoneAddress(i));
-      ++done;
+      if (++done == phones.size()) {
+        for (auto& acc : pages) {
+          error_code ignored;
+          acc->close(ignored);
+        }
+      }
     }
   };
   size_t workers = std::min<size_t>(phones.size(), static_cast<size_t>(opt.concurrency));
@@ -304,6 +342,7 @@ nlohmann::json ReportJson(const SimReport& rep) {
                        {"hops", hops},
                        {"reason", r.reason},
                        {"requests", p.requests},
+                       {"boots", p.boots},
                        {"bytes", p.bytes},
                        {"seconds", p.seconds}});
     by_status[r.status] = by_status.value(r.status, 0) + 1;

@@ -29,11 +29,16 @@ struct SimOptions {
   int tftp_timeout_ms = 250;  // TFTP retransmission timeout
   bool progress = false;    // a progress line on stderr
   std::string trace_mac;    // this phone's exchanges on stderr, with times (diagnosis)
+  // Enterprise phones serve /DeviceInformationX on their own address at this port (0: none)...
+  uint16_t web_port = 0;
+  double web_off_share = 0;  // ...except this share of them, spread evenly over the fleet
+  std::string syslog;        // HOST:PORT: enterprise phones log their load there as they boot
 };
 
 struct PhoneResult {
   PhoneState phone;
-  std::string status;  // current | stuck | no-path | failed
+  // current | stuck | no-path | failed; settled: a phone given no target that stopped changing
+  std::string status;
   std::string reason;
 };
 

@@ -67,13 +67,19 @@ CREATE TRIGGER devices_version_del AFTER DELETE ON devices BEGIN
 ALTER TABLE events ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE events ADD COLUMN last_time INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 4: what the server learns of a phone whose firmware nobody recorded: the loads it may
+    // still be running, and where the firmware it knows came from.
+    R"sql(
+ALTER TABLE devices ADD COLUMN candidates TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE devices ADD COLUMN firmware_source TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace
 
 const char* const kDeviceColumns =
     "id, mac, serial, model, protocol, target, firmware, hardware, settings, state, state_detail, "
-    "hold, pending_load, pending_offers, excluded, created, updated";
+    "hold, pending_load, pending_offers, excluded, created, updated, candidates, firmware_source";
 
 Status MigrateSchema(sqlite3* db_) {
   // Every use of a connection is under its own mutex, so SQLite's are not needed (NOMUTEX).
@@ -119,6 +125,8 @@ void BindDevice(Stmt& st, const Device& d) {
   st.Bind(12, d.pending_load);
   st.Bind(13, static_cast<int64_t>(d.pending_offers));
   st.Bind(14, nlohmann::json(d.excluded).dump());
+  st.Bind(17, nlohmann::json(d.candidates).dump());
+  st.Bind(18, d.firmware_source);
 }
 
 Device ReadDevice(Stmt& st) {
@@ -142,6 +150,9 @@ Device ReadDevice(Stmt& st) {
   if (excluded.is_array()) d.excluded = excluded.get<std::vector<std::string>>();
   d.created = st.Int(15);
   d.updated = st.Int(16);
+  auto candidates = nlohmann::json::parse(st.Text(17), nullptr, false);
+  if (candidates.is_array()) d.candidates = candidates.get<std::vector<std::string>>();
+  d.firmware_source = st.Text(18);
   return d;
 }
 

@@ -1,0 +1,258 @@
+// The provisioner's learning of what an enterprise phone runs when nobody recorded it: the
+// phone's own web page, its syslog, and the outcome of what it was offered (app/
+// firmware_learning.h for the candidate set and the offer policy).
+#include <algorithm>
+
+#include "app/device_input.h"
+#include "app/firmware_learning.h"
+#include "app/provisioner.h"
+#include "core/phone_report.h"
+#include "core/text.h"
+
+namespace stepup {
+namespace {
+
+// How sure a source of what a phone runs is; a weaker one never overrules a surer one.
+int Strength(const std::string& source) {
+  if (source == "inferred") return 1;
+  if (source.empty()) return 2;  // recorded before sources were
+  return 3;
+}
+
+}  // namespace
+
+std::string Provisioner::FirmwareName(const Model& m, const std::string& name) const {
+  if (name.empty() || name.size() > 64) return "";
+  if (const Load* l = cfg_.catalog->FindLoad(m.family, name)) return l->load;
+  return CheckFirmware(*cfg_.catalog, m, name) ? name : "";
+}
+
+bool Provisioner::Enterprise(const Catalog& cat, const Device& d) {
+  const Model* m = cat.FindModel(d.model);
+  return m && !FlatProfileFamily(cat.FindFamily(m->family));
+}
+
+ProfileSetup Provisioner::Setup(std::shared_ptr<const std::unordered_set<const Load*>>& keep) {
+  ProfileSetup setup;
+  setup.catalog = cfg_.catalog;
+  setup.renderer = cfg_.renderer;
+  {
+    std::lock_guard alock(avail_mu_);
+    keep = available_;
+  }
+  setup.available = keep.get();
+  setup.base_url = cfg_.base_url;
+  setup.defaults = cfg_.defaults;
+  setup.now = cfg_.now_ms() / 1000;
+  return setup;
+}
+
+void Provisioner::WhenReady(uint64_t ticket, std::function<void()> fn) {
+  {
+    std::lock_guard lock(learn_mu_);
+    auto it = waiting_.find(ticket);
+    if (it != waiting_.end()) {
+      it->second.push_back(std::move(fn));
+      return;
+    }
+  }
+  fn();
+}
+
+std::optional<uint64_t> Provisioner::ProbeFor(const Device& d, const Request& req) {
+  if (!cfg_.probe_phone || !d.firmware.empty()) return std::nullopt;
+  uint64_t ticket = 0;
+  {
+    std::lock_guard lock(learn_mu_);
+    PhoneProbe& p = probes_[d.id];
+    if (p.in_flight) return p.ticket;
+    if (p.at_ms != 0 && cfg_.now_ms() - p.at_ms < cfg_.reprobe_after_ms) return std::nullopt;
+    p = {true, cfg_.now_ms(), ticket = ++next_ticket_};
+    waiting_[ticket];
+  }
+  cfg_.probe_phone(req.peer_ip, [this, id = d.id, req, ticket](std::optional<std::string> body) {
+    OnProbe(id, req, ticket, body);
+  });
+  return ticket;
+}
+
+void Provisioner::OnProbe(int64_t device_id, const Request& req, uint64_t ticket,
+                          const std::optional<std::string>& body) {
+  const std::string url = "http://" + req.peer_ip + "/DeviceInformationX";
+  auto found = cfg_.inventory->FindById(device_id);
+  if (found && found->has_value()) {
+    const Device& d = **found;
+    const Model* m = cfg_.catalog->FindModel(d.model);
+    std::optional<PhonePage> page;
+    if (body) page = ParseDeviceInformation(*body);
+    const Load* l = page && m ? LoadOfPhonePage(*cfg_.catalog, m->family, *page) : nullptr;
+    // A release the catalog does not list as a load (a factory "8.3(2)") still places it.
+    std::string named = l ? l->load : page && m ? FirmwareName(*m, page->version_id) : "";
+    std::string why;
+    if (!body) {
+      why = "no page at " + url + " (off or unreachable); not asked again for " +
+            std::to_string(cfg_.reprobe_after_ms / 60000) + " min";
+    } else if (!page) {
+      why = url + " is not a DeviceInformationX page";
+    } else if (!page->mac.empty() && page->mac != d.mac) {
+      why = url + " is another phone's page (MAC " + page->mac + ")";
+      named.clear();
+    } else if (named.empty()) {
+      why = url + " names no load of the catalog (versionID \"" + page->version_id.substr(0, 64) +
+            "\", appLoadID \"" + page->app_load_id.substr(0, 64) + "\")";
+    }
+    if (!named.empty()) {
+      LearnFirmware(device_id, named, "phone-page",
+                    "its web page " + url + " (versionID \"" + page->version_id.substr(0, 64) +
+                        "\", appLoadID \"" + page->app_load_id.substr(0, 64) + "\")",
+                    req);
+    } else {
+      Event e{cfg_.now_ms(), "probe", why, "http", req.peer_ip};
+      (void)cfg_.inventory->AppendEvent(device_id, e, /*batched=*/true);
+    }
+  }
+  std::vector<std::function<void()>> ready;
+  {
+    std::lock_guard lock(learn_mu_);
+    PhoneProbe& p = probes_[device_id];
+    p.in_flight = false;
+    p.at_ms = cfg_.now_ms();
+    if (auto it = waiting_.find(ticket); it != waiting_.end()) {
+      ready = std::move(it->second);
+      waiting_.erase(it);
+    }
+  }
+  for (auto& fn : ready) fn();
+}
+
+void Provisioner::LearnFirmware(int64_t device_id, const std::string& load,
+                                const std::string& source, const std::string& how,
+                                const Request& req) {
+  auto first = cfg_.inventory->FindById(device_id);
+  if (!first || !first->has_value()) return;
+  std::lock_guard lock(LockFor((*first)->key()));
+  auto found = cfg_.inventory->FindById(device_id);
+  if (!found || !found->has_value()) return;
+  Device d = **found;
+  if (d.firmware == load) return;
+  if (!d.firmware.empty() && Strength(source) < Strength(d.firmware_source)) return;
+  std::vector<Event> events;
+  if (d.pending_load == load) {
+    events.push_back(MakeEvent(req, "hop-completed", load));
+    d.pending_load.clear();
+    d.pending_offers = 0;
+  }
+  events.push_back(MakeEvent(
+      req, "firmware-learned",
+      load + " from " + source + ": " + how +
+          (d.firmware.empty() ? "" : " (was " + d.firmware + " from " + d.firmware_source + ")")));
+  d.firmware = load;
+  d.firmware_source = source;
+  d.candidates.clear();
+  if (d.state == kStateUnknownFirmware || d.state == kStateProbing) {
+    std::shared_ptr<const std::unordered_set<const Load*>> keep;
+    auto plan = PlanForDevice(Setup(keep), d, d.firmware);
+    d.state = plan && plan->status == PlanStatus::kCurrent ? kStateCurrent : kStateUpgrading;
+    d.state_detail.clear();
+  }
+  d.updated = cfg_.now_ms() / 1000;
+  {
+    std::lock_guard l(learn_mu_);
+    uncertain_offers_.erase(device_id);
+  }
+  (void)cfg_.inventory->RecordProgress(d, events);
+}
+
+bool Provisioner::LearnFromOutcome(Device& d, const Load* pending, const Request& req,
+                                   std::vector<Event>& events) {
+  if (!d.firmware.empty() || !pending || !Enterprise(*cfg_.catalog, d)) return false;
+  Downloads dl;
+  {
+    std::lock_guard lock(seen_mu_);
+    auto it = downloads_.find(d.id);
+    if (it != downloads_.end() && it->second.for_load == d.pending_load) dl = it->second;
+  }
+  const bool manifest_only =
+      !dl.completed.empty() && std::all_of(dl.completed.begin(), dl.completed.end(),
+                                           [](const std::string& f) { return f.ends_with(".loads"); });
+  if (manifest_only) {
+    auto left = RejectedBy(Candidates(*cfg_.catalog, d), *pending);
+    events.push_back(MakeEvent(
+        req, "firmware-narrowed",
+        "it fetched " + pending->load + ".loads but none of its images and asked again (AUTH "
+        "FAIL): it runs a load that does not accept " + pending->facts.signed_with.value +
+            "; " + DescribeCandidates(left) + " left"));
+    d.candidates = Names(left);
+    if (d.candidates.empty()) d.candidates.push_back("");  // none left: say so, offer nothing
+  } else if (dl.started.empty()) {
+    events.push_back(MakeEvent(req, "firmware-learned",
+                               pending->load + " from inferred: offered " + pending->load +
+                                   " and it asked again without fetching any of it"));
+    d.firmware = pending->load;
+    d.firmware_source = "inferred";
+    d.candidates.clear();
+  } else {
+    return false;  // it started downloads: the usual completion and stuck rules apply
+  }
+  d.pending_load.clear();
+  d.pending_offers = 0;
+  std::lock_guard lock(learn_mu_);
+  uncertain_offers_.erase(d.id);
+  return true;
+}
+
+Result<Plan> Provisioner::UncertainPlan(const ProfileSetup& setup, Device& d, std::string& why) {
+  auto candidates = Candidates(*cfg_.catalog, d);
+  d.candidates = Names(candidates);
+  UncertainOffer offer = ChooseUncertainOffer(setup, d, candidates);
+  why = offer.why;
+  Plan plan;
+  plan.model = cfg_.catalog->FindModel(d.model);
+  plan.to = d.target;
+  if (offer.load) {
+    plan.status = PlanStatus::kOk;
+    plan.hops.push_back({offer.load, offer.why, false, {}});
+    std::lock_guard lock(learn_mu_);
+    auto& o = uncertain_offers_[d.id];
+    if (o.second != offer.load->load) o = {cfg_.now_ms(), offer.load->load};
+  } else {
+    plan.status = PlanStatus::kNoPath;
+    plan.reason = offer.why;
+  }
+  return plan;
+}
+
+void Provisioner::Sweep() {
+  const int64_t now = cfg_.now_ms();
+  std::vector<std::pair<int64_t, std::string>> due;
+  {
+    std::lock_guard lock(learn_mu_);
+    for (auto it = uncertain_offers_.begin(); it != uncertain_offers_.end();) {
+      if (now - it->second.first < cfg_.learn_after_ms) {
+        ++it;
+        continue;
+      }
+      due.emplace_back(it->first, it->second.second);
+      it = uncertain_offers_.erase(it);
+    }
+  }
+  for (const auto& [id, load] : due) {
+    bool fetched = false;
+    {
+      std::lock_guard lock(seen_mu_);
+      auto it = downloads_.find(id);
+      fetched = it != downloads_.end() && it->second.for_load == load && !it->second.started.empty();
+    }
+    if (fetched) continue;  // its next request tells (installed, or rejected)
+    auto d = cfg_.inventory->FindById(id);
+    if (!d || !d->has_value() || !(*d)->firmware.empty() || (*d)->pending_load != load) continue;
+    Request req;
+    req.transport = "server";
+    LearnFirmware(id, load, "inferred",
+                  "offered " + load + " and it fetched none of it in " +
+                      std::to_string(cfg_.learn_after_ms / 1000) + " s: it already runs it",
+                  req);
+  }
+}
+
+}  // namespace stepup
