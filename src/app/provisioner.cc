@@ -601,6 +601,7 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
       if (uncertain) {  // what it may run, not what it is doing, is the news
         d.state = kStateUnknownFirmware;
         d.state_detail = uncertain_why.substr(0, 2000);
+        if (plan->status == PlanStatus::kNoPath) NothingLearned(d, req, uncertain_why, events);
       }
     } else if (!plan) {
       d.state_detail = plan.error().message;

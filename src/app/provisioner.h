@@ -46,7 +46,8 @@ struct ProvisionerConfig {
   ProbeLimits probe_limits;                           // --probe-limit
   std::function<int64_t()> now_ms;       // the clock; defaults to the system clock
   // Reads a phone's own web page (http://IP/DeviceInformationX) and calls done with its body,
-  // or nullopt (off, unreachable, timed out, or an address it may not probe), on any thread.
+  // or nullopt (off, unreachable, timed out, or an address it may not probe), on any thread
+  // but never before probe_phone returns (the provisioner holds the device's lock then).
   // Unset: phones are never probed.
   std::function<void(const std::string& ip,
                      std::function<void(std::optional<std::string> body)> done)>
@@ -157,6 +158,10 @@ class Provisioner {
   // A plan for a device whose firmware is unknown: the uncertain offer as its one hop.
   Result<Plan> UncertainPlan(const ProfileSetup& setup, Device& d, std::string& why);
   static bool Enterprise(const Catalog& cat, const Device& d);
+  // A phone of unknown firmware asked again with nothing safe to offer: after stuck_after
+  // such requests it is stuck, saying what was tried.
+  void NothingLearned(Device& d, const Request& req, const std::string& why,
+                      std::vector<Event>& events);
   // `name` as this model's firmware: its load name, a release it could run, or "" if neither.
   std::string FirmwareName(const Model& m, const std::string& name) const;
 
@@ -182,6 +187,7 @@ class Provisioner {
   uint64_t next_ticket_ = 0;
   // Offers to phones whose firmware is unknown: device id -> (when, load), for Sweep.
   std::unordered_map<int64_t, std::pair<int64_t, std::string>> uncertain_offers_;
+  std::unordered_map<int64_t, int> unlearned_asks_;  // device id -> requests, nothing learned
   std::unordered_map<int64_t, Downloads> downloads_;
   std::unordered_map<std::string, std::set<std::string>> hop_files_;  // load -> files
   SettledAnswers settled_;

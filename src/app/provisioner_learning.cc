@@ -159,6 +159,7 @@ void Provisioner::LearnFirmware(int64_t device_id, const std::string& load,
   {
     std::lock_guard l(learn_mu_);
     uncertain_offers_.erase(device_id);
+    unlearned_asks_.erase(device_id);
   }
   (void)cfg_.inventory->RecordProgress(d, events);
 }
@@ -220,6 +221,28 @@ Result<Plan> Provisioner::UncertainPlan(const ProfileSetup& setup, Device& d, st
     plan.reason = offer.why;
   }
   return plan;
+}
+
+void Provisioner::NothingLearned(Device& d, const Request& req, const std::string& why,
+                                 std::vector<Event>& events) {
+  int asked = 0;
+  bool page_off = false;
+  {
+    std::lock_guard lock(learn_mu_);
+    asked = ++unlearned_asks_[d.id];
+    auto p = probes_.find(d.id);
+    page_off = p != probes_.end() && !p->second.in_flight;
+  }
+  if (asked < cfg_.stuck_after) return;
+  std::string tried = std::string(cfg_.probe_phone ? (page_off ? "its web page: none"
+                                                               : "its web page: not read yet")
+                                                   : "its web page: probing off") +
+                      "; syslog: nothing naming its load; offers: none safe";
+  d.state = kStateStuck;
+  d.state_detail = ("asked for its configuration " + std::to_string(asked) +
+                    " times while what it runs stayed unknown (" + tried + "): " + why)
+                       .substr(0, 2000);
+  if (asked == cfg_.stuck_after) events.push_back(MakeEvent(req, "stuck", d.state_detail));
 }
 
 void Provisioner::Sweep() {

@@ -1,4 +1,5 @@
 // stepup device add|import|list|show|set
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -16,7 +17,7 @@ namespace {
 struct DeviceOptions {
   DataOptions data;
   std::string catalog, mac, serial, model, target, protocol, firmware, hardware, file, key;
-  std::vector<std::string> set, unset;
+  std::vector<std::string> set, unset, states;
   bool json = false, hold = false, release = false, secrets = false, suspicious = false;
 };
 
@@ -111,6 +112,11 @@ int RunList(const DeviceOptions& o) {
   if (o.suspicious) return RunSuspicious(**inv, o.json);
   auto list = (*inv)->List();
   if (!list) return Fail(list.error());
+  if (!o.states.empty()) {  // --state S (repeatable)
+    std::erase_if(list.value(), [&](const Device& d) {
+      return std::find(o.states.begin(), o.states.end(), d.state) == o.states.end();
+    });
+  }
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& d : *list) out.push_back(DeviceToJson(d, o.secrets));
@@ -150,8 +156,17 @@ int RunShow(const DeviceOptions& o) {
   std::cout << d->model << " " << d->key() << "\n  state: " << d->state
             << (d->state_detail.empty() ? "" : " (" + d->state_detail + ")")
             << "\n  firmware: " << (d->firmware.empty() ? "unknown" : d->firmware)
+            << (d->firmware_source.empty() ? "" : " (from " + d->firmware_source + ")")
             << "\n  target: " << d->target << "\n";
   if (d->hold) std::cout << "  on hold: no upgrades\n";
+  if (!d->candidates.empty()) {
+    std::cout << "  may be running:";
+    for (const auto& c : d->candidates)
+      std::cout << " " << (c.empty() ? "(nothing the catalog knows)"
+                           : c[0] == '<' ? "releases before " + c.substr(1)
+                                         : c);
+    std::cout << "\n";
+  }
   if (!d->pending_load.empty())
     std::cout << "  pending hop: " << d->pending_load << " (offered " << d->pending_offers
               << "x)\n";
@@ -258,6 +273,9 @@ void AddDeviceCommand(CLI::App& app, Action& action) {
   auto* list = cmd->add_subcommand("list", "List devices");
   list->add_flag("--json", o->json, "print JSON");
   list->add_flag("--show-secrets", o->secrets, "print passwords instead of ***");
+  list->add_option("--state", o->states,
+                   "only devices in this state (repeatable): new, upgrading, current, stuck, "
+                   "no-path, quarantine, unknown-firmware, probing, ...");
   list->add_flag("--suspicious", o->suspicious,
                  "list the addresses that named unknown devices or failed the identity check "
                  "(+MAC: an enrolled device it named), most first");

@@ -1,6 +1,7 @@
 #include "net/phone_probe.h"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -98,7 +99,8 @@ void PhoneProber::Probe(const std::string& ip, std::function<void(std::optional<
                        (opt_.allow == PhoneProbeOptions::Allow::kAll || PrivateAddress(a));
   if (!allowed || in_flight_.fetch_add(1) >= opt_.max_in_flight) {
     if (allowed) --in_flight_;
-    return done(std::nullopt);
+    // Never before Probe returns: the caller may hold the lock the answer needs.
+    return net::post(ioc_, [done = std::move(done)] { done(std::nullopt); });
   }
   std::make_shared<ProbeSession>(ioc_, opt_, in_flight_, std::move(done))->Run(a);
 }

@@ -27,8 +27,8 @@ class PhoneProber {
  public:
   PhoneProber(boost::asio::io_context& ioc, PhoneProbeOptions options)
       : ioc_(ioc), opt_(options) {}
-  // Calls done (on an Asio thread, or at once) with the page's body, or nullopt: not allowed,
-  // too many in flight, refused, timed out, not 200, or too large.
+  // Calls done (on an Asio thread, never before Probe returns) with the page's body, or
+  // nullopt: not allowed, too many in flight, refused, timed out, not 200, or too large.
   void Probe(const std::string& ip, std::function<void(std::optional<std::string>)> done);
   // Loopback, RFC 1918, link-local, and IPv6 unique-local addresses.
   static bool PrivateAddress(const boost::asio::ip::address& a);

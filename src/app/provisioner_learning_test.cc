@@ -1,0 +1,91 @@
+// The provisioner learning what an enterprise phone runs (provisioner_learning.cc).
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "app/provisioner_fixture.h"
+
+namespace stepup {
+namespace {
+
+class LearningTest : public ProvisionerTest {
+ protected:
+  // A 7970G enrolled with MAC, model and target only.
+  Device AddUnknown(const std::string& protocol = "") {
+    Device d;
+    d.mac = "00270dc01c92";
+    d.model = "CP-7970G";
+    d.protocol = protocol;
+    d.target = "SIP70.9-4-2SR1-1S";
+    return *inv_->Add(d);
+  }
+  // Phones' pages as the hook answers them: the body, or nullopt (off).
+  void Pages(std::optional<std::string> body) {
+    Make({}, [this, body](ProvisionerConfig& c) {
+      c.probe_phone = [this, body](const std::string& ip,
+                                   std::function<void(std::optional<std::string>)> done) {
+        probed_.push_back(ip);
+        answers_.emplace_back([done, body] { done(body); });  // later, as a page answers
+      };
+    });
+  }
+  // Waits for the pages being read to have answered.
+  void Settle() {
+    for (auto& t : answers_) t.join();
+    answers_.clear();
+  }
+  void TearDown() override {
+    Settle();
+    ProvisionerTest::TearDown();
+  }
+  std::vector<std::string> probed_;
+  std::vector<std::thread> answers_;
+};
+
+TEST_F(LearningTest, ThePhonesOwnPageSaysWhatItRunsBeforeItsConfigIsAnswered) {
+  Pages("<DeviceInformation><MACAddress>00270DC01C92</MACAddress>"
+        "<versionID>SCCP70.8-5-2S</versionID></DeviceInformation>");
+  AddUnknown();
+  Tftp("CTLSEP00270DC01C92.tlv", "127.0.0.30");  // the boot starts: its page is read
+  Settle();
+  ASSERT_EQ(probed_, std::vector<std::string>{"127.0.0.30"});
+  EXPECT_EQ(Stored("00270dc01c92").firmware, "SCCP70.8-5-2S");
+  EXPECT_EQ(Stored("00270dc01c92").firmware_source, "phone-page");
+  Response r = Tftp("SEP00270DC01C92.cnf.xml", "127.0.0.30");
+  EXPECT_EQ(r.ready, 0u);
+  EXPECT_NE(r.body.find("<loadInformation>SIP70.9-4-2SR1-1S</loadInformation>"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(probed_.size(), 1u);  // known now: not read again
+}
+
+TEST_F(LearningTest, AnotherPhonesPageTeachesNothing) {
+  Pages("<DeviceInformation><MACAddress>001122334455</MACAddress>"
+        "<versionID>SCCP70.8-5-2S</versionID></DeviceInformation>");
+  AddUnknown();
+  Tftp("CTLSEP00270DC01C92.tlv", "127.0.0.30");
+  Settle();
+  EXPECT_EQ(Stored("00270dc01c92").firmware, "");
+  auto kinds = Kinds(Stored("00270dc01c92"));
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "probe"), kinds.end());
+}
+
+TEST_F(LearningTest, WithNothingSafeToOfferAndNothingLearnedItIsStuckSayingWhatWasTried) {
+  Pages(std::nullopt);  // web page off
+  AddUnknown("sccp");   // SCCP candidates reach 9.4(2)SR3: the SIP 9.4(2)SR1 target is below
+  for (int i = 0; i < 3; ++i) {
+    Tftp("CTLSEP00270DC01C92.tlv", "127.0.0.31");
+    Settle();
+    Response r = Tftp("SEP00270DC01C92.cnf.xml", "127.0.0.31");
+    EXPECT_EQ(r.status, 200);
+  }
+  Device d = Stored("00270dc01c92");
+  EXPECT_EQ(d.state, kStateStuck) << d.state_detail;
+  EXPECT_NE(d.state_detail.find("stayed unknown"), std::string::npos) << d.state_detail;
+  EXPECT_NE(d.state_detail.find("its web page: none"), std::string::npos) << d.state_detail;
+  EXPECT_FALSE(d.candidates.empty());
+  EXPECT_TRUE(d.pending_load.empty());
+}
+
+}  // namespace
+}  // namespace stepup
