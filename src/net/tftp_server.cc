@@ -18,6 +18,8 @@
 #include "net/http_wire.h"
 #include "net/tftp_admission.h"
 #include "net/tftp_upload.h"
+#include "net/tftp_wait_room.h"
+#include "net/udp_receive.h"
 #include "store/image_cache.h"
 
 namespace stepup {
@@ -34,6 +36,17 @@ std::string LogLine(const std::string& peer) {
   line += " tftp peer=";
   line += peer;
   return line;
+}
+
+// What was throttled from one address since its last such line.
+std::string ThrottledLine(const std::string& ip, const TftpWaitRoom::Counts& c,
+                          const SourceLimit& limit) {
+  std::string line;
+  AppendLogTime(line);
+  return line + " tftp throttled ip=" + ip + " held=" + std::to_string(c.held) +
+         " started=" + std::to_string(c.started) + " expired=" + std::to_string(c.expired) +
+         " refused=" + std::to_string(c.refused) + " limit=" + std::to_string(limit.transfers) +
+         "," + std::to_string(limit.rate);
 }
 
 TftpError ErrorFor(int status) {
@@ -64,11 +77,21 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
   std::array<char, 65536> buf{};
   std::atomic<bool> stopping{false};
   std::atomic<size_t> active{0};
-  TftpAdmission admission{opt.max_per_source, opt.rate_per_source};
+  TftpAdmission admission{opt.limits};
+  TftpWaitRoom waiting{opt.max_transfers, std::chrono::milliseconds(opt.max_hold_ms),
+                       std::chrono::seconds(10),
+                       [this](const std::string& ip, const TftpWaitRoom::Counts& c) {
+                         if (log) log(ThrottledLine(ip, c, admission.limits().For(ip)));
+                       }};
+  net::steady_timer pump{socket.get_executor()};
+  bool pumping = false;
   ImageCache images;
 
   void Receive();
-  void OnRequest(const std::string& bytes, const udp::endpoint& peer);
+  bool Hold(const std::string& bytes, const udp::endpoint& peer, Clock::time_point received,
+            const std::string& ip, const std::string& key);
+  void Pump();
+  void OnRequest(const std::string& bytes, const udp::endpoint& peer, Clock::time_point received);
   void Upload(const TftpPacket& wrq, const udp::endpoint& peer, const Request& req,
               const std::string& path);
   void Reject(const udp::endpoint& peer, TftpError code, const std::string& msg) {
@@ -93,7 +116,10 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   ~TftpTransfer() {
     if (fd_ >= 0) ::close(fd_);
     --srv_->active;
-    srv_->admission.Release(req_.peer_ip, req_.peer, req_.target, completed_);
+    // A copy the client sent just before our first packet reached it arrives about a round
+    // trip after that packet (at most a retransmission time: Karn's ambiguity).
+    srv_->admission.Release(req_.peer_ip, req_.peer, req_.target, completed_,
+                            std::min<Clock::duration>(rtt_, base_timeout_));
   }
 
   // Starts once the hop progress the answer reports is durable (Response::durable); refuses
@@ -147,6 +173,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     timeout_ = base_timeout_ = std::chrono::milliseconds(
         opts_.timeout_s ? opts_.timeout_s * 1000 : srv_->opt.default_timeout_ms);
     deadline_ = Clock::now() + std::chrono::seconds(srv_->opt.deadline_s);
+    first_sent_ = Clock::now();
     // Start runs off the transfer's strand: the receive is posted last, so the handlers that
     // answer the client (on the strand, perhaps on another thread) never overlap it. The
     // timer armed before it fires no sooner than a retransmission timeout later.
@@ -190,16 +217,18 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   // Sends blocks acked_+1 .. acked_+windowsize (not past the last).
   void SendWindow() {
     const uint64_t end = std::min(acked_ + opts_.windowsize, last_block_);
-    for (uint64_t n = acked_ + 1; n <= end; ++n) SendRaw(Block(n));
-    sent_ = end;
-    // Every block but the last acknowledged and the last one on its way: the download counts
+    // Every block but the last acknowledged and the last one about to go: the download counts
     // as done now. The final ACK is the one packet RFC 1350 leaves unconfirmed, and a phone
     // that has the file reboots and asks for its configuration before a lost final ACK would
-    // time out here; waiting for it would hold that hop as unfinished.
-    if (!reported_ && sent_ == last_block_ && acked_ + 1 == last_block_ && !resp_.file.empty()) {
+    // time out here; waiting for it would hold that hop as unfinished. Told before the block
+    // goes out: the phone's next request may be handled on another thread before this one
+    // gets here again.
+    if (!reported_ && end == last_block_ && acked_ + 1 == last_block_ && !resp_.file.empty()) {
       reported_ = true;
       srv_->prov.TransferDone(req_, resp_.file, true);
     }
+    for (uint64_t n = acked_ + 1; n <= end; ++n) SendRaw(Block(n));
+    sent_ = end;
     Arm();
   }
 
@@ -260,6 +289,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     if (p->op == TftpOp::kError)
       return Finish(false, "client error: " + p->error_message.substr(0, 80));
     if (p->op != TftpOp::kAck) return;
+    if (rtt_ == Clock::duration::zero()) rtt_ = Clock::now() - first_sent_;
     if (oack_pending_) {
       if (p->block != 0) return;
       oack_pending_ = false;
@@ -331,23 +361,26 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   TftpTransferOptions opts_;
   std::chrono::milliseconds timeout_{400}, base_timeout_{400};
   Clock::time_point deadline_;
+  Clock::time_point first_sent_;     // our first packet (OACK or DATA) went out
+  Clock::duration rtt_{};            // until the client's first ACK came back
   Clock::time_point begun_ = Clock::now();  // the request came (a wait for durability included)
 };
 
 void TftpServer::Impl::Receive() {
-  socket.async_receive_from(
-      net::buffer(buf), from, [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+  socket.async_wait(
+      udp::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
         if (ec) {
           if (self->stopping || ec == net::error::operation_aborted) return;
         } else {
-          self->OnRequest(std::string(self->buf.data(), n), self->from);
-          // Then what else is queued, up to a bound: each completion waits its turn behind
-          // every transfer's handlers, so one request per turn let a boot storm's requests
-          // queue for seconds (clients re-sent them, the kernel dropped them).
-          for (int i = 0; i < 256 && !self->stopping; ++i) {
-            n = self->socket.receive_from(net::buffer(self->buf), self->from, 0, ec);
+          // What is queued, up to a bound: each completion waits its turn behind every
+          // transfer's handlers, so one request per turn let a boot storm's requests queue
+          // for seconds (clients re-sent them, the kernel dropped them). Each request keeps
+          // the time it arrived (copies: TftpAdmission).
+          for (int i = 0; i < 257 && !self->stopping; ++i) {
+            Clock::time_point received;
+            size_t n = ReceiveStamped(self->socket, self->buf, self->from, received, ec);
             if (ec) break;  // would block: the queue is empty
-            self->OnRequest(std::string(self->buf.data(), n), self->from);
+            self->OnRequest(std::string(self->buf.data(), n), self->from, received);
           }
         }
         if (!self->stopping) self->Receive();
@@ -370,7 +403,8 @@ void TftpServer::Impl::Upload(const TftpPacket& wrq, const udp::endpoint& peer, 
                   });
 }
 
-void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& peer) {
+void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& peer,
+                                 Clock::time_point received) {
   auto p = ParseTftp(bytes);
   if (!p) return Reject(peer, TftpError::kIllegalOperation, p.error().message);
   if (p->op != TftpOp::kRrq && p->op != TftpOp::kWrq)
@@ -392,15 +426,17 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   std::string name = p->filename;
   while (!name.empty() && name[0] == '/') name.erase(0, 1);
   req.target = "/" + name;
-  switch (admission.Admit(ip, req.peer, req.target)) {
+  const std::string held_key = req.peer + '\0' + req.target;
+  if (waiting.Holds(held_key)) return;  // a copy of a request waiting for room
+  switch (admission.Admit(ip, req.peer, req.target, received)) {
     case TftpAdmission::Verdict::kStart:
       break;
     case TftpAdmission::Verdict::kDuplicate:
       return;  // its transfer (or the answer it already had) answers it
     case TftpAdmission::Verdict::kTooMany:
-      return Reject(peer, TftpError::kUndefined, "too many transfers from " + ip);
     case TftpAdmission::Verdict::kTooFast:
-      return Reject(peer, TftpError::kUndefined, "too many requests from " + ip + ", retry later");
+      if (Hold(bytes, peer, received, ip, held_key)) return;  // answered when there is room
+      return Reject(peer, TftpError::kUndefined, "server busy, retry later");
   }
   if (p->op == TftpOp::kWrq) return Upload(*p, peer, req, upload_path);
   req.method = "GET";
@@ -426,6 +462,37 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   transfer->Start(*p);
 }
 
+// Over its address's limits: held in the wait room and run again when there is room (a phone
+// told "error" waits minutes on some families). False when the room is full.
+bool TftpServer::Impl::Hold(const std::string& bytes, const udp::endpoint& peer,
+                            Clock::time_point received, const std::string& ip,
+                            const std::string& key) {
+  auto resume = [weak = weak_from_this(), bytes, peer, received] {
+    if (auto self = weak.lock()) self->OnRequest(bytes, peer, received);
+  };
+  if (waiting.Hold(ip, key, std::move(resume), Clock::now()) == TftpWaitRoom::Verdict::kFull)
+    return false;
+  if (!pumping) Pump();
+  return true;
+}
+
+// Every few milliseconds while anything waits: the held requests that now have room start,
+// in arrival order per address. Runs on the listener's strand, as requests do.
+void TftpServer::Impl::Pump() {
+  pumping = waiting.Pump([this](const std::string& ip) { return admission.HasRoom(ip); },
+                         Clock::now()) > 0 &&
+            !stopping;
+  if (!pumping) return;
+  pump.expires_after(std::chrono::milliseconds(5));
+  pump.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec) {
+      self->pumping = false;
+      return;
+    }
+    self->Pump();
+  });
+}
+
 TftpServer::TftpServer(net::io_context& ioc, Provisioner& p, TftpServerOptions o, AccessLog log)
     : impl_(std::make_shared<Impl>(ioc, p, std::move(o), std::move(log))) {}
 
@@ -446,6 +513,7 @@ Status TftpServer::Start() {
   impl_->socket.set_option(udp::socket::receive_buffer_size(4 << 20), ignored);
   impl_->local_address = impl_->socket.local_endpoint(ec).address();
   if (!ec) impl_->socket.non_blocking(true, ec);  // Receive drains the queue without waiting
+  EnableReceiveTimes(impl_->socket);
   if (ec) return BadInput("--tftp " + where + ": " + ec.message());
   impl_->Receive();
   return Ok{};
@@ -462,6 +530,7 @@ void TftpServer::Stop() {
   net::dispatch(impl_->socket.get_executor(), [impl = impl_] {
     boost::system::error_code ec;
     impl->socket.close(ec);
+    impl->pump.cancel();
   });
 }
 
