@@ -298,7 +298,7 @@ TEST_F(TftpTest, RequestsOverTheirAddresssLimitsWaitTheirTurnInsteadOfBeingRefus
   ASSERT_GE(recvfrom(a, block, sizeof block, 0, reinterpret_cast<sockaddr*>(&from), &len), 4);
   ASSERT_EQ(block[1], 3);
   ask(b);
-  EXPECT_EQ(reply(b, 300), "");  // held while a's transfer runs
+  EXPECT_EQ(reply(b, 300), "");                        // held while a's transfer runs
   const std::string ack = std::string("\0\4\0\1", 4);  // a's one block: its transfer ends
   sendto(a, ack.data(), ack.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
   EXPECT_EQ(reply(b, 2000).substr(0, 2), std::string("\0\3", 2));
@@ -308,7 +308,8 @@ TEST_F(TftpTest, RequestsOverTheirAddresssLimitsWaitTheirTurnInsteadOfBeingRefus
   const fs::path log = data / "access.log";
   std::string text;
   for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-       std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
+       std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
     text = Slurp(log);
     if (text.find("throttled ip=127.0.0.3") != std::string::npos) break;
   }

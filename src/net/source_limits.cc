@@ -66,7 +66,8 @@ Status SourceLimits::Add(std::string_view text) {
   for (unsigned i = r.bits; i < 128; ++i)  // host bits set: 10.1.2.3/8 means 10.0.0.0/8
     r.net[i / 8] = static_cast<uint8_t>(r.net[i / 8] & ~(0x80 >> (i % 8)));
   r.limit = {static_cast<uint32_t>(transfers), static_cast<uint32_t>(rate)};
-  std::erase_if(rules_, [&](const Rule& o) { return o.v6 == r.v6 && o.bits == r.bits && o.net == r.net; });
+  std::erase_if(rules_,
+                [&](const Rule& o) { return o.v6 == r.v6 && o.bits == r.bits && o.net == r.net; });
   rules_.push_back(r);
   std::stable_sort(rules_.begin(), rules_.end(),
                    [](const Rule& a, const Rule& b) { return a.bits > b.bits; });

@@ -8,8 +8,7 @@ std::string Key(const std::string& peer, const std::string& file) { return peer 
 }  // namespace
 
 TftpAdmission::Verdict TftpAdmission::Admit(const std::string& ip, const std::string& peer,
-                                            const std::string& file,
-                                            Clock::time_point received) {
+                                            const std::string& file, Clock::time_point received) {
   std::lock_guard lock(mu_);
   std::string key = Key(peer, file);
   if (active_.count(key)) return Verdict::kDuplicate;  // its transfer answers it

@@ -361,8 +361,8 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   TftpTransferOptions opts_;
   std::chrono::milliseconds timeout_{400}, base_timeout_{400};
   Clock::time_point deadline_;
-  Clock::time_point first_sent_;     // our first packet (OACK or DATA) went out
-  Clock::duration rtt_{};            // until the client's first ACK came back
+  Clock::time_point first_sent_;            // our first packet (OACK or DATA) went out
+  Clock::duration rtt_{};                   // until the client's first ACK came back
   Clock::time_point begun_ = Clock::now();  // the request came (a wait for durability included)
 };
 

@@ -2,8 +2,8 @@
 // "error" by TFTP waits its own retry interval (minutes on some families), one held is answered
 // as soon as its address has room. Arrival order is kept per address; what waited longer than
 // a client keeps asking is let go (the client's next copy comes in afresh); only a full room
-// refuses (TFTP error 0 "server busy, retry later"). What was held, let go or refused is counted and reported once per address and
-// interval. Not thread-safe: the listener's strand owns it.
+// refuses (TFTP error 0 "server busy, retry later"). What was held, let go or refused is counted
+// and reported once per address and interval. Not thread-safe: the listener's strand owns it.
 #pragma once
 
 #include <chrono>

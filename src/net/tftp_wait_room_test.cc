@@ -17,9 +17,12 @@ TEST(TftpWaitRoom, HeldRequestsStartInArrivalOrderAsTheirAddressGetsRoom) {
   TftpWaitRoom room(100, seconds(5), seconds(10), nullptr);
   const auto t = Clock::now();
   for (const char* key : {"a:1", "a:2", "a:3"})
-    EXPECT_EQ(room.Hold("a", key, [&, key] { started.push_back(key); }, t),
+    EXPECT_EQ(room.Hold(
+                  "a", key, [&, key] { started.push_back(key); }, t),
               TftpWaitRoom::Verdict::kHeld);
-  EXPECT_EQ(room.Hold("a", "a:2", [] {}, t), TftpWaitRoom::Verdict::kAlreadyHeld);  // a copy
+  EXPECT_EQ(room.Hold(
+                "a", "a:2", [] {}, t),
+            TftpWaitRoom::Verdict::kAlreadyHeld);  // a copy
   EXPECT_TRUE(room.Holds("a:2"));
   int room_for = 2;
   room.Pump([&](const std::string&) { return room_for-- > 0; }, t + milliseconds(5));
@@ -34,9 +37,13 @@ TEST(TftpWaitRoom, WhatWaitsTooLongIsLetGoAndAFullRoomRefuses) {
   TftpWaitRoom room(2, seconds(5), seconds(10), nullptr);
   const auto t = Clock::now();
   bool ran = false;
-  room.Hold("a", "a:1", [&] { ran = true; }, t);
-  room.Hold("b", "b:1", [] {}, t);
-  EXPECT_EQ(room.Hold("c", "c:1", [] {}, t), TftpWaitRoom::Verdict::kFull);
+  room.Hold(
+      "a", "a:1", [&] { ran = true; }, t);
+  room.Hold(
+      "b", "b:1", [] {}, t);
+  EXPECT_EQ(room.Hold(
+                "c", "c:1", [] {}, t),
+            TftpWaitRoom::Verdict::kFull);
   room.Pump([](const std::string&) { return false; }, t + seconds(6));
   EXPECT_FALSE(ran);
   EXPECT_EQ(room.size(), 0u);
@@ -46,16 +53,17 @@ TEST(TftpWaitRoom, WhatWaitsTooLongIsLetGoAndAFullRoomRefuses) {
 
 TEST(TftpWaitRoom, EachAddressIsReportedOncePerInterval) {
   std::map<std::string, std::vector<uint64_t>> reports;  // ip -> held per report
-  TftpWaitRoom room(1000, seconds(5), seconds(10),
-                    [&](const std::string& ip, const TftpWaitRoom::Counts& c) {
-                      reports[ip].push_back(c.held);
-                    });
+  TftpWaitRoom room(
+      1000, seconds(5), seconds(10),
+      [&](const std::string& ip, const TftpWaitRoom::Counts& c) { reports[ip].push_back(c.held); });
   const auto t = Clock::now();
   for (int i = 0; i < 50; ++i) {
-    room.Hold("a", "a:" + std::to_string(i), [] {}, t + milliseconds(i));
+    room.Hold(
+        "a", "a:" + std::to_string(i), [] {}, t + milliseconds(i));
     room.Pump([](const std::string&) { return true; }, t + milliseconds(i));
   }
-  room.Hold("b", "b:1", [] {}, t);
+  room.Hold(
+      "b", "b:1", [] {}, t);
   room.Pump([](const std::string&) { return true; }, t + milliseconds(60));
   EXPECT_EQ(reports["a"], (std::vector<uint64_t>{1}));  // the first at once, the rest wait
   room.Pump([](const std::string&) { return true; }, t + seconds(11));

@@ -198,7 +198,7 @@ awaitable<void> RunPhone(Run& run, PhoneState& p, asio::ip::address self) {
   auto t0 = Clock::now();
   for (int boot = 0; boot < run.opt.max_boots; ++boot) {
     run.tftp_in_boot[&p] = 0;  // --reuse-ports: the TFTP stack starts over
-    BootResult r;  // (no co_await inside ?: : GCC 12 miscompiles it)
+    BootResult r;              // (no co_await inside ?: : GCC 12 miscompiles it)
     if (p.kind.boot == BootStyle::kEnterprise) {
       r = co_await BootEnterprise(run, p, self);
     } else {
