@@ -10,7 +10,6 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "net/source_limits.h"
 
@@ -29,17 +28,25 @@ class TftpAdmission {
 
   // `peer` is the client endpoint ("ip:port"), `ip` its address, `file` what it asked for,
   // `received` when the datagram reached the server (its kernel time stamp, not when it was
-  // read: a request read late from a long queue keeps its place in time).
+  // read: a request read late from a long queue keeps its place in time). kStart sets
+  // `ticket`, which names this start to Answering and Release.
   Verdict Admit(const std::string& ip, const std::string& peer, const std::string& file,
-                Clock::time_point received);
+                Clock::time_point received, uint64_t& ticket);
+  // The client acknowledged the transfer's first answer: a request for the file from its port
+  // that reaches the server after `copies_until` (the answer's send time plus about a round
+  // trip, at most the retransmission time) was sent by a client that had the answer, so it is
+  // a new one (it has the last block and asks again before the server read its final ACK).
+  // Until then every request for the transfer is a copy (waiting for durability, or its
+  // answer lost).
+  void Answering(const std::string& peer, const std::string& file, uint64_t ticket,
+                 Clock::time_point copies_until);
   // A started request ended; `answered`: the client got its whole answer (the file, or an
   // error it will not ask again for). A copy of it is then a request that reached the server
-  // before the transfer ended, or up to `margin` later (a copy sent just before the first
-  // answer arrived may overtake the client's ACKs; the transfer's round trip, at most its
-  // retransmission time). Anything later from that endpoint is a new request: a client whose
-  // kernel or NAT recycled the port, or a phone asking again after a reboot.
+  // by the same time as while it ran (Answering), or, if the client never acknowledged
+  // anything, before it ended. Anything later from that endpoint is a new request: a client
+  // whose kernel or NAT recycled the port, or a phone asking again after a reboot.
   void Release(const std::string& ip, const std::string& peer, const std::string& file,
-               bool answered, Clock::duration margin = {});
+               uint64_t ticket, bool answered);
   // Whether a request from `ip` that is no copy would start now (TftpWaitRoom asks).
   bool HasRoom(const std::string& ip);
   const SourceLimits& limits() const { return limits_; }
@@ -57,8 +64,13 @@ class TftpAdmission {
 
   const SourceLimits limits_;
   std::mutex mu_;
-  std::unordered_map<std::string, uint32_t> per_source_;         // address -> transfers
-  std::unordered_set<std::string> active_;                       // endpoint + file under way
+  std::unordered_map<std::string, uint32_t> per_source_;  // address -> transfers
+  struct Active {
+    uint64_t ticket = 0;
+    Clock::time_point copies_until;
+  };
+  std::unordered_map<std::string, Active> active_;  // endpoint + file under way
+  uint64_t tickets_ = 0;
   std::unordered_map<std::string, Clock::time_point> answered_;  // endpoint + file -> copies
                                                                  // received until then
   std::unordered_map<std::string, Bucket> buckets_;              // address -> tokens

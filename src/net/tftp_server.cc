@@ -93,7 +93,7 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
   void Pump();
   void OnRequest(const std::string& bytes, const udp::endpoint& peer, Clock::time_point received);
   void Upload(const TftpPacket& wrq, const udp::endpoint& peer, const Request& req,
-              const std::string& path);
+              const std::string& path, uint64_t ticket);
   void Reject(const udp::endpoint& peer, TftpError code, const std::string& msg) {
     auto pkt = std::make_shared<std::string>(TftpErrorPacket(code, msg));
     socket.async_send_to(net::buffer(*pkt), peer, [pkt](boost::system::error_code, size_t) {});
@@ -104,8 +104,9 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
 class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
  public:
   TftpTransfer(std::shared_ptr<TftpServer::Impl> srv, Request req, Response resp,
-               const udp::endpoint& peer)
-      : srv_(std::move(srv)),
+               const udp::endpoint& peer, uint64_t ticket)
+      : ticket_(ticket),
+        srv_(std::move(srv)),
         req_(std::move(req)),
         resp_(std::move(resp)),
         peer_(peer),
@@ -116,10 +117,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   ~TftpTransfer() {
     if (fd_ >= 0) ::close(fd_);
     --srv_->active;
-    // A copy the client sent just before our first packet reached it arrives about a round
-    // trip after that packet (at most a retransmission time: Karn's ambiguity).
-    srv_->admission.Release(req_.peer_ip, req_.peer, req_.target, completed_,
-                            std::min<Clock::duration>(rtt_, base_timeout_));
+    srv_->admission.Release(req_.peer_ip, req_.peer, req_.target, ticket_, completed_);
   }
 
   // Starts once the hop progress the answer reports is durable (Response::durable); refuses
@@ -289,7 +287,14 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     if (p->op == TftpOp::kError)
       return Finish(false, "client error: " + p->error_message.substr(0, 80));
     if (p->op != TftpOp::kAck) return;
-    if (rtt_ == Clock::duration::zero()) rtt_ = Clock::now() - first_sent_;
+    // The client has our answer: its copies come within about a round trip of our first
+    // packet, what comes later for this file from its port is a new request. (Until this
+    // ACK the client may never have had the answer: its re-sent requests are copies.)
+    if (rtt_ == Clock::duration::zero()) {
+      rtt_ = Clock::now() - first_sent_;
+      srv_->admission.Answering(req_.peer, req_.target, ticket_,
+                                first_sent_ + std::min<Clock::duration>(2 * rtt_, base_timeout_));
+    }
     if (oack_pending_) {
       if (p->block != 0) return;
       oack_pending_ = false;
@@ -339,6 +344,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     }
   }
 
+  const uint64_t ticket_;  // TftpAdmission's name for this start
   std::shared_ptr<TftpServer::Impl> srv_;
   Request req_;
   Response resp_;
@@ -388,12 +394,12 @@ void TftpServer::Impl::Receive() {
 }
 
 void TftpServer::Impl::Upload(const TftpPacket& wrq, const udp::endpoint& peer, const Request& req,
-                              const std::string& path) {
+                              const std::string& path, uint64_t ticket) {
   ++active;
   StartTftpUpload(net::make_strand(ioc), socket.local_endpoint(), peer, wrq, path, opt.upload,
-                  [self = shared_from_this(), req, name = wrq.filename](bool ok, uint64_t bytes,
-                                                                        const std::string& why) {
-                    self->admission.Release(req.peer_ip, req.peer, req.target, ok);
+                  [self = shared_from_this(), req, ticket, name = wrq.filename](
+                      bool ok, uint64_t bytes, const std::string& why) {
+                    self->admission.Release(req.peer_ip, req.peer, req.target, ticket, ok);
                     --self->active;
                     if (self->log) {
                       self->log(LogLine(req.peer) + " upload=" + name.substr(0, 128) + " status=" +
@@ -428,7 +434,8 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   req.target = "/" + name;
   const std::string held_key = req.peer + '\0' + req.target;
   if (waiting.Holds(held_key)) return;  // a copy of a request waiting for room
-  switch (admission.Admit(ip, req.peer, req.target, received)) {
+  uint64_t ticket = 0;
+  switch (admission.Admit(ip, req.peer, req.target, received, ticket)) {
     case TftpAdmission::Verdict::kStart:
       break;
     case TftpAdmission::Verdict::kDuplicate:
@@ -438,11 +445,11 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
       if (Hold(bytes, peer, received, ip, held_key)) return;  // answered when there is room
       return Reject(peer, TftpError::kUndefined, "server busy, retry later");
   }
-  if (p->op == TftpOp::kWrq) return Upload(*p, peer, req, upload_path);
+  if (p->op == TftpOp::kWrq) return Upload(*p, peer, req, upload_path, ticket);
   req.method = "GET";
   Response resp = prov.Handle(req);
   if (resp.status != 200) {
-    admission.Release(ip, req.peer, req.target, /*answered=*/true);  // copies get nothing
+    admission.Release(ip, req.peer, req.target, ticket, /*answered=*/true);  // copies: nothing
     if (log) {
       log(LogLine(req.peer) + " device=" + (resp.device.empty() ? "-" : resp.device) +
           " file=" + name.substr(0, 200) + " status=" + std::to_string(resp.status) + " bytes=0");
@@ -457,7 +464,8 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   // transfer's strand let the listener take requests faster than transfers answered them,
   // and clients timed out by the thousand).
   const bool wait = resp.durable != 0;
-  auto transfer = std::make_shared<TftpTransfer>(shared_from_this(), req, std::move(resp), peer);
+  auto transfer =
+      std::make_shared<TftpTransfer>(shared_from_this(), req, std::move(resp), peer, ticket);
   if (wait) return transfer->StartWhenDurable(*p);
   transfer->Start(*p);
 }
