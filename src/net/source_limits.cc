@@ -46,7 +46,7 @@ Status SourceLimits::Add(std::string_view text) {
   const std::string quoted = "\"" + std::string(text) + "\"";
   const auto bad = [&](const std::string& why) {
     return BadInput("--tftp-limit " + quoted + ": " + why +
-                    " (expected NETWORK/BITS=TRANSFERS,RATE, e.g. 10.0.0.0/8=2000,400)");
+                    " (expected NET/BITS=TRANSFERS,RATE, e.g. 10.0.0.0/8=4000,2000)");
   };
   const size_t eq = text.find('='), slash = text.find('/'), comma = text.find(',', eq);
   if (eq == std::string_view::npos || slash == std::string_view::npos || slash > eq ||
