@@ -18,7 +18,7 @@
 #include "net/http_wire.h"
 #include "net/tftp_admission.h"
 #include "net/tftp_upload.h"
-#include "net/tftp_wait_room.h"
+#include "net/tftp_wait_pump.h"
 #include "net/udp_receive.h"
 #include "store/image_cache.h"
 
@@ -36,17 +36,6 @@ std::string LogLine(const std::string& peer) {
   line += " tftp peer=";
   line += peer;
   return line;
-}
-
-// What was throttled from one address since its last such line.
-std::string ThrottledLine(const std::string& ip, const TftpWaitRoom::Counts& c,
-                          const SourceLimit& limit) {
-  std::string line;
-  AppendLogTime(line);
-  return line + " tftp throttled ip=" + ip + " held=" + std::to_string(c.held) +
-         " started=" + std::to_string(c.started) + " expired=" + std::to_string(c.expired) +
-         " refused=" + std::to_string(c.refused) + " limit=" + std::to_string(limit.transfers) +
-         "," + std::to_string(limit.rate);
 }
 
 TftpError ErrorFor(int status) {
@@ -78,19 +67,12 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
   std::atomic<bool> stopping{false};
   std::atomic<size_t> active{0};
   TftpAdmission admission{opt.limits};
-  TftpWaitRoom waiting{opt.max_transfers, std::chrono::milliseconds(opt.max_hold_ms),
-                       std::chrono::seconds(10),
-                       [this](const std::string& ip, const TftpWaitRoom::Counts& c) {
-                         if (log) log(ThrottledLine(ip, c, admission.limits().For(ip)));
-                       }};
-  net::steady_timer pump{socket.get_executor()};
-  bool pumping = false;
+  std::shared_ptr<TftpWaitPump> waiting =
+      std::make_shared<TftpWaitPump>(socket.get_executor(), admission, opt.max_transfers,
+                                     std::chrono::milliseconds(opt.max_hold_ms), log);
   ImageCache images;
 
   void Receive();
-  bool Hold(const std::string& bytes, const udp::endpoint& peer, Clock::time_point received,
-            const std::string& ip, const std::string& key);
-  void Pump();
   void OnRequest(const std::string& bytes, const udp::endpoint& peer, Clock::time_point received);
   void Upload(const TftpPacket& wrq, const udp::endpoint& peer, const Request& req,
               const std::string& path, uint64_t ticket);
@@ -219,8 +201,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     // as done now. The final ACK is the one packet RFC 1350 leaves unconfirmed, and a phone
     // that has the file reboots and asks for its configuration before a lost final ACK would
     // time out here; waiting for it would hold that hop as unfinished. Told before the block
-    // goes out: the phone's next request may be handled on another thread before this one
-    // gets here again.
+    // goes out: the phone's next request may be handled on another thread first.
     if (!reported_ && end == last_block_ && acked_ + 1 == last_block_ && !resp_.file.empty()) {
       reported_ = true;
       srv_->prov.TransferDone(req_, resp_.file, true);
@@ -287,9 +268,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     if (p->op == TftpOp::kError)
       return Finish(false, "client error: " + p->error_message.substr(0, 80));
     if (p->op != TftpOp::kAck) return;
-    // The client has our answer: its copies come within about a round trip of our first
-    // packet, what comes later for this file from its port is a new request. (Until this
-    // ACK the client may never have had the answer: its re-sent requests are copies.)
+    // The client has our answer: its copies come within a round trip of our first packet.
     if (rtt_ == Clock::duration::zero()) {
       rtt_ = Clock::now() - first_sent_;
       srv_->admission.Answering(req_.peer, req_.target, ticket_,
@@ -378,10 +357,9 @@ void TftpServer::Impl::Receive() {
         if (ec) {
           if (self->stopping || ec == net::error::operation_aborted) return;
         } else {
-          // What is queued, up to a bound: each completion waits its turn behind every
-          // transfer's handlers, so one request per turn let a boot storm's requests queue
-          // for seconds (clients re-sent them, the kernel dropped them). Each request keeps
-          // the time it arrived (copies: TftpAdmission).
+          // What is queued, up to a bound, each with the time it arrived (copies: TftpAdmission):
+          // one request per turn (each waits behind every transfer's handlers) let a boot
+          // storm's requests queue for seconds (clients re-sent them, the kernel dropped them).
           for (int i = 0; i < 257 && !self->stopping; ++i) {
             Clock::time_point received;
             size_t n = ReceiveStamped(self->socket, self->buf, self->from, received, ec);
@@ -433,7 +411,7 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   while (!name.empty() && name[0] == '/') name.erase(0, 1);
   req.target = "/" + name;
   const std::string held_key = req.peer + '\0' + req.target;
-  if (waiting.Holds(held_key)) return;  // a copy of a request waiting for room
+  if (waiting->Holds(held_key)) return;  // a copy of a request waiting for room
   uint64_t ticket = 0;
   switch (admission.Admit(ip, req.peer, req.target, received, ticket)) {
     case TftpAdmission::Verdict::kStart:
@@ -441,8 +419,11 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
     case TftpAdmission::Verdict::kDuplicate:
       return;  // its transfer (or the answer it already had) answers it
     case TftpAdmission::Verdict::kTooMany:
-    case TftpAdmission::Verdict::kTooFast:
-      if (Hold(bytes, peer, received, ip, held_key)) return;  // answered when there is room
+    case TftpAdmission::Verdict::kTooFast:  // held; answered when its address has room
+      if (waiting->Hold(ip, held_key, [w = weak_from_this(), bytes, peer, received] {
+            if (auto self = w.lock()) self->OnRequest(bytes, peer, received);
+          }))
+        return;
       return Reject(peer, TftpError::kUndefined, "server busy, retry later");
   }
   if (p->op == TftpOp::kWrq) return Upload(*p, peer, req, upload_path, ticket);
@@ -472,35 +453,6 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
 
 // Over its address's limits: held in the wait room and run again when there is room (a phone
 // told "error" waits minutes on some families). False when the room is full.
-bool TftpServer::Impl::Hold(const std::string& bytes, const udp::endpoint& peer,
-                            Clock::time_point received, const std::string& ip,
-                            const std::string& key) {
-  auto resume = [weak = weak_from_this(), bytes, peer, received] {
-    if (auto self = weak.lock()) self->OnRequest(bytes, peer, received);
-  };
-  if (waiting.Hold(ip, key, std::move(resume), Clock::now()) == TftpWaitRoom::Verdict::kFull)
-    return false;
-  if (!pumping) Pump();
-  return true;
-}
-
-// Every few milliseconds while anything waits: the held requests that now have room start,
-// in arrival order per address. Runs on the listener's strand, as requests do.
-void TftpServer::Impl::Pump() {
-  pumping = waiting.Pump([this](const std::string& ip) { return admission.HasRoom(ip); },
-                         Clock::now()) > 0 &&
-            !stopping;
-  if (!pumping) return;
-  pump.expires_after(std::chrono::milliseconds(5));
-  pump.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (ec) {
-      self->pumping = false;
-      return;
-    }
-    self->Pump();
-  });
-}
-
 TftpServer::TftpServer(net::io_context& ioc, Provisioner& p, TftpServerOptions o, AccessLog log)
     : impl_(std::make_shared<Impl>(ioc, p, std::move(o), std::move(log))) {}
 
@@ -538,7 +490,7 @@ void TftpServer::Stop() {
   net::dispatch(impl_->socket.get_executor(), [impl = impl_] {
     boost::system::error_code ec;
     impl->socket.close(ec);
-    impl->pump.cancel();
+    impl->waiting->Stop();
   });
 }
 
