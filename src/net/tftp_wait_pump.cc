@@ -18,7 +18,7 @@ std::string ThrottledLine(const std::string& ip, const TftpWaitRoom::Counts& c,
 
 }  // namespace
 
-TftpWaitPump::TftpWaitPump(boost::asio::any_io_executor strand, TftpAdmission& admission,
+TftpWaitPump::TftpWaitPump(const boost::asio::any_io_executor& strand, TftpAdmission& admission,
                            size_t capacity, std::chrono::milliseconds max_hold, AccessLog log)
     : admission_(admission),
       log_(std::move(log)),
@@ -26,7 +26,7 @@ TftpWaitPump::TftpWaitPump(boost::asio::any_io_executor strand, TftpAdmission& a
             [this](const std::string& ip, const TftpWaitRoom::Counts& c) {
               if (log_) log_(ThrottledLine(ip, c, admission_.limits().For(ip)));
             }),
-      timer_(std::move(strand)) {}
+      timer_(strand) {}
 
 bool TftpWaitPump::Hold(const std::string& ip, const std::string& key,
                         TftpWaitRoom::Resume resume) {

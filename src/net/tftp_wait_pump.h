@@ -18,8 +18,8 @@ namespace stepup {
 class TftpWaitPump : public std::enable_shared_from_this<TftpWaitPump> {
  public:
   // `strand`: the listener's; `admission` must outlive every pump turn (Stop ends them).
-  TftpWaitPump(boost::asio::any_io_executor strand, TftpAdmission& admission, size_t capacity,
-               std::chrono::milliseconds max_hold, AccessLog log);
+  TftpWaitPump(const boost::asio::any_io_executor& strand, TftpAdmission& admission,
+               size_t capacity, std::chrono::milliseconds max_hold, AccessLog log);
 
   // Whether the request `key` (endpoint and file) is held: its copies start nothing.
   bool Holds(const std::string& key) const { return room_.Holds(key); }
