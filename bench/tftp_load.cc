@@ -3,9 +3,13 @@
 // machine little and the same client measures every server. Each transfer asks for the file
 // with the given options (blksize, optionally windowsize), acknowledges each block (or each
 // window), re-acknowledges after a second of silence, and compares every byte it receives
-// with the reference file. Prints one line: transfers, failures, seconds, MB/s.
+// with the reference file. Prints one line: transfers, failures, seconds, MB/s, and how many
+// read requests it had to send again (no answer within a second).
 //
 //   tftp_load HOST PORT NAME REFERENCE_FILE TRANSFERS BLKSIZE [WINDOWSIZE]
+//
+// TFTP_LOAD_FIRST_PORT=P binds transfer i to local port P+i (runs back to back then reuse
+// every port, as a NAT or a kernel short of ports does).
 //
 // Exit 0 when every transfer completed byte-identical, 1 otherwise, 2 on bad arguments.
 #include <arpa/inet.h>
@@ -48,6 +52,8 @@ struct Setup {
   const unsigned char* ref = nullptr;
   uint64_t ref_size = 0;
   uint32_t blksize = 512, window = 1;
+  uint16_t first_port = 0;
+  const Transfer* base = nullptr;  // TFTP_LOAD_FIRST_PORT: transfer i binds this + i (0: any)
 };
 
 void SendAck(Transfer& t, uint16_t block) {
@@ -65,6 +71,12 @@ bool Start(Transfer& t, const Setup& s, int ep) {
   int rcv = 1 << 20;
   (void)::setsockopt(t.fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
   t.server = s.addr;
+  if (s.first_port) {  // the same ports every run: the port reuse a NAT or a kernel does
+    sockaddr_in me{};
+    me.sin_family = AF_INET;
+    me.sin_port = htons(static_cast<uint16_t>(s.first_port + (&t - s.base)));
+    if (::bind(t.fd, reinterpret_cast<const sockaddr*>(&me), sizeof me) != 0) return false;
+  }
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.ptr = &t;
@@ -167,6 +179,10 @@ int main(int argc, char** argv) {
   }
   int ep = ::epoll_create1(EPOLL_CLOEXEC);
   std::vector<Transfer> transfers(static_cast<size_t>(count));
+  if (const char* p = std::getenv("TFTP_LOAD_FIRST_PORT")) {
+    s.first_port = static_cast<uint16_t>(std::atoi(p));
+    s.base = transfers.data();
+  }
   const auto t0 = Clock::now();
   for (auto& t : transfers) {
     if (!Start(t, s, ep)) {
@@ -178,6 +194,7 @@ int main(int argc, char** argv) {
   std::vector<epoll_event> events(256);
   std::vector<unsigned char> buf(65536);
   auto last_sweep = Clock::now();
+  int rrq_resent = 0;
   while (open > 0) {
     int n = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), 100);
     for (int i = 0; i < n; ++i) {
@@ -204,6 +221,7 @@ int main(int argc, char** argv) {
         ::close(t.fd);
         --open;
       } else if (!t.have_tid) {
+        ++rrq_resent;  // unanswered for a second: lost, or ignored by the server
         (void)::sendto(t.fd, s.rrq.data(), s.rrq.size(), 0,
                        reinterpret_cast<const sockaddr*>(&s.addr), sizeof s.addr);
       } else {
@@ -214,7 +232,7 @@ int main(int argc, char** argv) {
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   int failed = 0;
   for (const auto& t : transfers) failed += t.done ? 0 : 1;
-  std::printf("transfers %d failed %d seconds %.3f MB/s %.1f\n", count, failed, secs,
-              static_cast<double>(s.ref_size) * (count - failed) / secs / 1e6);
+  std::printf("transfers %d failed %d seconds %.3f MB/s %.1f rrq_resent %d\n", count, failed, secs,
+              static_cast<double>(s.ref_size) * (count - failed) / secs / 1e6, rrq_resent);
   return failed == 0 ? 0 : 1;
 }

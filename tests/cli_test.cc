@@ -197,6 +197,15 @@ class CliDataTest : public ::testing::Test {
   fs::path dir_;
 };
 
+TEST_F(CliDataTest, ServeRefusesABadTftpLimitNamingTheRule) {
+  for (const char* rule : {"10.0.0.0/33=1,1", "10.0.0.0/8=0,5", "10.0.0.0/8"}) {
+    Outcome r = Run({"serve", "--http", "127.0.0.1:0", "--tftp", "127.0.0.1:0", "--tftp-limit",
+                     "192.0.2.0/24=20,10", "--tftp-limit", rule});
+    EXPECT_EQ(r.code, 2) << rule << ": " << r.err;
+    EXPECT_NE(r.err.find(std::string("--tftp-limit \"") + rule + "\""), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(CliDataTest, DeviceAddShowSetAndRenderWalkTheSeed003Chain) {
   Outcome add =
       Run({"device", "add", "--mac", "58:BF:EA:11:04:E6", "--model", "SPA-504G", "--target",

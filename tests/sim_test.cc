@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "tests/server_process.h"
@@ -195,6 +196,66 @@ TEST_F(SimTest, MppPhoneAndLossyTftpAndUnknownPhoneInOneFleet) {
   EXPECT_EQ(j["totals"]["phones"], 3);
   EXPECT_EQ(j["totals"]["by_status"]["current"], 2);
   EXPECT_GT(j["totals"]["requests"].get<int>(), 10);
+}
+
+TEST_F(SimTest, AFleetBehindOneNatAddressWithRecycledPortsReachesItsTargets) {
+  // A site behind one NAT address: the server sees one address for every phone, and the NAT
+  // hands a TFTP port another phone used a moment ago to the next transfer (16 ports here).
+  Fake("SPA504G", "7.5.2b");
+  Fake("SPA504G", "7.6.1");
+  Fake("CP-8841-3PCC", "");
+  std::string csv = "mac,serial,model,firmware,protocol,target\n";
+  // (SPA and MPP phones only: the server ties an enterprise phone's image downloads, which
+  // name no device, to the address it last identified itself from, so behind one address it
+  // cannot tell whose they were.)
+  for (int i = 10; i < 30; ++i)
+    csv += "58bfea1104" + std::to_string(i) + ",CCQ163800" + std::to_string(i) +
+           ",SPA504G,7.3.7,,7.6.1\n";
+  csv += "00562b043615,FCH1932A3BC,CP-8841-3PCC,sip88xx.11-0-1MPP-376,mpp,\n";
+  int code = -1;
+  auto j = Simulate(Fleet(csv), &code, {"--nat", "1", "--nat-ports", "16", "--concurrency", "8"});
+  EXPECT_EQ(code, 0) << j.dump(2);
+  EXPECT_EQ(j["totals"]["by_status"]["current"], 21) << j.dump(2);
+  // Every request came from 127.3.0.1; TFTP from ports of the NAT's pool, some twice.
+  std::ifstream log(dir_ / "data" / "access.log");
+  std::string line;
+  std::map<std::string, int> tftp_ports;
+  int lines = 0, other = 0;
+  while (std::getline(log, line)) {
+    const size_t at = line.find("peer=");
+    if (at == std::string::npos) continue;
+    ++lines;
+    if (line.compare(at + 5, 10, "127.3.0.1:") != 0) ++other;
+    if (line.find(" tftp ") != std::string::npos)
+      ++tftp_ports[line.substr(at + 15, line.find(' ', at) - at - 15)];
+  }
+  EXPECT_GT(lines, 20);
+  EXPECT_EQ(other, 0);
+  int reused = 0;
+  for (const auto& [port, n] : tftp_ports) {
+    EXPECT_GE(std::atoi(port.c_str()), 20000) << port;
+    EXPECT_LT(std::atoi(port.c_str()), 20016) << port;
+    reused += n > 1;
+  }
+  EXPECT_GT(reused, 0);
+}
+
+TEST_F(SimTest, APhoneReusingItsTftpPortsAfterEachRebootStillWalksItsChain) {
+  // Each boot's first TFTP transfer comes from port 40000 again, for the same trust-list file.
+  Fake("CP-7941G", "");
+  std::string fleet = Fleet("mac,model,firmware,protocol\n001b2a893698,CP-7941G,8.3(2),sccp\n");
+  int code = -1;
+  auto j = Simulate(fleet, &code, {"--reuse-ports"});
+  const auto& d = j["devices"][0];
+  EXPECT_EQ(code, 0) << j.dump(2);
+  EXPECT_EQ(d["status"], "current") << d.dump(2);
+  ASSERT_GE(d["hops"].size(), 2u);
+  std::ifstream log(dir_ / "data" / "access.log");
+  std::string line;
+  int first_port = 0;
+  while (std::getline(log, line))
+    first_port += line.find(" tftp peer=127.1.0.1:40000 ") != std::string::npos;
+  EXPECT_GE(first_port, 3) << "one a boot";
 }
 
 }  // namespace

@@ -47,7 +47,8 @@ struct ServeOptions {
   std::string catalog, http = "127.0.0.1:8069", tftp = "127.0.0.1:6969", firmware, public_url,
                        syslog, access_log = "-";
   std::vector<std::string> auto_enroll;
-  uint32_t tftp_rate = 200;
+  uint32_t tftp_rate = SourceLimit{}.rate, tftp_transfers = SourceLimit{}.transfers;
+  std::vector<std::string> tftp_limits;
   std::string tftp_upload_dir;
   std::string tftp_secrets = "followed", probe_limit = "20,200,10", probe_phones = "private";
   uint16_t probe_port = 80;
@@ -178,7 +179,10 @@ int RunServe(const ServeOptions& o) {
     TftpServerOptions topt;
     topt.address = tftp->first;
     topt.port = tftp->second;
-    topt.rate_per_source = o.tftp_rate;
+    topt.limits = SourceLimits({o.tftp_transfers, o.tftp_rate});
+    for (const std::string& rule : o.tftp_limits) {
+      if (auto s = topt.limits.Add(rule); !s) return Fail(s.error());
+    }
     // Half the descriptors at most, the rest for HTTP connections and files.
     if (files / 2 < topt.max_transfers) topt.max_transfers = static_cast<uint32_t>(files / 2);
     topt.upload.dir = o.tftp_upload_dir;
@@ -275,7 +279,8 @@ void AddServeCommand(CLI::App& app, Action& action) {
                   "accept TFTP uploads (WRQ) into DIR (default: uploads refused)")
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--tftp-rate", o->tftp_rate,
-                  "TFTP read requests a second from one address (in bursts of as many)")
+                  "TFTP requests a second from one address (in bursts of as many); more wait "
+                  "their turn (held up to 5 s, not refused)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--tftp-secrets", o->tftp_secrets,
@@ -301,6 +306,16 @@ void AddServeCommand(CLI::App& app, Action& action) {
                   "means it already runs that load")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
+  cmd->add_option("--tftp-transfers", o->tftp_transfers,
+                  "concurrent TFTP transfers from one address (a NAT'd site is one address); "
+                  "more wait their turn")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--tftp-limit", o->tftp_limits,
+                  "per network: NET/BITS=TRANSFERS,RATE replaces --tftp-transfers and "
+                  "--tftp-rate for addresses in NET (most specific wins; repeatable), e.g. "
+                  "10.0.0.0/8=4000,2000 or 192.0.2.7/32=20,10")
+      ->allow_extra_args(false);
   cmd->add_option("--firmware", o->firmware, "firmware directory (default DATA/firmware)");
   cmd->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
   cmd->add_option("--public-url", o->public_url,

@@ -1,5 +1,6 @@
 // stepup simulate --fleet FILE.csv --http URL [--tftp HOST:PORT] [--concurrency N] [--seed S]
-//                 [--loss P] [--delay-ms N] [--max-boots N] [--json]
+//                 [--loss P] [--delay-ms N] [--max-boots N] [--nat N [--nat-ports P]]
+//                 [--reuse-ports] [--json]
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -84,6 +85,13 @@ void AddSimulateCommand(CLI::App& app, Action& action) {
   cmd->add_option("--delay-ms", o->sim.delay_ms, "Slow link: delay before each request/datagram");
   cmd->add_option("--max-boots", o->sim.max_boots, "Boots before a phone counts as failed")
       ->capture_default_str();
+  cmd->add_option("--nat", o->sim.nat,
+                  "Put the fleet behind N shared addresses (127.3.0.1...), TFTP ports from each "
+                  "address's small pool reused oldest-free first, as a site's NAT does");
+  cmd->add_option("--nat-ports", o->sim.nat_ports, "Outside ports per shared address (--nat)")
+      ->capture_default_str();
+  cmd->add_flag("--reuse-ports", o->sim.reuse_ports,
+                "Phones' TFTP ports start over at every boot (40000, 40001, ...)");
   cmd->add_option("--trace", o->sim.trace_mac,
                   "Print one phone's requests, answers and retries on stderr (its MAC)");
   cmd->add_option("--web-port", o->sim.web_port,

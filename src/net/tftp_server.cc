@@ -18,6 +18,8 @@
 #include "net/http_wire.h"
 #include "net/tftp_admission.h"
 #include "net/tftp_upload.h"
+#include "net/tftp_wait_pump.h"
+#include "net/udp_receive.h"
 #include "store/image_cache.h"
 
 namespace stepup {
@@ -64,16 +66,20 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
   std::array<char, 65536> buf{};
   std::atomic<bool> stopping{false};
   std::atomic<size_t> active{0};
-  TftpAdmission admission{opt.max_per_source, opt.rate_per_source};
+  TftpAdmission admission{opt.limits};
+  std::shared_ptr<TftpWaitPump> waiting =
+      std::make_shared<TftpWaitPump>(socket.get_executor(), admission, opt.max_transfers,
+                                     std::chrono::milliseconds(opt.max_hold_ms), log);
   ImageCache images;
 
   void Receive();
-  void OnRequest(const std::string& bytes, const udp::endpoint& peer);
-  // Answers an admitted read request with what the provisioner made of it.
+  void OnRequest(const std::string& bytes, const udp::endpoint& peer, Clock::time_point received);
+  // Answers an admitted read request (its admission `ticket`) with what the provisioner made
+  // of it.
   void Answer(const Request& req, const TftpPacket& rrq, const udp::endpoint& peer,
-              Response resp, bool may_wait);
+              uint64_t ticket, Response resp, bool may_wait);
   void Upload(const TftpPacket& wrq, const udp::endpoint& peer, const Request& req,
-              const std::string& path);
+              const std::string& path, uint64_t ticket);
   void Reject(const udp::endpoint& peer, TftpError code, const std::string& msg) {
     auto pkt = std::make_shared<std::string>(TftpErrorPacket(code, msg));
     socket.async_send_to(net::buffer(*pkt), peer, [pkt](boost::system::error_code, size_t) {});
@@ -94,8 +100,9 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
 class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
  public:
   TftpTransfer(std::shared_ptr<TftpServer::Impl> srv, Request req, Response resp,
-               const udp::endpoint& peer)
-      : srv_(std::move(srv)),
+               const udp::endpoint& peer, uint64_t ticket)
+      : ticket_(ticket),
+        srv_(std::move(srv)),
         req_(std::move(req)),
         resp_(std::move(resp)),
         peer_(peer),
@@ -106,7 +113,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   ~TftpTransfer() {
     if (fd_ >= 0) ::close(fd_);
     --srv_->active;
-    srv_->admission.Release(req_.peer_ip, req_.peer, req_.target, completed_);
+    srv_->admission.Release(req_.peer_ip, req_.peer, req_.target, ticket_, completed_);
   }
 
   // Starts once the hop progress the answer reports is durable (Response::durable); refuses
@@ -160,6 +167,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     timeout_ = base_timeout_ = std::chrono::milliseconds(
         opts_.timeout_s ? opts_.timeout_s * 1000 : srv_->opt.default_timeout_ms);
     deadline_ = Clock::now() + std::chrono::seconds(srv_->opt.deadline_s);
+    first_sent_ = Clock::now();
     // Start runs off the transfer's strand: the receive is posted last, so the handlers that
     // answer the client (on the strand, perhaps on another thread) never overlap it. The
     // timer armed before it fires no sooner than a retransmission timeout later.
@@ -203,16 +211,17 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   // Sends blocks acked_+1 .. acked_+windowsize (not past the last).
   void SendWindow() {
     const uint64_t end = std::min(acked_ + opts_.windowsize, last_block_);
-    for (uint64_t n = acked_ + 1; n <= end; ++n) SendRaw(Block(n));
-    sent_ = end;
-    // Every block but the last acknowledged and the last one on its way: the download counts
+    // Every block but the last acknowledged and the last one about to go: the download counts
     // as done now. The final ACK is the one packet RFC 1350 leaves unconfirmed, and a phone
     // that has the file reboots and asks for its configuration before a lost final ACK would
-    // time out here; waiting for it would hold that hop as unfinished.
-    if (!reported_ && sent_ == last_block_ && acked_ + 1 == last_block_ && !resp_.file.empty()) {
+    // time out here; waiting for it would hold that hop as unfinished. Told before the block
+    // goes out: the phone's next request may be handled on another thread first.
+    if (!reported_ && end == last_block_ && acked_ + 1 == last_block_ && !resp_.file.empty()) {
       reported_ = true;
       srv_->prov.TransferDone(req_, resp_.file, true);
     }
+    for (uint64_t n = acked_ + 1; n <= end; ++n) SendRaw(Block(n));
+    sent_ = end;
     Arm();
   }
 
@@ -273,6 +282,12 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     if (p->op == TftpOp::kError)
       return Finish(false, "client error: " + p->error_message.substr(0, 80));
     if (p->op != TftpOp::kAck) return;
+    // The client has our answer: its copies come within a round trip of our first packet.
+    if (rtt_ == Clock::duration::zero()) {
+      rtt_ = Clock::now() - first_sent_;
+      srv_->admission.Answering(req_.peer, req_.target, ticket_,
+                                first_sent_ + std::min<Clock::duration>(2 * rtt_, base_timeout_));
+    }
     if (oack_pending_) {
       if (p->block != 0) return;
       oack_pending_ = false;
@@ -322,6 +337,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     }
   }
 
+  const uint64_t ticket_;  // TftpAdmission's name for this start
   std::shared_ptr<TftpServer::Impl> srv_;
   Request req_;
   Response resp_;
@@ -344,23 +360,25 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   TftpTransferOptions opts_;
   std::chrono::milliseconds timeout_{400}, base_timeout_{400};
   Clock::time_point deadline_;
+  Clock::time_point first_sent_;            // our first packet (OACK or DATA) went out
+  Clock::duration rtt_{};                   // until the client's first ACK came back
   Clock::time_point begun_ = Clock::now();  // the request came (a wait for durability included)
 };
 
 void TftpServer::Impl::Receive() {
-  socket.async_receive_from(
-      net::buffer(buf), from, [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+  socket.async_wait(
+      udp::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
         if (ec) {
           if (self->stopping || ec == net::error::operation_aborted) return;
         } else {
-          self->OnRequest(std::string(self->buf.data(), n), self->from);
-          // Then what else is queued, up to a bound: each completion waits its turn behind
-          // every transfer's handlers, so one request per turn let a boot storm's requests
-          // queue for seconds (clients re-sent them, the kernel dropped them).
-          for (int i = 0; i < 256 && !self->stopping; ++i) {
-            n = self->socket.receive_from(net::buffer(self->buf), self->from, 0, ec);
+          // What is queued, up to a bound, each with the time it arrived (copies: TftpAdmission):
+          // one request per turn (each waits behind every transfer's handlers) let a boot
+          // storm's requests queue for seconds (clients re-sent them, the kernel dropped them).
+          for (int i = 0; i < 257 && !self->stopping; ++i) {
+            Clock::time_point received;
+            size_t n = ReceiveStamped(self->socket, self->buf, self->from, received, ec);
             if (ec) break;  // would block: the queue is empty
-            self->OnRequest(std::string(self->buf.data(), n), self->from);
+            self->OnRequest(std::string(self->buf.data(), n), self->from, received);
           }
         }
         if (!self->stopping) self->Receive();
@@ -368,12 +386,12 @@ void TftpServer::Impl::Receive() {
 }
 
 void TftpServer::Impl::Upload(const TftpPacket& wrq, const udp::endpoint& peer, const Request& req,
-                              const std::string& path) {
+                              const std::string& path, uint64_t ticket) {
   ++active;
   StartTftpUpload(net::make_strand(ioc), socket.local_endpoint(), peer, wrq, path, opt.upload,
-                  [self = shared_from_this(), req, name = wrq.filename](bool ok, uint64_t bytes,
-                                                                        const std::string& why) {
-                    self->admission.Release(req.peer_ip, req.peer, req.target, ok);
+                  [self = shared_from_this(), req, ticket, name = wrq.filename](
+                      bool ok, uint64_t bytes, const std::string& why) {
+                    self->admission.Release(req.peer_ip, req.peer, req.target, ticket, ok);
                     --self->active;
                     if (self->log) {
                       self->log(LogLine(req.peer) + " upload=" + name.substr(0, 128) + " status=" +
@@ -383,7 +401,8 @@ void TftpServer::Impl::Upload(const TftpPacket& wrq, const udp::endpoint& peer, 
                   });
 }
 
-void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& peer) {
+void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& peer,
+                                 Clock::time_point received) {
   auto p = ParseTftp(bytes);
   if (!p) return Reject(peer, TftpError::kIllegalOperation, p.error().message);
   if (p->op != TftpOp::kRrq && p->op != TftpOp::kWrq)
@@ -405,39 +424,46 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   std::string name = p->filename;
   while (!name.empty() && name[0] == '/') name.erase(0, 1);
   req.target = "/" + name;
-  switch (admission.Admit(ip, req.peer, req.target)) {
+  const std::string held_key = req.peer + '\0' + req.target;
+  if (waiting->Holds(held_key)) return;  // a copy of a request waiting for room
+  uint64_t ticket = 0;
+  switch (admission.Admit(ip, req.peer, req.target, received, ticket)) {
     case TftpAdmission::Verdict::kStart:
       break;
     case TftpAdmission::Verdict::kDuplicate:
       return;  // its transfer (or the answer it already had) answers it
     case TftpAdmission::Verdict::kTooMany:
-      return Reject(peer, TftpError::kUndefined, "too many transfers from " + ip);
-    case TftpAdmission::Verdict::kTooFast:
-      return Reject(peer, TftpError::kUndefined, "too many requests from " + ip + ", retry later");
+    case TftpAdmission::Verdict::kTooFast:  // held; answered when its address has room
+      if (waiting->Hold(ip, held_key, [w = weak_from_this(), bytes, peer, received] {
+            if (auto self = w.lock()) self->OnRequest(bytes, peer, received);
+          }))
+        return;
+      return Reject(peer, TftpError::kUndefined, "server busy, retry later");
   }
-  if (p->op == TftpOp::kWrq) return Upload(*p, peer, req, upload_path);
+  if (p->op == TftpOp::kWrq) return Upload(*p, peer, req, upload_path, ticket);
   req.method = "GET";
-  Answer(req, *p, peer, prov.Handle(req), /*may_wait=*/true);
+  Answer(req, *p, peer, ticket, prov.Handle(req), /*may_wait=*/true);
 }
 
 void TftpServer::Impl::Answer(const Request& req, const TftpPacket& rrq,
-                              const udp::endpoint& peer, Response resp, bool may_wait) {
+                              const udp::endpoint& peer, uint64_t ticket, Response resp,
+                              bool may_wait) {
   const std::string& ip = req.peer_ip;
   const std::string name = req.target.substr(1);
   if (resp.ready) {
     // The provisioner is reading the phone's web page: the request is handled again then (its
     // admission holds, so the client's re-sent copies start nothing meanwhile).
     if (may_wait) {
-      return prov.WhenReady(resp.ready, [self = shared_from_this(), req, rrq, peer] {
-        net::post(self->socket.get_executor(), [self, req, rrq, peer] {
-          self->Answer(req, rrq, peer, self->prov.Handle(req), /*may_wait=*/false);
+      return prov.WhenReady(resp.ready, [self = shared_from_this(), req, rrq, peer, ticket] {
+        net::post(self->socket.get_executor(), [self, req, rrq, peer, ticket] {
+          self->Answer(req, rrq, peer, ticket, self->prov.Handle(req), /*may_wait=*/false);
         });
       });
     }
     resp = Provisioner::Unavailable();  // waited once already
   }
   if (resp.status != 200) {
-    admission.Release(ip, req.peer, req.target, /*answered=*/true);  // copies get nothing
+    admission.Release(ip, req.peer, req.target, ticket, /*answered=*/true);  // copies: nothing
     if (log) {
       log(LogLine(req.peer) + " device=" + (resp.device.empty() ? "-" : resp.device) +
           " file=" + name.substr(0, 200) + " status=" + std::to_string(resp.status) + " bytes=0");
@@ -455,11 +481,14 @@ void TftpServer::Impl::Answer(const Request& req, const TftpPacket& rrq,
   // transfer's strand let the listener take requests faster than transfers answered them,
   // and clients timed out by the thousand).
   const bool wait = resp.durable != 0;
-  auto transfer = std::make_shared<TftpTransfer>(shared_from_this(), req, std::move(resp), peer);
+  auto transfer =
+      std::make_shared<TftpTransfer>(shared_from_this(), req, std::move(resp), peer, ticket);
   if (wait) return transfer->StartWhenDurable(rrq);
   transfer->Start(rrq);
 }
 
+// Over its address's limits: held in the wait room and run again when there is room (a phone
+// told "error" waits minutes on some families). False when the room is full.
 TftpServer::TftpServer(net::io_context& ioc, Provisioner& p, TftpServerOptions o, AccessLog log)
     : impl_(std::make_shared<Impl>(ioc, p, std::move(o), std::move(log))) {}
 
@@ -480,6 +509,7 @@ Status TftpServer::Start() {
   impl_->socket.set_option(udp::socket::receive_buffer_size(4 << 20), ignored);
   impl_->local_address = impl_->socket.local_endpoint(ec).address();
   if (!ec) impl_->socket.non_blocking(true, ec);  // Receive drains the queue without waiting
+  EnableReceiveTimes(impl_->socket);
   if (ec) return BadInput("--tftp " + where + ": " + ec.message());
   impl_->Receive();
   return Ok{};
@@ -496,6 +526,7 @@ void TftpServer::Stop() {
   net::dispatch(impl_->socket.get_executor(), [impl = impl_] {
     boost::system::error_code ec;
     impl->socket.close(ec);
+    impl->waiting->Stop();
   });
 }
 

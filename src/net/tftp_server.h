@@ -14,6 +14,7 @@
 #include "app/provisioner.h"
 #include "core/result.h"
 #include "net/http_server.h"
+#include "net/source_limits.h"
 #include "net/tftp_upload.h"
 
 namespace stepup {
@@ -22,8 +23,8 @@ struct TftpServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 6969;
   uint32_t max_transfers = 20000;     // concurrent transfers, all sources (one socket each)
-  uint32_t max_per_source = 200;      // concurrent transfers from one address
-  uint32_t rate_per_source = 200;     // read requests a second from one address (burst: as many)
+  SourceLimits limits;                // per address (by network): transfers, requests a second
+  uint32_t max_hold_ms = 5000;        // a request over its address's limits waits this long
   uint32_t retries = 6;               // resends of one window before giving up
   uint32_t default_timeout_ms = 150;  // when the client asks for no timeout option (LAN)
   uint32_t deadline_s = 600;          // a whole transfer

@@ -132,6 +132,33 @@ awaitable<Fetch> HttpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
   co_return f;
 }
 
+// A transfer's socket, bound where the phone's datagrams come from: its own address and a port
+// the kernel picks, its NAT's address and a port from the NAT's pool (given back when the
+// socket goes), or, reusing ports, its own address and its boot's next fixed port.
+std::shared_ptr<udp::socket> OpenTftpSocket(Run& run, PhoneState& p, asio::ip::address self,
+                                            const asio::any_io_executor& ex, error_code& ec) {
+  std::shared_ptr<udp::socket> sock;
+  uint16_t port = 0;
+  auto pool = self.is_v4() ? run.nat.find(self.to_v4().to_uint()) : run.nat.end();
+  if (pool != run.nat.end()) {
+    NatPorts* ports = pool->second.get();
+    port = ports->Take();
+    sock = std::shared_ptr<udp::socket>(new udp::socket(ex), [ports, port](udp::socket* s) {
+      delete s;
+      if (port) ports->Give(port);
+    });
+  } else {
+    sock = std::make_shared<udp::socket>(ex);
+    if (run.opt.reuse_ports) port = ReusedPort(run.tftp_in_boot[&p]++);
+  }
+  sock->open(run.tftp->protocol(), ec);
+  if (!ec && run.tftp->address().is_v4()) {
+    sock->bind(udp::endpoint(self, port), ec);
+    if (ec && port) sock->bind(udp::endpoint(self, 0), ec);  // taken outside the pool
+  }
+  return sock;
+}
+
 awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::string file) {
   Fetch f;
   if (!run.tftp) {
@@ -141,18 +168,18 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
   ++p.requests;
   ++run.requests;
   auto ex = co_await asio::this_coro::executor;
-  auto sock = std::make_shared<udp::socket>(ex);
   error_code ec;
-  sock->open(run.tftp->protocol(), ec);
-  if (!ec && run.tftp->address().is_v4()) sock->bind(udp::endpoint(self, 0), ec);
+  auto sock = OpenTftpSocket(run, p, self, ex, ec);
   if (ec) {
     f.error = "socket: " + ec.message();
     co_return f;
   }
   // The previous transfer's socket stays open until this one has its port, so the kernel
   // cannot give this transfer that port again: a late answer to the previous request (a
-  // duplicate the server sent for a re-sent RRQ) must not pass for this one's.
-  run.previous_socket[&p] = sock;
+  // duplicate the server sent for a re-sent RRQ) must not pass for this one's. Behind a NAT,
+  // or with ports reused on purpose, that is exactly what may happen: the port goes back to
+  // the pool (or to the phone's next boot) when this transfer ends.
+  if (run.nat.empty() && !run.opt.reuse_ports) run.previous_socket[&p] = sock;
   std::string rrq;
   PutU16(rrq, 1);
   for (const std::string& part :

@@ -15,6 +15,7 @@
 
 #include "core/result.h"
 #include "sim/phone.h"
+#include "sim/sim_nat.h"
 #include "sim/simulator.h"
 
 namespace stepup::sim {
@@ -48,6 +49,8 @@ struct Run {
   boost::asio::io_context* ioc = nullptr;
   int64_t requests = 0;
   uint64_t bytes = 0;
+  std::unordered_map<uint32_t, std::unique_ptr<NatPorts>> nat;  // shared address -> its ports
+  std::unordered_map<const PhoneState*, int> tftp_in_boot;       // --reuse-ports: transfers
   std::unordered_map<const PhoneState*, std::shared_ptr<boost::asio::ip::udp::socket>>
       previous_socket;
   Clock::time_point t0 = Clock::now();

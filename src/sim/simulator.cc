@@ -200,7 +200,8 @@ awaitable<void> RunPhone(Run& run, PhoneState& p, asio::ip::address self) {
   auto t0 = Clock::now();
   for (int boot = 0; boot < run.opt.max_boots; ++boot) {
     ++p.boots;
-    BootResult r;  // (no co_await inside ?: : GCC 12 miscompiles it)
+    run.tftp_in_boot[&p] = 0;  // --reuse-ports: the TFTP stack starts over
+    BootResult r;              // (no co_await inside ?: : GCC 12 miscompiles it)
     if (p.kind.boot == BootStyle::kEnterprise) {
       r = co_await BootEnterprise(run, p, self);
     } else {
@@ -253,6 +254,13 @@ Result<SimReport> Simulate(const Catalog& catalog, const std::vector<PhoneSpec>&
     if (!u) return BadInput("--tftp: " + u.error().message);
     run.tftp = udp::endpoint(asio::ip::make_address(u->host), u->port);
   }
+  if (opt.nat < 0 || opt.nat > 1000) return BadInput("--nat must be between 0 and 1000");
+  if (opt.nat_ports < 16 || opt.nat_ports > 20000)
+    return BadInput("--nat-ports must be between 16 and 20000");
+  for (int i = 0; i < opt.nat; ++i) {
+    run.nat[NatAddress(static_cast<size_t>(i)).to_v4().to_uint()] =
+        std::make_unique<NatPorts>(20000, static_cast<size_t>(opt.nat_ports));
+  }
   std::vector<PhoneState> phones;
   phones.reserve(fleet.size());
   for (const auto& spec : fleet) {
@@ -293,7 +301,9 @@ Result<SimReport> Simulate(const Catalog& catalog, const std::vector<PhoneSpec>&
   auto worker = [&]() -> awaitable<void> {
     while (next < phones.size()) {
       size_t i = next++;
-      co_await RunPhone(run, phones[i], PhoneAddress(i));
+      asio::ip::address self = PhoneAddress(i);  // (no ?: in a co_await: GCC 12 evaluates both)
+      if (opt.nat > 0) self = NatAddress(i % static_cast<size_t>(opt.nat));
+      co_await RunPhone(run, phones[i], self);
       if (++done == phones.size()) {
         for (auto& acc : pages) {
           error_code ignored;
@@ -315,6 +325,12 @@ Result<SimReport> Simulate(const Catalog& catalog, const std::vector<PhoneSpec>&
   if (opt.progress) tick({});
   ioc.run();
   run.previous_socket.clear();  // sockets go before their io_context
+  if (opt.nat > 0) {
+    uint64_t reused = 0;
+    for (const auto& kv : run.nat) reused += kv.second->reused();
+    std::cerr << "simulate: " << phones.size() << " phones behind " << opt.nat
+              << " addresses; TFTP ports handed out again " << reused << " times\n";
+  }
   if (opt.progress) std::cerr << "\r\033[K";
   SimReport rep;
   rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();

@@ -4,7 +4,8 @@
 // phone would (behaviour.h), "reboots" and asks again until nothing changes.
 //
 // Each phone has its own loopback address (127.1.0.1, 127.1.0.2, ...), so the server can tie
-// its MAC-less requests to it as it would on a real network.
+// its MAC-less requests to it as it would on a real network; or the fleet sits behind a few
+// shared addresses, as a site behind a NAT (SimOptions::nat, sim_nat.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,9 @@ struct SimOptions {
   int max_boots = 20;       // a phone that has not settled after this many boots has failed
   int timeout_ms = 15000;   // per HTTP request
   int tftp_timeout_ms = 250;  // TFTP retransmission timeout
+  int nat = 0;              // > 0: the fleet behind this many shared addresses (sim_nat.h)
+  int nat_ports = 1024;     // outside ports per shared address, reused oldest-free first
+  bool reuse_ports = false;  // a phone's TFTP ports start over at every boot (sim_nat.h)
   bool progress = false;    // a progress line on stderr
   std::string trace_mac;    // this phone's exchanges on stderr, with times (diagnosis)
   // Enterprise phones serve /DeviceInformationX on their own address at this port (0: none)...
