@@ -1,5 +1,6 @@
 // stepup plan --model M --from V [--to V|latest] [--protocol P] [--have LOAD,...]
-//             [--firmware DIR] [--catalog FILE] [--hardware REV] [--date YYYY-MM-DD] [--json]
+//             [--firmware DIR] [--catalog FILE] [--hardware REV] [--date YYYY-MM-DD]
+//             [--allow-uncertain] [--allow-downgrade] [--json]
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -15,7 +16,7 @@ namespace {
 struct PlanOptions {
   std::string model, from, to = "latest", protocol, to_protocol, firmware, catalog, hardware, date;
   std::vector<std::string> have;
-  bool json = false;
+  bool json = false, allow_uncertain = false, allow_downgrade = false;
 };
 
 Result<std::optional<Protocol>> ProtocolOption(const std::string& flag, const std::string& value) {
@@ -72,6 +73,8 @@ int RunPlan(const PlanOptions& o) {
   req.from = o.from;
   req.to = o.to;
   req.hardware = o.hardware;
+  req.allow_uncertain = o.allow_uncertain;
+  req.allow_downgrade = o.allow_downgrade;
   auto proto = ProtocolOption("--protocol", o.protocol);
   if (!proto) return Fail(proto.error());
   req.protocol = *proto;
@@ -110,6 +113,10 @@ void AddPlanCommand(CLI::App& app, Action& action) {
   cmd->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
   cmd->add_option("--hardware", o->hardware, "hardware revision, e.g. V15");
   cmd->add_option("--date", o->date, "date for trust-store expiry checks (default: today)");
+  cmd->add_flag("--allow-uncertain", o->allow_uncertain,
+                "take hops resting on inferred or uncertain catalog facts (each is marked)");
+  cmd->add_flag("--allow-downgrade", o->allow_downgrade,
+                "take hops to older releases (hardware floors and chip builds still apply)");
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([&action, o] { action = [o] { return RunPlan(*o); }; });
 }

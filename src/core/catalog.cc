@@ -12,8 +12,10 @@ namespace {
 void Overlay(const ReleaseFacts& from, ReleaseFacts& into) {
   if (from.signed_with.set) into.signed_with = from.signed_with;
   if (from.accepts.set) into.accepts = from.accepts;
+  if (from.rejects.set) into.rejects = from.rejects;
   if (from.min_from.set) into.min_from = from.min_from;
   if (from.roots.set) into.roots = from.roots;
+  if (from.installs_from.set) into.installs_from = from.installs_from;
 }
 
 }  // namespace
@@ -38,6 +40,26 @@ std::optional<FactStatus> ParseFactStatus(std::string_view s) {
   if (l == "secondary" || l == "c2" || l == "s") return FactStatus::kSecondary;
   if (l == "inferred" || l == "i") return FactStatus::kInferred;
   if (l == "uncertain" || l == "u") return FactStatus::kUncertain;
+  return std::nullopt;
+}
+
+std::string_view AccessName(Access a) {
+  switch (a) {
+    case Access::kFree:
+      return "free";
+    case Access::kContract:
+      return "contract";
+    case Access::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+std::optional<Access> ParseAccess(std::string_view s) {
+  std::string l = ToLower(s);
+  if (l == "free") return Access::kFree;
+  if (l == "contract") return Access::kContract;
+  if (l == "unknown") return Access::kUnknown;
   return std::nullopt;
 }
 

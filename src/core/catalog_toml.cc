@@ -59,6 +59,24 @@ void ReadFacts(TableReader& r, ReleaseFacts& f, FactStatus status, const std::st
   read("accepts", f.accepts, [&](const toml::node& v, Fact<std::vector<std::string>>& fact) {
     fact.value = r.StrList(&v, "accepts");
   });
+  read("rejects", f.rejects, [&](const toml::node& v, Fact<std::vector<std::string>>& fact) {
+    fact.value = r.StrList(&v, "rejects");
+  });
+  read("installs_from", f.installs_from,
+       [&](const toml::node& v, Fact<std::vector<Version>>& fact) {
+         for (const auto& s : r.StrList(&v, "installs_from")) {
+           auto parsed = ParseVersion(s);
+           if (parsed) {
+             fact.value.push_back(*parsed);
+           } else {
+             r.Problem("'installs_from': " + parsed.error().message);
+           }
+         }
+         if (fact.value.empty() || fact.value.size() > 2) {
+           r.Problem("'installs_from' is [from] or [from, below]");
+           fact.set = false;
+         }
+       });
   read("roots", f.roots, [&](const toml::node& v, Fact<std::vector<std::string>>& fact) {
     fact.value = r.StrList(&v, "roots");
   });

@@ -50,6 +50,16 @@ nlohmann::json LoadToJson(const Load& l, const Model& m) {
   nlohmann::json facts = {{"signed_with", FactMeta(f.signed_with)},
                           {"accepts", FactMeta(f.accepts)}};
   if (f.min_from.set) facts["min_from"] = FactMeta(f.min_from);
+  if (f.installs_from.set) {
+    nlohmann::json range = nlohmann::json::array();
+    for (const auto& v : f.installs_from.value) range.push_back(v.input);
+    j["installs_from"] = range;
+    facts["installs_from"] = FactMeta(f.installs_from);
+  }
+  if (f.rejects.set) {
+    j["rejects"] = f.rejects.value;
+    facts["rejects"] = FactMeta(f.rejects);
+  }
   if (f.roots.set) facts["roots"] = FactMeta(f.roots);
   j["facts"] = facts;
   if (!l.note.empty()) j["note"] = l.note;
@@ -67,7 +77,11 @@ nlohmann::json PlanToJson(const Plan& p) {
                     {"bundles", h.load->bundles},
                     {"why", h.why},
                     {"uncertain", h.uncertain},
-                    {"uncertain_facts", h.uncertain_facts}});
+                    {"uncertain_facts", h.uncertain_facts},
+                    {"status", FactStatusName(h.status)},
+                    {"name_status", FactStatusName(h.load->status)},
+                    {"downgrade", h.downgrade},
+                    {"allowed_by", h.allowed_by}});
   }
   nlohmann::json missing = nlohmann::json::array();
   for (const auto& m : p.missing) {
@@ -91,6 +105,10 @@ nlohmann::json PlanToJson(const Plan& p) {
                       {"to_load", p.to_load},
                       {"to_version", p.to_version},
                       {"to_protocol", ProtocolName(p.to_protocol)},
+                      {"to_status", FactStatusName(p.to_status)},
+                      {"policy",
+                       {{"allow_uncertain", p.allow_uncertain},
+                        {"allow_downgrade", p.allow_downgrade}}},
                       {"status", PlanStatusName(p.status)},
                       {"hops", hops},
                       {"missing", missing},
@@ -104,7 +122,8 @@ std::string PlanToText(const Plan& p) {
                     std::string(ProtocolName(p.from_protocol)) + ")" +
                     (p.from_catalogued ? "" : " [not catalogued: placed among listed releases]") +
                     " -> " + p.to_load + " (" + p.to_version + ", " +
-                    std::string(ProtocolName(p.to_protocol)) + ")\n";
+                    std::string(ProtocolName(p.to_protocol)) + ", " +
+                    std::string(FactStatusName(p.to_status)) + ")\n";
   switch (p.status) {
     case PlanStatus::kCurrent:
       out += "status: current (already at the target)\n";
@@ -115,7 +134,13 @@ std::string PlanToText(const Plan& p) {
         const auto& h = p.hops[i];
         out += "  " + std::to_string(i + 1) + ". " + h.load->load + " (" + h.load->version_label +
                ", " + std::string(ProtocolName(h.load->protocol)) + ")" +
+               "  [" + std::string(FactStatusName(h.status)) + "]" +
                (h.uncertain ? "  [uncertain]" : "") + "\n";
+        for (const auto& a : h.allowed_by) {
+          out += "     taken only because of " + a +
+                 (a == "--allow-downgrade" ? ": this hop goes to an older release\n"
+                                           : ": this hop rests on an inferred or uncertain fact\n");
+        }
         out += "     why: " + h.why + "\n";
         if (!h.load->files.empty()) {
           out += "     files: ";

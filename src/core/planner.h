@@ -26,6 +26,13 @@ struct PlanRequest {
   std::optional<std::unordered_set<const Load*>> available;
   std::string hardware;  // hardware revision ("V15"), "" if unknown
   int64_t now = 0;       // seconds since the epoch, for trust-store expiry; 0: skip
+  // Policy. By default a plan takes no hop resting on an inferred or uncertain fact (the
+  // target's own name excepted when the caller named it: a target chosen by name is shown
+  // with its status) and never goes to an older release; `latest` is the newest release the
+  // catalog holds as confirmed. allow_uncertain / allow_downgrade lift the first two; each
+  // hop they let through says so. The server passes its own policy (app/device_profile.h).
+  bool allow_uncertain = false;
+  bool allow_downgrade = false;
 };
 
 struct PlanHop {
@@ -33,6 +40,10 @@ struct PlanHop {
   std::string why;
   bool uncertain = false;
   std::vector<std::string> uncertain_facts;  // which inferred/uncertain facts it rests on
+  // The weakest status among the load's name and the facts the hop rests on.
+  FactStatus status = FactStatus::kConfirmed;
+  bool downgrade = false;  // to an older release (only with allow_downgrade)
+  std::vector<std::string> allowed_by;  // "--allow-uncertain", "--allow-downgrade"
 };
 
 struct MissingLoad {
@@ -55,8 +66,15 @@ struct Plan {
   std::vector<PlanHop> hops;
   std::vector<MissingLoad> missing;
   std::string reason;                 // why there is no path, in prose
-  std::vector<std::string> warnings;  // e.g. expired trust-store roots
+  std::vector<std::string> warnings;  // e.g. expired trust-store roots, unknown hardware
+  FactStatus to_status = FactStatus::kConfirmed;  // status of the target load's name
+  bool allow_uncertain = false, allow_downgrade = false;  // the policy it was made under
 };
+
+// What `latest` means: the newest load of a family in a protocol (kNone: any) that the
+// catalog holds as confirmed, at or above a hardware floor when one is given; nullptr if none.
+const Load* LatestConfirmed(const Catalog& catalog, const std::string& family, Protocol protocol,
+                            const HardwareMinimum* floor = nullptr);
 
 // Plans a chain. Errors: kUnknown for an unknown model (or one without firmware), kBadInput
 // for an unparsable or inapplicable --from/--to/--protocol/--hardware. "No path" is not an
