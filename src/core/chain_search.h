@@ -33,6 +33,9 @@ struct HopPolicy {
   bool allow_uncertain = true;
   bool allow_downgrade = true;
   const Load* named_target = nullptr;  // a target chosen by name: its name status is shown, not refused
+  // The phone runs a chip-specific build (Load::chip): no build without that chip at or
+  // below its release, anywhere in the chain (not only right after it).
+  const Load* chip_start = nullptr;
 };
 
 class HopRules {
@@ -79,10 +82,10 @@ class HopRules {
       return "hardware " + floor_->revision + " of " + model_.name + " cannot run releases below " +
              floor_->min_label + " (" + floor_->source + ")";
     }
-    if (from.load && !from.load->chip.empty() && to.chip != from.load->chip &&
-        Compare(to.version, from.version) <= 0) {
-      return from.name + " is the build for the " + from.load->chip + " chip and " + to.load +
-             " is not: it must never replace it (" + from.load->source + ")";
+    if (const Load* c = policy_.chip_start;
+        c && to.chip != c->chip && Compare(to.version, c->version) <= 0) {
+      return "the phone runs " + c->load + ", the build for the " + c->chip + " chip, and " +
+             to.load + " is not: it must never replace it (" + c->source + ")";
     }
     if (!policy_.allow_downgrade && IsDowngrade(from, to)) {
       return to.load + " (" + to.version_label + ") is older than " + from.name + " (" + from.label +

@@ -231,6 +231,21 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
     plan.status = PlanStatus::kCurrent;
     return plan;
   }
+  // `latest` is a floor, not a downgrade target: a phone already past the newest confirmed
+  // release (on one only third-party sources give) is left where it is, and told so.
+  if (req.to == "latest" && from->protocol == to->protocol &&
+      Compare(from->version, to->version) > 0) {
+    plan.status = PlanStatus::kCurrent;
+    plan.warnings.push_back(from->name + " (" + from->label +
+                            ") is newer than the newest confirmed release " + to->load + " (" +
+                            to->version_label + "); nothing is planned (name a newer target to "
+                            "move it, knowing its status)");
+    // The target is where it is: a caller keeping the phone on `to_load` must not pull it back.
+    plan.to_load = from->name;
+    plan.to_version = from->label;
+    plan.to_status = from->load ? from->load->status : FactStatus::kUncertain;
+    return plan;
+  }
   if (!from->facts.accepts.set) {
     plan.reason = "the catalog records no facts (accepted signing keys) for " + from->label +
                   " of " + model->name + ", so no hop can be checked";
@@ -238,7 +253,8 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
   }
 
   chain::HopPolicy policy{req.allow_uncertain, req.allow_downgrade,
-                         req.to == "latest" ? nullptr : to};
+                         req.to == "latest" ? nullptr : to,
+                         from->load && !from->load->chip.empty() ? from->load : nullptr};
   HopRules s(cat, *model, floor, to->protocol, policy);
   const auto& all = cat.LoadsOf(fam->id);
   auto have = [&](const Load* l) { return !req.available || req.available->count(l) > 0; };
@@ -271,7 +287,9 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
 
   // Refused by policy? Say which chain the policy stopped and which option would allow it.
   if (!req.allow_uncertain || !req.allow_downgrade) {
-    HopRules loose(cat, *model, floor, to->protocol);
+    chain::HopPolicy lax;
+    lax.chip_start = policy.chip_start;  // never lifted
+    HopRules loose(cat, *model, floor, to->protocol, lax);
     std::vector<const Load*> held = chain::ShortestChain(loose, *from, cands, to, to->protocol);
     if (!held.empty()) {
       plan.status = PlanStatus::kNoPath;
