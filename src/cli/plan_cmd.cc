@@ -88,6 +88,11 @@ int RunPlan(const PlanOptions& o) {
   auto avail = Available(*cat, o);
   if (!avail) return Fail(avail.error());
   req.available = std::move(avail).value();
+  if (!o.firmware.empty()) {
+    auto names = ListFirmwareNames(o.firmware);
+    if (!names) return Fail(names.error());
+    req.on_hand = std::move(names).value();
+  }
   auto plan = MakePlan(*cat, req);
   if (!plan) return Fail(plan.error());
   if (o.json) {

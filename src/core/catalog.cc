@@ -163,6 +163,41 @@ bool LoadMatches(const Load& load, const Version& v) {
   return v.is_load() ? Compare(load.load_version, v) == 0 : SameRelease(load.version, v);
 }
 
+Access LoadAccess(const Load& load) {
+  bool contract = false;
+  for (const auto& b : load.bundle_names) {
+    if (b.access == Access::kFree) return Access::kFree;
+    contract = contract || b.access == Access::kContract;
+  }
+  bool all_free = !load.file_names.empty();
+  for (const auto& f : load.file_names) {
+    all_free = all_free && f.access == Access::kFree;
+    contract = contract || f.access == Access::kContract;
+  }
+  if (all_free) return Access::kFree;
+  return contract ? Access::kContract : Access::kUnknown;
+}
+
+std::vector<std::string> FilesToFetch(const Load& load,
+                                      const std::unordered_set<std::string>* lower_names) {
+  std::vector<std::string> missing;
+  bool some_here = false;
+  for (const auto& f : load.files) {
+    if (lower_names && lower_names->count(ToLower(f))) {
+      some_here = true;
+    } else {
+      missing.push_back(f);
+    }
+  }
+  if (!some_here && !load.bundles.empty()) {
+    for (const auto& b : load.bundle_names) {
+      if (b.access == Access::kFree) return {b.name};
+    }
+    return {load.bundles.front()};
+  }
+  return missing;
+}
+
 bool LoadAvailable(const Load& load, const std::unordered_set<std::string>& lower_names) {
   for (const auto& b : load.bundles) {
     if (lower_names.count(ToLower(b))) return true;

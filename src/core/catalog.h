@@ -122,6 +122,7 @@ struct Load {
   std::vector<std::string> files, bundles;
   std::vector<FileName> file_names, bundle_names;  // parallel to files / bundles
   Access access = Access::kUnknown;                 // default for its files and bundles
+  std::string access_source;                        // where `access` comes from
   std::string released, source, note;
   FactStatus status = FactStatus::kConfirmed;
   ReleaseFacts facts;  // resolved: per-load values over rules
@@ -205,6 +206,16 @@ namespace stepup {
 // True when `v` names this load: the same load name (build included) when `v` is a load
 // name, else the same release (numbers, letter, service release).
 bool LoadMatches(const Load& load, const Version& v);
+
+// How the images of a load can be had: free when one of its bundles is free, or all of its
+// files are; contract when none is free and one needs a contract; unknown otherwise.
+Access LoadAccess(const Load& load);
+
+// The names to fetch to make a load available, given the lower-case names on hand (nullptr:
+// nothing is known to be on hand): the files still missing when some are there or no bundle
+// is known, else its first bundle.
+std::vector<std::string> FilesToFetch(const Load& load,
+                                      const std::unordered_set<std::string>* lower_names);
 
 // True when a load's images are among `names` (lower-case file names): one of its bundles, or
 // all of its files.

@@ -228,7 +228,11 @@ class Builder {
     l.source = r.Str("source", true);
     l.note = r.Str("note", false);
     l.status = r.Status();
+    l.access_source = r.Str("access_source", false);
     std::string access = r.Str("access", false);
+    if (!access.empty() && l.access_source.empty()) {
+      r.Problem("'access' needs an 'access_source' (where the download terms come from)");
+    }
     if (!access.empty()) {
       if (auto a = ParseAccess(access)) {
         l.access = *a;

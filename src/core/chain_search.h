@@ -240,7 +240,8 @@ std::vector<const Load*> ShortestChain(const HopRules& s, const Node& start,
                                        Protocol to_proto);
 
 // With every catalog load allowed, the chain needing the fewest missing loads, then the fewest
-// hops, then the fewest hops outside the target protocol; ties go to newer releases.
+// hops, then the fewest missing loads that are not free to download (LoadAccess), then the
+// fewest hops outside the target protocol; ties go to newer releases.
 std::vector<const Load*> FewestMissingChain(const HopRules& s, const Node& start,
                                             const std::vector<const Load*>& all, const Load* target,
                                             Protocol to_proto,

@@ -12,6 +12,20 @@ nlohmann::json FactMeta(const Fact<T>& f) {
   return FactJson(std::string(FactStatusName(f.status)), f.source);
 }
 
+nlohmann::json NamesJson(const std::vector<FileName>& names) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& n : names) {
+    nlohmann::json j = {{"name", n.name},
+                        {"status", FactStatusName(n.status)},
+                        {"source", n.source},
+                        {"access", AccessName(n.access)}};
+    if (n.size > 0) j["size"] = n.size;
+    if (!n.sha1.empty()) j["sha1"] = n.sha1;
+    out.push_back(j);
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json VersionToJson(const Version& v) {
@@ -47,6 +61,9 @@ nlohmann::json LoadToJson(const Load& l, const Model& m) {
   j["min_from"] = f.min_from.set && f.min_from.value ? nlohmann::json(f.min_from.value->input)
                                                      : nlohmann::json(nullptr);
   j["roots"] = f.roots.value;
+  j["file_names"] = NamesJson(l.file_names);
+  j["bundle_names"] = NamesJson(l.bundle_names);
+  if (!l.chip.empty()) j["chip"] = l.chip;
   nlohmann::json facts = {{"signed_with", FactMeta(f.signed_with)},
                           {"accepts", FactMeta(f.accepts)}};
   if (f.min_from.set) facts["min_from"] = FactMeta(f.min_from);
@@ -84,6 +101,7 @@ nlohmann::json PlanToJson(const Plan& p) {
                     {"allowed_by", h.allowed_by}});
   }
   nlohmann::json missing = nlohmann::json::array();
+  nlohmann::json fetch = nlohmann::json::array();
   for (const auto& m : p.missing) {
     nlohmann::json alts = nlohmann::json::array();
     for (const Load* a : m.alternatives) alts.push_back(a->load);
@@ -93,7 +111,10 @@ nlohmann::json PlanToJson(const Plan& p) {
                        {"files", m.load->files},
                        {"bundles", m.load->bundles},
                        {"why", m.why},
-                       {"alternatives", alts}});
+                       {"alternatives", alts},
+                       {"fetch", m.fetch},
+                       {"access", AccessName(m.access)}});
+    for (const auto& f : m.fetch) fetch.push_back({{"file", f}, {"access", AccessName(m.access)}});
   }
   nlohmann::json j = {{"model", p.model->name},
                       {"from", p.from},
@@ -112,6 +133,7 @@ nlohmann::json PlanToJson(const Plan& p) {
                       {"status", PlanStatusName(p.status)},
                       {"hops", hops},
                       {"missing", missing},
+                      {"fetch", fetch},
                       {"warnings", p.warnings}};
   if (!p.reason.empty()) j["reason"] = p.reason;
   return j;
@@ -159,6 +181,12 @@ std::string PlanToText(const Plan& p) {
         out += "  missing: " + m.load->load + " (" + m.load->version_label + ")";
         if (!m.load->bundles.empty()) out += " in " + m.load->bundles.front();
         out += "\n     why: " + m.why + "\n";
+        if (!m.fetch.empty()) {
+          out += "     fetch:";
+          for (const auto& f : m.fetch) out += " " + f;
+          out += " (" + std::string(AccessName(m.access)) +
+                 (m.access == Access::kContract ? ": needs a service contract" : "") + ")\n";
+        }
         if (!m.alternatives.empty()) {
           out += "     or instead any of:";
           for (const Load* a : m.alternatives) out += " " + a->load;

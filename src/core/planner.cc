@@ -328,6 +328,8 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
       m.alternatives.push_back(alt);
     }
     std::sort(m.alternatives.begin(), m.alternatives.end(), NewerThan);
+    m.fetch = FilesToFetch(*best[i], req.on_hand ? &*req.on_hand : nullptr);
+    m.access = LoadAccess(*best[i]);
     plan.missing.push_back(std::move(m));
   }
   std::vector<std::string> names;

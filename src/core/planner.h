@@ -24,6 +24,8 @@ struct PlanRequest {
   std::optional<Protocol> to_protocol;  // target protocol (default: the from protocol)
   // Loads whose images are on hand; nullopt means every catalog load counts as available.
   std::optional<std::unordered_set<const Load*>> available;
+  // Lower-case file names on hand (--firmware), for naming exactly what to fetch; optional.
+  std::optional<std::unordered_set<std::string>> on_hand;
   std::string hardware;  // hardware revision ("V15"), "" if unknown
   int64_t now = 0;       // seconds since the epoch, for trust-store expiry; 0: skip
   // Policy. By default a plan takes no hop resting on an inferred or uncertain fact (the
@@ -50,6 +52,8 @@ struct MissingLoad {
   const Load* load = nullptr;
   std::string why;
   std::vector<const Load*> alternatives;  // other missing loads that would serve as well
+  std::vector<std::string> fetch;         // exactly the files (or bundle) to fetch
+  Access access = Access::kUnknown;       // free to download, or needs a contract
 };
 
 enum class PlanStatus { kOk, kCurrent, kNoPath };

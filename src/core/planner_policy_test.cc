@@ -3,6 +3,8 @@
 // downgrades, hardware, chip builds) and the catalog's statuses.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/catalog_loader.h"
 #include "core/planner.h"
 
@@ -166,6 +168,29 @@ TEST_F(PolicyTest, StatusesMatchTheSheets) {
   ASSERT_EQ(s756->file_names.size(), 1u);
   EXPECT_EQ(s756->file_names[0].status, FactStatus::kInferred);
   EXPECT_EQ(s756->file_names[0].source, "");
+}
+
+// Seed 000 (DUDEK): the SCCP 8.5(2)/8.5(3) bundles and SIP 9.4(2)SR1 are free; the SIP
+// dual-key bridges need a paid account. Among equally short chains the free bridge wins, and
+// the plan names exactly what to fetch.
+TEST_F(PolicyTest, PrefersTheFreeBridgeAndNamesWhatToFetch) {
+  PlanRequest r{.model = "CP-7970G", .from = "SIP70.8-2-1S", .to = "SIP70.9-4-2SR1-1S"};
+  r.allow_uncertain = true;  // so that the contract-only SIP 8.4(2) bridge is a candidate too
+  r.available = std::unordered_set<const Load*>{L("CP-7970G", "SIP70.9-4-2SR1-1S")};
+  r.on_hand = std::unordered_set<std::string>{"sip70.9-4-2sr1-1s.loads"};
+  Plan p = MustPlan(r);
+  ASSERT_EQ(p.status, PlanStatus::kNoPath);
+  ASSERT_EQ(p.missing.size(), 1u);
+  EXPECT_EQ(p.missing[0].load->load, "SCCP70.8-5-2S");
+  EXPECT_EQ(p.missing[0].access, Access::kFree);
+  EXPECT_EQ(p.missing[0].fetch, std::vector<std::string>{"cmterm-7970_7971-sccp.8-5-2.zip"});
+  EXPECT_EQ(LoadAccess(*L("CP-7970G", "SIP70.8-4-2S")), Access::kContract);
+  // A load partly on hand: only the files still missing are named.
+  const Load* sr1 = L("CP-7970G", "SIP70.9-4-2SR1-1S");
+  std::unordered_set<std::string> some{"sip70.9-4-2sr1-1s.loads", "apps70.9-4-2es9.sbn"};
+  auto fetch = FilesToFetch(*sr1, &some);
+  EXPECT_EQ(fetch.size(), sr1->files.size() - 2);
+  EXPECT_EQ(std::count(fetch.begin(), fetch.end(), "apps70.9-4-2ES9.sbn"), 0);
 }
 
 // `catalog check` fails on each planted status inflation (and passes the shipped catalog).
