@@ -193,6 +193,30 @@ TEST_F(PolicyTest, PrefersTheFreeBridgeAndNamesWhatToFetch) {
   EXPECT_EQ(std::count(fetch.begin(), fetch.end(), "apps70.9-4-2ES9.sbn"), 0);
 }
 
+// Seed 001's workaround (a factory 7945G through 8.4(4)) and ITWURX's SIP 8.5(2) bundle for
+// 7941/7961 (79xx-enterprise.md section 3.1): catalogued with their names inferred, so the
+// bridge is planned only with --allow-uncertain, and says so.
+TEST_F(PolicyTest, Seed001BridgeAndTheSip852BundleAreCataloguedAsInferred) {
+  const Load* b = L("CP-7945G", "SCCP45.8-4-4S");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->status, FactStatus::kInferred);
+  EXPECT_EQ(b->facts.installs_from.status, FactStatus::kSecondary);
+  PlanRequest r{.model = "CP-7945G", .from = "8.3(2)", .to = "SCCP45.9-4-2SR4-3S"};
+  r.available = std::unordered_set<const Load*>{b, L("CP-7945G", "SCCP45.9-4-2SR4-3S")};
+  EXPECT_EQ(MustPlan(r).status, PlanStatus::kNoPath);
+  r.allow_uncertain = true;
+  Plan p = MustPlan(r);
+  ASSERT_EQ(p.status, PlanStatus::kOk) << p.reason;
+  EXPECT_EQ(p.hops[0].load, b);
+  EXPECT_EQ(p.hops[0].allowed_by, std::vector<std::string>{"--allow-uncertain"});
+  const Load* sip = L("CP-7941G", "SIP41.8-5-2S");
+  ASSERT_NE(sip, nullptr);
+  EXPECT_EQ(sip->status, FactStatus::kInferred);
+  ASSERT_EQ(sip->bundle_names.size(), 1u);
+  EXPECT_EQ(sip->bundle_names[0].name, "cmterm-7941_7961-sip.8-5-2.zip");
+  EXPECT_EQ(sip->bundle_names[0].status, FactStatus::kSecondary);
+}
+
 // `catalog check` fails on each planted status inflation (and passes the shipped catalog).
 TEST(CatalogCheck, FailsOnEachPlantedInflation) {
   struct Case {
