@@ -300,8 +300,8 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
         if (auto b = s.Blocker(prev, *l)) reasons.push_back(*b);
         prev = NodeOf(*l);
       }
-      plan.reason = "refused by policy: the chain " + Join(names, " -> ") + " needs " +
-                    Join(reasons, "; ");
+      plan.reason = "refused by policy: the chain " + Join(names, " -> ") +
+                    " has a hop the policy refuses: " + Join(reasons, "; ");
       return plan;
     }
   }
