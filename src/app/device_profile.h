@@ -28,6 +28,9 @@ struct ProfileSetup {
   // confirmed release, as for `stepup plan`.
   bool allow_uncertain = true;
   bool allow_downgrade = false;
+  // It does not migrate enterprise phones to MPP: the licence settings and the factory reset
+  // a migration needs are not rendered yet (`stepup plan --to-protocol mpp` plans one).
+  bool allow_migration = false;
 };
 
 struct DeviceProfile {

@@ -40,8 +40,16 @@ Result<std::optional<std::unordered_set<const Load*>>> Available(const Catalog& 
   const Model* model = cat.FindModel(o.model);
   if (!model) return Unknown("unknown model \"" + o.model + "\"");
   std::unordered_set<const Load*> out;
+  // The families a plan may use: the model's own and, for a migration, its MPP counterpart's.
+  std::vector<std::string> fams{model->family};
+  if (const Model* mpp = cat.FindModel(model->name + "-3PCC"); mpp && !mpp->family.empty()) {
+    fams.push_back(mpp->family);
+  }
   for (const auto& name : o.have) {
-    const Load* found = cat.FindLoad(model->family, name);
+    const Load* found = nullptr;
+    for (const auto& f : fams) {
+      if (!found) found = cat.FindLoad(f, name);
+    }
     if (!found) {
       auto v = ParseVersion(name);
       if (!v) return BadInput("--have: " + v.error().message);
@@ -58,8 +66,10 @@ Result<std::optional<std::unordered_set<const Load*>>> Available(const Catalog& 
   if (!o.firmware.empty()) {
     auto names = ListFirmwareNames(o.firmware);
     if (!names) return names.error();
-    for (const Load* l : cat.LoadsOf(model->family)) {
-      if (LoadAvailable(*l, *names)) out.insert(l);
+    for (const auto& f : fams) {
+      for (const Load* l : cat.LoadsOf(f)) {
+        if (LoadAvailable(*l, *names)) out.insert(l);
+      }
     }
   }
   return std::optional<std::unordered_set<const Load*>>(std::move(out));

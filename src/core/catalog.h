@@ -157,6 +157,21 @@ struct TrustRoot {
   FactStatus status = FactStatus::kConfirmed;
 };
 
+// Moving a phone between firmware lines (enterprise -> MPP) as one planned hop. The MPP
+// model of an enterprise model M is "M-3PCC" (the contract's canonical names).
+struct Migration {
+  std::vector<std::string> models;  // enterprise models it applies to
+  Protocol from_protocol = Protocol::kSip, to_protocol = Protocol::kMpp;
+  Version min_from;                 // the phone must run at least this (enterprise)
+  Version one_step_from;            // from here on, no transition load is needed
+  Version min_to;                   // the oldest target the one-step migration installs
+  std::string min_from_label, one_step_label, min_to_label;
+  std::vector<std::string> settings;  // KEY=VALUE the device needs for the migration
+  bool factory_reset = false;
+  std::string source, why;
+  FactStatus status = FactStatus::kConfirmed;
+};
+
 class Catalog {
  public:
   Catalog() = default;
@@ -173,6 +188,7 @@ class Catalog {
   std::vector<HardwareMinimum> hardware;
   std::vector<TrustRoot> roots;
   std::vector<SourceTag> sources;
+  std::vector<Migration> migrations;
 
   // Builds the lookup indexes; the loader calls it once all tables are read.
   void Index();

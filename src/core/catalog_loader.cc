@@ -38,7 +38,8 @@ class Builder {
       return;
     }
     static const std::set<std::string> kTables = {"key",  "family",   "model", "load",
-                                                  "rule", "hardware", "root",  "source"};
+                                                  "rule", "hardware", "root",  "source",
+                                                  "migration"};
     for (const auto& [k, _] : doc) {
       if (!kTables.count(std::string(k.str()))) {
         problems.push_back(src.name + ": unknown top-level key '" + std::string(k.str()) + "'");
@@ -61,6 +62,34 @@ class Builder {
               [&](const toml::table& t, const std::string& w) { Root(t, w); });
     EachTable(doc, "source", f, problems,
               [&](const toml::table& t, const std::string& w) { Src(t, w); });
+    EachTable(doc, "migration", f, problems,
+              [&](const toml::table& t, const std::string& w) { Mig(t, w); });
+  }
+
+  void Mig(const toml::table& t, const std::string& w) {
+    TableReader r(t, w, "migration", problems);
+    Migration m;
+    m.models = r.StrList("models");
+    if (m.models.empty()) r.Problem("'models' must name at least one model");
+    m.from_protocol = r.ProtocolAt("from_protocol", true);
+    m.to_protocol = r.ProtocolAt("to_protocol", true);
+    m.min_from_label = r.Str("min_from", true);
+    m.one_step_label = r.Str("one_step_from", true);
+    m.min_to_label = r.Str("min_to", true);
+    if (auto v = ParseVersion(m.min_from_label)) m.min_from = *v;
+    else if (!m.min_from_label.empty()) r.Problem("'min_from': " + v.error().message);
+    if (auto v = ParseVersion(m.one_step_label)) m.one_step_from = *v;
+    else if (!m.one_step_label.empty()) r.Problem("'one_step_from': " + v.error().message);
+    if (auto v = ParseVersion(m.min_to_label)) m.min_to = *v;
+    else if (!m.min_to_label.empty()) r.Problem("'min_to': " + v.error().message);
+    m.settings = r.StrList("settings");
+    if (const toml::node* n = r.Node("factory_reset")) m.factory_reset = n->value<bool>().value_or(false);
+    m.source = r.Str("source", true);
+    m.why = r.Str("why", false);
+    m.status = r.Status();
+    r.Finish();
+    migration_where.push_back(w);
+    cat.migrations.push_back(std::move(m));
   }
 
   void Src(const toml::table& t, const std::string& w) {
@@ -373,6 +402,16 @@ class Builder {
         }
       }
     }
+    for (size_t i = 0; i < cat.migrations.size(); ++i) {
+      for (const auto& m : cat.migrations[i].models) {
+        for (const std::string& name : {m, m + "-3PCC"}) {
+          if (!names.count(ToLower(name)) || names[ToLower(name)] != name) {
+            problems.push_back(migration_where[i] + ": migration: unknown model '" + name +
+                               "' (use the canonical name)");
+          }
+        }
+      }
+    }
     std::set<std::string> seen_loads, seen_releases;
     for (size_t i = 0; i < cat.loads.size(); ++i)
       ResolveLoad(i, key_ids, seen_loads, seen_releases);
@@ -381,6 +420,7 @@ class Builder {
  private:
   std::map<std::string, std::string> model_where;
   std::vector<std::string> hardware_where;
+  std::vector<std::string> migration_where;
 
   void CheckFactRefs(const ReleaseFacts& f, const std::string& what,
                      const std::set<std::string>& key_ids) {

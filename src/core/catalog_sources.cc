@@ -79,6 +79,7 @@ std::vector<std::string> CheckSourceStrength(const Catalog& cat) {
     else if (f.min_from.set) check(what, f.min_from.status, f.min_from.source);
     else if (f.roots.set) check(what, f.roots.status, f.roots.source);
   }
+  for (const auto& m : cat.migrations) check("migration", m.status, m.source);
   for (const auto& h : cat.hardware) {
     check("hardware " + h.revision + " of " + (h.models.empty() ? "" : h.models.front()), h.status,
           h.source);

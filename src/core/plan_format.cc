@@ -98,7 +98,8 @@ nlohmann::json PlanToJson(const Plan& p) {
                     {"status", FactStatusName(h.status)},
                     {"name_status", FactStatusName(h.load->status)},
                     {"downgrade", h.downgrade},
-                    {"allowed_by", h.allowed_by}});
+                    {"allowed_by", h.allowed_by},
+                    {"migration", h.migration}});
   }
   nlohmann::json missing = nlohmann::json::array();
   nlohmann::json fetch = nlohmann::json::array();
@@ -134,8 +135,10 @@ nlohmann::json PlanToJson(const Plan& p) {
                       {"hops", hops},
                       {"missing", missing},
                       {"fetch", fetch},
+                      {"settings", p.settings},
                       {"warnings", p.warnings}};
   if (!p.reason.empty()) j["reason"] = p.reason;
+  if (p.to_model && p.to_model != p.model) j["to_model"] = p.to_model->name;
   return j;
 }
 
@@ -195,6 +198,7 @@ std::string PlanToText(const Plan& p) {
       }
       break;
   }
+  for (const auto& s : p.settings) out += "setting the device needs: " + s + "\n";
   for (const auto& w : p.warnings) out += "warning: " + w + "\n";
   return out;
 }

@@ -35,6 +35,9 @@ struct PlanRequest {
   // hop they let through says so. The server passes its own policy (app/device_profile.h).
   bool allow_uncertain = false;
   bool allow_downgrade = false;
+  // A --to-protocol the model's own firmware line lacks (enterprise -> mpp) is planned as a
+  // migration hop when the catalog has a [[migration]] for the model.
+  bool allow_migration = true;
 };
 
 struct PlanHop {
@@ -46,6 +49,7 @@ struct PlanHop {
   FactStatus status = FactStatus::kConfirmed;
   bool downgrade = false;  // to an older release (only with allow_downgrade)
   std::vector<std::string> allowed_by;  // "--allow-uncertain", "--allow-downgrade"
+  bool migration = false;  // moves the phone to another firmware line (another model name)
 };
 
 struct MissingLoad {
@@ -72,6 +76,8 @@ struct Plan {
   std::string reason;                 // why there is no path, in prose
   std::vector<std::string> warnings;  // e.g. expired trust-store roots, unknown hardware
   FactStatus to_status = FactStatus::kConfirmed;  // status of the target load's name
+  const Model* to_model = nullptr;          // differs from model after a migration
+  std::vector<std::string> settings;        // KEY=VALUE the device needs (migration licence)
   bool allow_uncertain = false, allow_downgrade = false;  // the policy it was made under
 };
 

@@ -217,6 +217,37 @@ TEST_F(PolicyTest, Seed001BridgeAndTheSip852BundleAreCataloguedAsInferred) {
   EXPECT_EQ(sip->bundle_names[0].status, FactStatus::kSecondary);
 }
 
+// spa-ata-mpp.md section 3.5 row 11 (conversion guide, C): enterprise -> MPP as a planned hop,
+// through 14.1+ when the phone is below it, with the licence settings and the factory reset.
+TEST_F(PolicyTest, EnterpriseToMppMigrationIsAPlannedHop) {
+  PlanRequest r{.model = "CP-8841", .from = "12.7(1)"};
+  r.to_protocol = Protocol::kMpp;
+  Plan p = MustPlan(r);
+  ASSERT_EQ(p.status, PlanStatus::kOk) << p.reason;
+  ASSERT_EQ(p.hops.size(), 2u);
+  EXPECT_EQ(p.hops[0].load->protocol, Protocol::kSip);
+  EXPECT_GE(Compare(p.hops[0].load->version, *ParseVersion("14.1(1)")), 0);
+  EXPECT_TRUE(p.hops[1].migration);
+  EXPECT_EQ(p.hops[1].load->protocol, Protocol::kMpp);
+  EXPECT_EQ(p.to_model->name, "CP-8841-3PCC");
+  EXPECT_EQ(p.to_status, FactStatus::kConfirmed);
+  ASSERT_EQ(p.settings.size(), 2u);
+  EXPECT_EQ(p.settings[1], "Trans_Auth_Type=Classic");
+  EXPECT_TRUE(HasWarning(p, "factory-resets"));
+  // From 14.1 on: one step.
+  r.from = "14.4(1)";
+  EXPECT_EQ(MustPlan(r).hops.size(), 1u);
+  // Below 11.3(5) the migration needs the E2M COP, whose names no source gives.
+  r.to = "11.3(3)";
+  Plan old = MustPlan(r);
+  EXPECT_EQ(old.status, PlanStatus::kNoPath);
+  EXPECT_NE(old.reason.find("transition COP"), std::string::npos) << old.reason;
+  // The server's policy does not migrate (it does not render the licence settings yet).
+  r.to = "latest";
+  r.allow_migration = false;
+  EXPECT_FALSE(MakePlan(*cat_, r).ok());
+}
+
 // `catalog check` fails on each planted status inflation (and passes the shipped catalog).
 TEST(CatalogCheck, FailsOnEachPlantedInflation) {
   struct Case {
