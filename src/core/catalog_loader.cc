@@ -68,28 +68,9 @@ class Builder {
 
   void Mig(const toml::table& t, const std::string& w) {
     TableReader r(t, w, "migration", problems);
-    Migration m;
-    m.models = r.StrList("models");
-    if (m.models.empty()) r.Problem("'models' must name at least one model");
-    m.from_protocol = r.ProtocolAt("from_protocol", true);
-    m.to_protocol = r.ProtocolAt("to_protocol", true);
-    m.min_from_label = r.Str("min_from", true);
-    m.one_step_label = r.Str("one_step_from", true);
-    m.min_to_label = r.Str("min_to", true);
-    if (auto v = ParseVersion(m.min_from_label)) m.min_from = *v;
-    else if (!m.min_from_label.empty()) r.Problem("'min_from': " + v.error().message);
-    if (auto v = ParseVersion(m.one_step_label)) m.one_step_from = *v;
-    else if (!m.one_step_label.empty()) r.Problem("'one_step_from': " + v.error().message);
-    if (auto v = ParseVersion(m.min_to_label)) m.min_to = *v;
-    else if (!m.min_to_label.empty()) r.Problem("'min_to': " + v.error().message);
-    m.settings = r.StrList("settings");
-    if (const toml::node* n = r.Node("factory_reset")) m.factory_reset = n->value<bool>().value_or(false);
-    m.source = r.Str("source", true);
-    m.why = r.Str("why", false);
-    m.status = r.Status();
+    cat.migrations.push_back(catalog_toml::ReadMigration(r));
     r.Finish();
     migration_where.push_back(w);
-    cat.migrations.push_back(std::move(m));
   }
 
   void Src(const toml::table& t, const std::string& w) {
@@ -106,60 +87,6 @@ class Builder {
     }
     r.Finish();
     cat.sources.push_back(std::move(s));
-  }
-
-  // files / bundles: each a name (as sure as its load, citing the load's source) or a table
-  // {name, status, source, access, size, sha1} for a name with its own provenance.
-  std::vector<FileName> Names(TableReader& r, std::string_view key, const Load& l) {
-    std::vector<FileName> out;
-    const toml::node* n = r.Node(key);
-    if (!n) return out;
-    const toml::array* a = n->as_array();
-    if (!a) {
-      r.Problem("'" + std::string(key) + "' must be an array");
-      return out;
-    }
-    for (const auto& el : *a) {
-      FileName f;
-      f.status = l.status;
-      f.access = l.access;
-      if (auto v = el.value<std::string>()) {
-        f.name = *v;
-        f.source = l.source;
-      } else if (const toml::table* t = el.as_table()) {
-        for (const auto& [k, _] : *t) {
-          std::string ks(k.str());
-          if (ks != "name" && ks != "status" && ks != "source" && ks != "access" &&
-              ks != "size" && ks != "sha1") {
-            r.Problem("unknown key '" + ks + "' in a '" + std::string(key) + "' entry");
-          }
-        }
-        f.name = t->get("name") ? t->get("name")->value<std::string>().value_or("") : "";
-        if (f.name.empty()) r.Problem("a '" + std::string(key) + "' entry needs a 'name'");
-        if (auto st = t->get("status")) {
-          if (auto parsed = ParseFactStatus(st->value<std::string>().value_or(""))) {
-            f.status = *parsed;
-          } else {
-            r.Problem("bad status for " + f.name);
-          }
-        }
-        if (auto src = t->get("source")) f.source = src->value<std::string>().value_or("");
-        if (auto ac = t->get("access")) {
-          if (auto parsed = ParseAccess(ac->value<std::string>().value_or(""))) {
-            f.access = *parsed;
-          } else {
-            r.Problem("bad access for " + f.name + " (free, contract, unknown)");
-          }
-        }
-        if (auto sz = t->get("size")) f.size = sz->value<int64_t>().value_or(0);
-        if (auto h = t->get("sha1")) f.sha1 = h->value<std::string>().value_or("");
-      } else {
-        r.Problem("'" + std::string(key) + "' entries must be names or tables");
-        continue;
-      }
-      out.push_back(std::move(f));
-    }
-    return out;
   }
 
   void Key(const toml::table& t, const std::string& w) {
@@ -269,8 +196,8 @@ class Builder {
         r.Problem("unknown access '" + access + "' (free, contract, unknown)");
       }
     }
-    l.file_names = Names(r, "files", l);
-    l.bundle_names = Names(r, "bundles", l);
+    l.file_names = catalog_toml::ReadNames(r, "files", l);
+    l.bundle_names = catalog_toml::ReadNames(r, "bundles", l);
     for (const auto& f : l.file_names) l.files.push_back(f.name);
     for (const auto& b : l.bundle_names) l.bundles.push_back(b.name);
     if (l.files.empty() && l.bundles.empty()) {
