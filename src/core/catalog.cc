@@ -43,6 +43,16 @@ std::optional<FactStatus> ParseFactStatus(std::string_view s) {
   return std::nullopt;
 }
 
+std::string MigrationCounterpart(const std::string& model, const Migration& m) {
+  const std::string suffix = "-3PCC";
+  if (m.to_protocol == Protocol::kMpp) return model + suffix;
+  if (model.size() > suffix.size() &&
+      model.compare(model.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    return model.substr(0, model.size() - suffix.size());
+  }
+  return model;
+}
+
 std::string_view AccessName(Access a) {
   switch (a) {
     case Access::kFree:

@@ -157,20 +157,23 @@ struct TrustRoot {
   FactStatus status = FactStatus::kConfirmed;
 };
 
-// Moving a phone between firmware lines (enterprise -> MPP) as one planned hop. The MPP
+// Moving a phone between firmware lines (enterprise <-> MPP) as one planned hop. The MPP
 // model of an enterprise model M is "M-3PCC" (the contract's canonical names).
 struct Migration {
-  std::vector<std::string> models;  // enterprise models it applies to
+  std::vector<std::string> models;  // the models it applies to (enterprise or -3PCC names)
   Protocol from_protocol = Protocol::kSip, to_protocol = Protocol::kMpp;
   Version min_from;                 // the phone must run at least this (enterprise)
   Version one_step_from;            // from here on, no transition load is needed
-  Version min_to;                   // the oldest target the one-step migration installs
+  std::optional<Version> min_to;    // the oldest target the one-step migration installs
   std::string min_from_label, one_step_label, min_to_label;
   std::vector<std::string> settings;  // KEY=VALUE the device needs for the migration
   bool factory_reset = false;
   std::string source, why;
   FactStatus status = FactStatus::kConfirmed;
 };
+
+// The model a migration moves `model` to: "M-3PCC" for one to MPP, "M" for "M-3PCC" back.
+std::string MigrationCounterpart(const std::string& model, const Migration& m);
 
 class Catalog {
  public:

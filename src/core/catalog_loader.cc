@@ -331,7 +331,7 @@ class Builder {
     }
     for (size_t i = 0; i < cat.migrations.size(); ++i) {
       for (const auto& m : cat.migrations[i].models) {
-        for (const std::string& name : {m, m + "-3PCC"}) {
+        for (const std::string& name : {m, MigrationCounterpart(m, cat.migrations[i])}) {
           if (!names.count(ToLower(name)) || names[ToLower(name)] != name) {
             problems.push_back(migration_where[i] + ": migration: unknown model '" + name +
                                "' (use the canonical name)");

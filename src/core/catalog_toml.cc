@@ -155,7 +155,7 @@ Migration ReadMigration(TableReader& r) {
   m.to_protocol = r.ProtocolAt("to_protocol", true);
   m.min_from_label = r.Str("min_from", true);
   m.one_step_label = r.Str("one_step_from", true);
-  m.min_to_label = r.Str("min_to", true);
+  m.min_to_label = r.Str("min_to", false);
   if (auto v = ParseVersion(m.min_from_label)) m.min_from = *v;
   else if (!m.min_from_label.empty()) r.Problem("'min_from': " + v.error().message);
   if (auto v = ParseVersion(m.one_step_label)) m.one_step_from = *v;

@@ -12,9 +12,12 @@ Result<Plan> MakePlanNoMigration(const Catalog& cat, PlanRequest req) {
 
 Result<Plan> MigrationPlan(const Catalog& cat, const Model& model, const Migration& mig,
                            const Node& from, const PlanRequest& req) {
-  const Model* to_model = cat.FindModel(model.name + "-3PCC");
+  const Model* to_model = cat.FindModel(MigrationCounterpart(model.name, mig));
   const Family* to_fam = to_model ? cat.FindFamily(to_model->family) : nullptr;
-  if (!to_fam) return Unknown("model " + model.name + " has no MPP counterpart in the catalog");
+  if (!to_fam) {
+    return Unknown("model " + model.name + " has no " +
+                   std::string(ProtocolName(mig.to_protocol)) + " counterpart in the catalog");
+  }
   const HardwareMinimum* to_floor =
       req.hardware.empty() ? nullptr : cat.HardwareFloor(to_model->name, req.hardware);
   const Load* target = nullptr;
@@ -48,9 +51,9 @@ Result<Plan> MigrationPlan(const Catalog& cat, const Model& model, const Migrati
   plan.allow_downgrade = req.allow_downgrade;
   plan.settings = mig.settings;
   plan.status = PlanStatus::kNoPath;
-  if (Compare(target->version, mig.min_to) < 0) {
+  if (mig.min_to && Compare(target->version, *mig.min_to) < 0) {
     plan.reason = "migrating to " + target->load + " (" + target->version_label +
-                  ") needs the enterprise-to-MPP transition COP, whose file names no source "
+                  ") needs a transition load (the E2M COP), whose file names no source "
                   "gives; the one-step migration installs " + mig.min_to_label +
                   " or later (" + mig.source + ")";
     return plan;
@@ -97,7 +100,7 @@ Result<Plan> MigrationPlan(const Catalog& cat, const Model& model, const Migrati
   if (req.available && !req.available->count(target)) {
     MissingLoad m;
     m.load = target;
-    m.why = "the MPP target " + target->load + " (" + target->version_label +
+    m.why = "the migration target " + target->load + " (" + target->version_label +
             ") is not in the firmware repository";
     m.fetch = FilesToFetch(*target, req.on_hand ? &*req.on_hand : nullptr);
     m.access = LoadAccess(*target);
@@ -123,7 +126,8 @@ Result<Plan> MigrationPlan(const Catalog& cat, const Model& model, const Migrati
             "; this is the target";
   plan.hops.push_back(std::move(hop));
   if (mig.factory_reset) {
-    plan.warnings.push_back("the migration to MPP factory-resets the phone (" + mig.source + ")");
+    plan.warnings.push_back("the migration to " + to_model->name + " firmware factory-resets the phone (" +
+                            mig.source + ")");
   }
   plan.status = PlanStatus::kOk;
   return plan;

@@ -241,7 +241,18 @@ TEST_F(PolicyTest, EnterpriseToMppMigrationIsAPlannedHop) {
   r.to = "11.3(3)";
   Plan old = MustPlan(r);
   EXPECT_EQ(old.status, PlanStatus::kNoPath);
-  EXPECT_NE(old.reason.find("transition COP"), std::string::npos) << old.reason;
+  EXPECT_NE(old.reason.find("E2M COP"), std::string::npos) << old.reason;
+  // And back: an MPP phone below the 11.3(3) transition firmware reaches it first.
+  PlanRequest back{.model = "CP-8841-3PCC", .from = "sip88xx.11-2-3MPP-398", .to = "14.4(1)"};
+  back.to_protocol = Protocol::kSip;
+  Plan b = MustPlan(back);
+  ASSERT_EQ(b.status, PlanStatus::kOk) << b.reason;
+  ASSERT_EQ(b.hops.size(), 2u);
+  EXPECT_EQ(b.hops[0].load->protocol, Protocol::kMpp);
+  EXPECT_GE(Compare(b.hops[0].load->version, *ParseVersion("11.3(3)")), 0);
+  EXPECT_TRUE(b.hops[1].migration);
+  EXPECT_EQ(b.to_model->name, "CP-8841");
+  EXPECT_EQ(b.settings, std::vector<std::string>{"Trans_Auth_Type=Classic"});
   // The server's policy does not migrate (it does not render the licence settings yet).
   r.to = "latest";
   r.allow_migration = false;
