@@ -121,8 +121,8 @@ struct Load {
   Protocol protocol = Protocol::kNone;
   std::vector<std::string> files, bundles;
   std::vector<FileName> file_names, bundle_names;  // parallel to files / bundles
-  Access access = Access::kUnknown;                 // default for its files and bundles
-  std::string access_source;                        // where `access` comes from
+  Access access = Access::kUnknown;                // default for its files and bundles
+  std::string access_source;                       // where `access` comes from
   std::string released, source, note;
   FactStatus status = FactStatus::kConfirmed;
   ReleaseFacts facts;  // resolved: per-load values over rules
@@ -162,9 +162,9 @@ struct TrustRoot {
 struct Migration {
   std::vector<std::string> models;  // the models it applies to (enterprise or -3PCC names)
   Protocol from_protocol = Protocol::kSip, to_protocol = Protocol::kMpp;
-  Version min_from;                 // the phone must run at least this (enterprise)
-  Version one_step_from;            // from here on, no transition load is needed
-  std::optional<Version> min_to;    // the oldest target the one-step migration installs
+  Version min_from;               // the phone must run at least this (enterprise)
+  Version one_step_from;          // from here on, no transition load is needed
+  std::optional<Version> min_to;  // the oldest target the one-step migration installs
   std::string min_from_label, one_step_label, min_to_label;
   std::vector<std::string> settings;  // KEY=VALUE the device needs for the migration
   bool factory_reset = false;

@@ -37,9 +37,8 @@ class Builder {
                          ": TOML syntax error: " + std::string(e.description()));
       return;
     }
-    static const std::set<std::string> kTables = {"key",  "family",   "model", "load",
-                                                  "rule", "hardware", "root",  "source",
-                                                  "migration"};
+    static const std::set<std::string> kTables = {
+        "key", "family", "model", "load", "rule", "hardware", "root", "source", "migration"};
     for (const auto& [k, _] : doc) {
       if (!kTables.count(std::string(k.str()))) {
         problems.push_back(src.name + ": unknown top-level key '" + std::string(k.str()) + "'");
@@ -141,12 +140,15 @@ class Builder {
       if (const toml::table* t = n->as_table()) {
         m.max_profile_bytes =
             static_cast<int>(t->get("value") ? t->get("value")->value<int64_t>().value_or(0) : 0);
-        if (m.max_profile_bytes <= 0) r.Problem("'max_profile_bytes' table needs a positive 'value'");
-        auto st = t->get("status") ? ParseFactStatus(t->get("status")->value<std::string>().value_or(""))
-                                   : std::optional<FactStatus>(m.status);
+        if (m.max_profile_bytes <= 0)
+          r.Problem("'max_profile_bytes' table needs a positive 'value'");
+        auto st = t->get("status")
+                      ? ParseFactStatus(t->get("status")->value<std::string>().value_or(""))
+                      : std::optional<FactStatus>(m.status);
         if (!st) r.Problem("bad status in 'max_profile_bytes'");
         m.max_profile_status = st.value_or(FactStatus::kUncertain);
-        if (auto src = t->get("source")) m.max_profile_source = src->value<std::string>().value_or("");
+        if (auto src = t->get("source"))
+          m.max_profile_source = src->value<std::string>().value_or("");
       } else {
         m.max_profile_bytes = static_cast<int>(n->value<int64_t>().value_or(0));
         if (!n->is_integer()) r.Problem("'max_profile_bytes' must be an integer or a table");
@@ -225,8 +227,8 @@ class Builder {
     std::string why = r.Str("why", false);
     ReadFacts(r, rule.facts, status, source, why, /*allow_tables=*/false);
     const ReleaseFacts& f = rule.facts;
-    if (!f.signed_with.set && !f.accepts.set && !f.min_from.set && !f.roots.set &&
-        !f.rejects.set && !f.installs_from.set) {
+    if (!f.signed_with.set && !f.accepts.set && !f.min_from.set && !f.roots.set && !f.rejects.set &&
+        !f.installs_from.set) {
       r.Problem("sets no fact (signed_with, accepts, rejects, min_from or roots)");
     }
     if (rule.from && rule.below && Compare(*rule.from, *rule.below) >= 0) {
@@ -420,7 +422,8 @@ class Builder {
         problems.push_back(what + ": " + fact + ": " + *p);
       }
     };
-    if (own.signed_with.set) strength("signed_with", own.signed_with.status, own.signed_with.source);
+    if (own.signed_with.set)
+      strength("signed_with", own.signed_with.status, own.signed_with.source);
     if (own.accepts.set) strength("accepts", own.accepts.status, own.accepts.source);
     if (own.rejects.set) strength("rejects", own.rejects.status, own.rejects.source);
     if (own.installs_from.set) {

@@ -15,8 +15,7 @@ std::vector<const SourceTag*> CitedTags(const std::vector<SourceTag>& tags,
   for (const auto& t : tags) {
     if (t.tag.empty()) continue;
     const bool prefix = !WordChar(t.tag.back());
-    for (size_t at = source.find(t.tag); at != std::string::npos;
-         at = source.find(t.tag, at + 1)) {
+    for (size_t at = source.find(t.tag); at != std::string::npos; at = source.find(t.tag, at + 1)) {
       const size_t end = at + t.tag.size();
       if (at > 0 && WordChar(source[at - 1]) && WordChar(t.tag.front())) continue;
       if (!prefix && end < source.size() && WordChar(source[end])) continue;
@@ -59,8 +58,7 @@ std::vector<std::string> CheckSourceStrength(const Catalog& cat) {
   for (const auto& m : cat.models) {
     check("model " + m.name, m.status, m.source);
     if (m.max_profile_bytes > 0) {
-      check("model " + m.name + ": max_profile_bytes", m.max_profile_status,
-            m.max_profile_source);
+      check("model " + m.name + ": max_profile_bytes", m.max_profile_status, m.max_profile_source);
     }
   }
   for (const auto& l : cat.loads) {
@@ -72,12 +70,18 @@ std::vector<std::string> CheckSourceStrength(const Catalog& cat) {
   for (const auto& r : cat.rules) {
     const std::string what = r.where + ": rule";
     const ReleaseFacts& f = r.facts;
-    if (f.signed_with.set) check(what, f.signed_with.status, f.signed_with.source);
-    else if (f.accepts.set) check(what, f.accepts.status, f.accepts.source);
-    else if (f.rejects.set) check(what, f.rejects.status, f.rejects.source);
-    else if (f.installs_from.set) check(what, f.installs_from.status, f.installs_from.source);
-    else if (f.min_from.set) check(what, f.min_from.status, f.min_from.source);
-    else if (f.roots.set) check(what, f.roots.status, f.roots.source);
+    if (f.signed_with.set)
+      check(what, f.signed_with.status, f.signed_with.source);
+    else if (f.accepts.set)
+      check(what, f.accepts.status, f.accepts.source);
+    else if (f.rejects.set)
+      check(what, f.rejects.status, f.rejects.source);
+    else if (f.installs_from.set)
+      check(what, f.installs_from.status, f.installs_from.source);
+    else if (f.min_from.set)
+      check(what, f.min_from.status, f.min_from.source);
+    else if (f.roots.set)
+      check(what, f.roots.status, f.roots.source);
   }
   for (const auto& m : cat.migrations) check("migration", m.status, m.source);
   for (const auto& h : cat.hardware) {

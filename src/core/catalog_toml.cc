@@ -113,8 +113,8 @@ std::vector<FileName> ReadNames(TableReader& r, std::string_view key, const Load
     } else if (const toml::table* t = el.as_table()) {
       for (const auto& [k, _] : *t) {
         std::string ks(k.str());
-        if (ks != "name" && ks != "status" && ks != "source" && ks != "access" &&
-            ks != "size" && ks != "sha1") {
+        if (ks != "name" && ks != "status" && ks != "source" && ks != "access" && ks != "size" &&
+            ks != "sha1") {
           r.Problem("unknown key '" + ks + "' in a '" + std::string(key) + "' entry");
         }
       }
@@ -146,7 +146,6 @@ std::vector<FileName> ReadNames(TableReader& r, std::string_view key, const Load
   return out;
 }
 
-
 Migration ReadMigration(TableReader& r) {
   Migration m;
   m.models = r.StrList("models");
@@ -156,20 +155,26 @@ Migration ReadMigration(TableReader& r) {
   m.min_from_label = r.Str("min_from", true);
   m.one_step_label = r.Str("one_step_from", true);
   m.min_to_label = r.Str("min_to", false);
-  if (auto v = ParseVersion(m.min_from_label)) m.min_from = *v;
-  else if (!m.min_from_label.empty()) r.Problem("'min_from': " + v.error().message);
-  if (auto v = ParseVersion(m.one_step_label)) m.one_step_from = *v;
-  else if (!m.one_step_label.empty()) r.Problem("'one_step_from': " + v.error().message);
-  if (auto v = ParseVersion(m.min_to_label)) m.min_to = *v;
-  else if (!m.min_to_label.empty()) r.Problem("'min_to': " + v.error().message);
+  if (auto v = ParseVersion(m.min_from_label))
+    m.min_from = *v;
+  else if (!m.min_from_label.empty())
+    r.Problem("'min_from': " + v.error().message);
+  if (auto v = ParseVersion(m.one_step_label))
+    m.one_step_from = *v;
+  else if (!m.one_step_label.empty())
+    r.Problem("'one_step_from': " + v.error().message);
+  if (auto v = ParseVersion(m.min_to_label))
+    m.min_to = *v;
+  else if (!m.min_to_label.empty())
+    r.Problem("'min_to': " + v.error().message);
   m.settings = r.StrList("settings");
-  if (const toml::node* n = r.Node("factory_reset")) m.factory_reset = n->value<bool>().value_or(false);
+  if (const toml::node* n = r.Node("factory_reset"))
+    m.factory_reset = n->value<bool>().value_or(false);
   m.source = r.Str("source", true);
   m.why = r.Str("why", false);
   m.status = r.Status();
   return m;
 }
-
 
 std::optional<int64_t> ParseUtc(const std::string& s) {
   std::tm tm{};

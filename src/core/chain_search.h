@@ -32,7 +32,8 @@ Node NodeOf(const Load& l);
 struct HopPolicy {
   bool allow_uncertain = true;
   bool allow_downgrade = true;
-  const Load* named_target = nullptr;  // a target chosen by name: its name status is shown, not refused
+  const Load* named_target =
+      nullptr;  // a target chosen by name: its name status is shown, not refused
   // The phone runs a chip-specific build (Load::chip): no build without that chip at or
   // below its release, anywhere in the chain (not only right after it).
   const Load* chip_start = nullptr;
@@ -88,8 +89,8 @@ class HopRules {
              to.load + " is not: it must never replace it (" + c->source + ")";
     }
     if (!policy_.allow_downgrade && IsDowngrade(from, to)) {
-      return to.load + " (" + to.version_label + ") is older than " + from.name + " (" + from.label +
-             "): a downgrade, refused unless --allow-downgrade";
+      return to.load + " (" + to.version_label + ") is older than " + from.name + " (" +
+             from.label + "): a downgrade, refused unless --allow-downgrade";
     }
     if (!policy_.allow_uncertain && ShakyHop(from, to)) {
       auto facts = ShakyFacts(from, to, /*for_refusal=*/true);
@@ -115,7 +116,8 @@ class HopRules {
   bool ShakyHop(const Node& from, const Load& to) const {
     if (IsShaky(to.status) && &to != policy_.named_target) return true;
     if (Evidenced(from, to)) return IsShaky(to.facts.installs_from.status);
-    if (keys_matter_ && (IsShaky(to.facts.signed_with.status) || IsShaky(from.facts.accepts.status)))
+    if (keys_matter_ &&
+        (IsShaky(to.facts.signed_with.status) || IsShaky(from.facts.accepts.status)))
       return true;
     return to.facts.min_from.set && IsShaky(to.facts.min_from.status);
   }

@@ -117,26 +117,25 @@ nlohmann::json PlanToJson(const Plan& p) {
                        {"access", AccessName(m.access)}});
     for (const auto& f : m.fetch) fetch.push_back({{"file", f}, {"access", AccessName(m.access)}});
   }
-  nlohmann::json j = {{"model", p.model->name},
-                      {"from", p.from},
-                      {"to", p.to},
-                      {"from_load", p.from_load},
-                      {"from_version", p.from_version},
-                      {"from_protocol", ProtocolName(p.from_protocol)},
-                      {"from_catalogued", p.from_catalogued},
-                      {"to_load", p.to_load},
-                      {"to_version", p.to_version},
-                      {"to_protocol", ProtocolName(p.to_protocol)},
-                      {"to_status", FactStatusName(p.to_status)},
-                      {"policy",
-                       {{"allow_uncertain", p.allow_uncertain},
-                        {"allow_downgrade", p.allow_downgrade}}},
-                      {"status", PlanStatusName(p.status)},
-                      {"hops", hops},
-                      {"missing", missing},
-                      {"fetch", fetch},
-                      {"settings", p.settings},
-                      {"warnings", p.warnings}};
+  nlohmann::json j = {
+      {"model", p.model->name},
+      {"from", p.from},
+      {"to", p.to},
+      {"from_load", p.from_load},
+      {"from_version", p.from_version},
+      {"from_protocol", ProtocolName(p.from_protocol)},
+      {"from_catalogued", p.from_catalogued},
+      {"to_load", p.to_load},
+      {"to_version", p.to_version},
+      {"to_protocol", ProtocolName(p.to_protocol)},
+      {"to_status", FactStatusName(p.to_status)},
+      {"policy", {{"allow_uncertain", p.allow_uncertain}, {"allow_downgrade", p.allow_downgrade}}},
+      {"status", PlanStatusName(p.status)},
+      {"hops", hops},
+      {"missing", missing},
+      {"fetch", fetch},
+      {"settings", p.settings},
+      {"warnings", p.warnings}};
   if (!p.reason.empty()) j["reason"] = p.reason;
   if (p.to_model && p.to_model != p.model) j["to_model"] = p.to_model->name;
   return j;
@@ -158,9 +157,9 @@ std::string PlanToText(const Plan& p) {
       for (size_t i = 0; i < p.hops.size(); ++i) {
         const auto& h = p.hops[i];
         out += "  " + std::to_string(i + 1) + ". " + h.load->load + " (" + h.load->version_label +
-               ", " + std::string(ProtocolName(h.load->protocol)) + ")" +
-               "  [" + std::string(FactStatusName(h.status)) + "]" +
-               (h.uncertain ? "  [uncertain]" : "") + "\n";
+               ", " + std::string(ProtocolName(h.load->protocol)) + ")" + "  [" +
+               std::string(FactStatusName(h.status)) + "]" + (h.uncertain ? "  [uncertain]" : "") +
+               "\n";
         for (const auto& a : h.allowed_by) {
           out += "     taken only because of " + a +
                  (a == "--allow-downgrade" ? ": this hop goes to an older release\n"

@@ -247,7 +247,8 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
     plan.status = PlanStatus::kCurrent;
     plan.warnings.push_back(from->name + " (" + from->label +
                             ") is newer than the newest confirmed release " + to->load + " (" +
-                            to->version_label + "); nothing is planned (name a newer target to "
+                            to->version_label +
+                            "); nothing is planned (name a newer target to "
                             "move it, knowing its status)");
     // The target is where it is: a caller keeping the phone on `to_load` must not pull it back.
     plan.to_load = from->name;
@@ -262,8 +263,8 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
   }
 
   chain::HopPolicy policy{req.allow_uncertain, req.allow_downgrade,
-                         req.to == "latest" ? nullptr : to,
-                         from->load && !from->load->chip.empty() ? from->load : nullptr};
+                          req.to == "latest" ? nullptr : to,
+                          from->load && !from->load->chip.empty() ? from->load : nullptr};
   HopRules s(cat, *model, floor, to->protocol, policy);
   const auto& all = cat.LoadsOf(fam->id);
   auto have = [&](const Load* l) { return !req.available || req.available->count(l) > 0; };

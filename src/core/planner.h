@@ -47,7 +47,7 @@ struct PlanHop {
   std::vector<std::string> uncertain_facts;  // which inferred/uncertain facts it rests on
   // The weakest status among the load's name and the facts the hop rests on.
   FactStatus status = FactStatus::kConfirmed;
-  bool downgrade = false;  // to an older release (only with allow_downgrade)
+  bool downgrade = false;               // to an older release (only with allow_downgrade)
   std::vector<std::string> allowed_by;  // "--allow-uncertain", "--allow-downgrade"
   bool migration = false;  // moves the phone to another firmware line (another model name)
 };
@@ -76,8 +76,8 @@ struct Plan {
   std::string reason;                 // why there is no path, in prose
   std::vector<std::string> warnings;  // e.g. expired trust-store roots, unknown hardware
   FactStatus to_status = FactStatus::kConfirmed;  // status of the target load's name
-  const Model* to_model = nullptr;          // differs from model after a migration
-  std::vector<std::string> settings;        // KEY=VALUE the device needs (migration licence)
+  const Model* to_model = nullptr;                // differs from model after a migration
+  std::vector<std::string> settings;              // KEY=VALUE the device needs (migration licence)
   bool allow_uncertain = false, allow_downgrade = false;  // the policy it was made under
 };
 

@@ -15,8 +15,8 @@ Result<Plan> MigrationPlan(const Catalog& cat, const Model& model, const Migrati
   const Model* to_model = cat.FindModel(MigrationCounterpart(model.name, mig));
   const Family* to_fam = to_model ? cat.FindFamily(to_model->family) : nullptr;
   if (!to_fam) {
-    return Unknown("model " + model.name + " has no " +
-                   std::string(ProtocolName(mig.to_protocol)) + " counterpart in the catalog");
+    return Unknown("model " + model.name + " has no " + std::string(ProtocolName(mig.to_protocol)) +
+                   " counterpart in the catalog");
   }
   const HardwareMinimum* to_floor =
       req.hardware.empty() ? nullptr : cat.HardwareFloor(to_model->name, req.hardware);
@@ -54,8 +54,8 @@ Result<Plan> MigrationPlan(const Catalog& cat, const Model& model, const Migrati
   if (mig.min_to && Compare(target->version, *mig.min_to) < 0) {
     plan.reason = "migrating to " + target->load + " (" + target->version_label +
                   ") needs a transition load (the E2M COP), whose file names no source "
-                  "gives; the one-step migration installs " + mig.min_to_label +
-                  " or later (" + mig.source + ")";
+                  "gives; the one-step migration installs " +
+                  mig.min_to_label + " or later (" + mig.source + ")";
     return plan;
   }
   if (to_floor && Compare(target->version, to_floor->min_version) < 0) {
@@ -90,7 +90,8 @@ Result<Plan> MigrationPlan(const Catalog& cat, const Model& model, const Migrati
     if (!plan.hops.empty()) {
       std::string& why = plan.hops.back().why;
       const std::string tail = "; this is the target";
-      if (why.size() >= tail.size() && why.compare(why.size() - tail.size(), tail.size(), tail) == 0) {
+      if (why.size() >= tail.size() &&
+          why.compare(why.size() - tail.size(), tail.size(), tail) == 0) {
         why.resize(why.size() - tail.size());
       }
       why += "; the release the migration starts from (" + mig.one_step_label + " or later)";
@@ -115,19 +116,19 @@ Result<Plan> MigrationPlan(const Catalog& cat, const Model& model, const Migrati
   hop.status = Weaker(mig.status, target->status);
   hop.uncertain = IsShaky(hop.status);
   if (IsShaky(target->status)) {
-    hop.uncertain_facts.push_back(target->load + " exists under this name: " +
-                                  std::string(FactStatusName(target->status)) + " (" +
-                                  target->source + ")");
+    hop.uncertain_facts.push_back(
+        target->load + " exists under this name: " + std::string(FactStatusName(target->status)) +
+        " (" + target->source + ")");
   }
   hop.why = "migrates " + before + " (" + std::string(ProtocolName(from.protocol)) + ") to " +
-            to_model->name + " firmware " + target->load + ": " + mig.why +
-            "; the device needs " + Join(mig.settings) +
+            to_model->name + " firmware " + target->load + ": " + mig.why + "; the device needs " +
+            Join(mig.settings) +
             (mig.factory_reset ? "; the phone factory-resets (its settings are lost)" : "") +
             "; this is the target";
   plan.hops.push_back(std::move(hop));
   if (mig.factory_reset) {
-    plan.warnings.push_back("the migration to " + to_model->name + " firmware factory-resets the phone (" +
-                            mig.source + ")");
+    plan.warnings.push_back("the migration to " + to_model->name +
+                            " firmware factory-resets the phone (" + mig.source + ")");
   }
   plan.status = PlanStatus::kOk;
   return plan;

@@ -388,7 +388,8 @@ Result<Version> ParseVersion(std::string_view s) {
 int Compare(const Version& a, const Version& b) {
   if (a.any_maintenance || b.any_maintenance) {
     auto head = [](const std::vector<int>& r) {
-      return std::vector<int>(r.begin(), r.begin() + static_cast<long>(std::min<size_t>(2, r.size())));
+      return std::vector<int>(r.begin(),
+                              r.begin() + static_cast<long>(std::min<size_t>(2, r.size())));
     };
     if (int c = CompareNumbers(head(a.release), head(b.release))) return c;
   } else if (int c = CompareNumbers(a.release, b.release)) {

@@ -37,19 +37,19 @@ std::string_view ProtocolName(Protocol p);
 std::optional<Protocol> ParseProtocol(std::string_view s);
 
 struct Version {
-  std::string input;         // the string as given
-  std::string scheme;        // one of the scheme names above
-  std::vector<int> release;  // major, minor, maintenance
-  std::string letter;        // lower-case letter suffix: "b" in 7.5.2b, "a" in 6.1.5(a)
-  int sr = 0;                // service release, 0 when none
-  int es = 0;                // engineering special, 0 when none
-  std::vector<int> build;    // build numbers after the release
-  std::string tag;           // any other parenthesised tag ("ES_RC01"), compared last
-  int rc = 0;                // release candidate number ("ES_RC01" -> 1); 0: a release
-  bool any_build = false;    // the build is open (9.4(2SR4.0)): equal to every build
+  std::string input;             // the string as given
+  std::string scheme;            // one of the scheme names above
+  std::vector<int> release;      // major, minor, maintenance
+  std::string letter;            // lower-case letter suffix: "b" in 7.5.2b, "a" in 6.1.5(a)
+  int sr = 0;                    // service release, 0 when none
+  int es = 0;                    // engineering special, 0 when none
+  std::vector<int> build;        // build numbers after the release
+  std::string tag;               // any other parenthesised tag ("ES_RC01"), compared last
+  int rc = 0;                    // release candidate number ("ES_RC01" -> 1); 0: a release
+  bool any_build = false;        // the build is open (9.4(2SR4.0)): equal to every build
   bool any_maintenance = false;  // the maintenance number is open (P0030801SR02)
-  std::string prefix;        // load prefix: "SCCP70", "sip88xx", "ATA19x", "P0S3"; "" if none
-  std::string model_code;    // "70", "88xx", "8845_65", "ATA19x"; "" if none
+  std::string prefix;            // load prefix: "SCCP70", "sip88xx", "ATA19x", "P0S3"; "" if none
+  std::string model_code;        // "70", "88xx", "8845_65", "ATA19x"; "" if none
   Protocol protocol = Protocol::kNone;  // implied by a load name, kNone otherwise
 
   bool is_load() const { return !prefix.empty(); }

@@ -239,8 +239,8 @@ TEST(Version, ParsesEveryFormListedFromTheSheets) {
       auto b = ParseVersion(col[2]);
       ASSERT_TRUE(b.ok()) << col[2] << ": " << b.error().message;
       int want = col[1] == "=" ? 0 : (col[1] == "<" ? -1 : 1);
-      EXPECT_EQ(Compare(*a, *b), want) << col[0] << " " << col[1] << " " << col[2] << " (" << col[3]
-                                       << ")";
+      EXPECT_EQ(Compare(*a, *b), want)
+          << col[0] << " " << col[1] << " " << col[2] << " (" << col[3] << ")";
       EXPECT_EQ(Compare(*b, *a), -want) << col[2] << " vs " << col[0];
     }
     ++checked;
