@@ -23,6 +23,9 @@ Result<Plan> PlanForDevice(const ProfileSetup& s, const Device& d, const std::st
   }
   req.hardware = d.hardware;
   req.now = s.now;
+  req.allow_uncertain = s.allow_uncertain;
+  req.allow_downgrade = s.allow_downgrade;
+  req.allow_migration = s.allow_migration;
   if (s.available || !d.excluded.empty()) {
     std::unordered_set<const Load*> avail;
     const Model* m = s.catalog->FindModel(d.model);

@@ -21,6 +21,16 @@ struct ProfileSetup {
   std::string base_url;
   Settings defaults;
   int64_t now = 0;  // seconds since the epoch (trust-store checks)
+  // The server's planning policy (PlanRequest). It takes hops resting on inferred or
+  // uncertain facts, as `stepup plan --allow-uncertain` shows them: the operator enrolled the
+  // device with its target after planning it, and a phone that refuses an image is noticed
+  // as stuck and the image excluded. It never plans a downgrade; `latest` is the newest
+  // confirmed release, as for `stepup plan`.
+  bool allow_uncertain = true;
+  bool allow_downgrade = false;
+  // It does not migrate enterprise phones to MPP: the licence settings and the factory reset
+  // a migration needs are not rendered yet (`stepup plan --to-protocol mpp` plans one).
+  bool allow_migration = false;
 };
 
 struct DeviceProfile {

@@ -1,5 +1,6 @@
 // stepup plan --model M --from V [--to V|latest] [--protocol P] [--have LOAD,...]
-//             [--firmware DIR] [--catalog FILE] [--hardware REV] [--date YYYY-MM-DD] [--json]
+//             [--firmware DIR] [--catalog FILE] [--hardware REV] [--date YYYY-MM-DD]
+//             [--allow-uncertain] [--allow-downgrade] [--json]
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -15,7 +16,7 @@ namespace {
 struct PlanOptions {
   std::string model, from, to = "latest", protocol, to_protocol, firmware, catalog, hardware, date;
   std::vector<std::string> have;
-  bool json = false;
+  bool json = false, allow_uncertain = false, allow_downgrade = false;
 };
 
 Result<std::optional<Protocol>> ProtocolOption(const std::string& flag, const std::string& value) {
@@ -39,8 +40,16 @@ Result<std::optional<std::unordered_set<const Load*>>> Available(const Catalog& 
   const Model* model = cat.FindModel(o.model);
   if (!model) return Unknown("unknown model \"" + o.model + "\"");
   std::unordered_set<const Load*> out;
+  // The families a plan may use: the model's own and, for a migration, its MPP counterpart's.
+  std::vector<std::string> fams{model->family};
+  if (const Model* mpp = cat.FindModel(model->name + "-3PCC"); mpp && !mpp->family.empty()) {
+    fams.push_back(mpp->family);
+  }
   for (const auto& name : o.have) {
-    const Load* found = cat.FindLoad(model->family, name);
+    const Load* found = nullptr;
+    for (const auto& f : fams) {
+      if (!found) found = cat.FindLoad(f, name);
+    }
     if (!found) {
       auto v = ParseVersion(name);
       if (!v) return BadInput("--have: " + v.error().message);
@@ -57,8 +66,10 @@ Result<std::optional<std::unordered_set<const Load*>>> Available(const Catalog& 
   if (!o.firmware.empty()) {
     auto names = ListFirmwareNames(o.firmware);
     if (!names) return names.error();
-    for (const Load* l : cat.LoadsOf(model->family)) {
-      if (LoadAvailable(*l, *names)) out.insert(l);
+    for (const auto& f : fams) {
+      for (const Load* l : cat.LoadsOf(f)) {
+        if (LoadAvailable(*l, *names)) out.insert(l);
+      }
     }
   }
   return std::optional<std::unordered_set<const Load*>>(std::move(out));
@@ -72,6 +83,8 @@ int RunPlan(const PlanOptions& o) {
   req.from = o.from;
   req.to = o.to;
   req.hardware = o.hardware;
+  req.allow_uncertain = o.allow_uncertain;
+  req.allow_downgrade = o.allow_downgrade;
   auto proto = ProtocolOption("--protocol", o.protocol);
   if (!proto) return Fail(proto.error());
   req.protocol = *proto;
@@ -85,6 +98,11 @@ int RunPlan(const PlanOptions& o) {
   auto avail = Available(*cat, o);
   if (!avail) return Fail(avail.error());
   req.available = std::move(avail).value();
+  if (!o.firmware.empty()) {
+    auto names = ListFirmwareNames(o.firmware);
+    if (!names) return Fail(names.error());
+    req.on_hand = std::move(names).value();
+  }
   auto plan = MakePlan(*cat, req);
   if (!plan) return Fail(plan.error());
   if (o.json) {
@@ -110,6 +128,10 @@ void AddPlanCommand(CLI::App& app, Action& action) {
   cmd->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
   cmd->add_option("--hardware", o->hardware, "hardware revision, e.g. V15");
   cmd->add_option("--date", o->date, "date for trust-store expiry checks (default: today)");
+  cmd->add_flag("--allow-uncertain", o->allow_uncertain,
+                "take hops resting on inferred or uncertain catalog facts (each is marked)");
+  cmd->add_flag("--allow-downgrade", o->allow_downgrade,
+                "take hops to older releases (hardware floors and chip builds still apply)");
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([&action, o] { action = [o] { return RunPlan(*o); }; });
 }

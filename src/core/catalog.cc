@@ -12,8 +12,10 @@ namespace {
 void Overlay(const ReleaseFacts& from, ReleaseFacts& into) {
   if (from.signed_with.set) into.signed_with = from.signed_with;
   if (from.accepts.set) into.accepts = from.accepts;
+  if (from.rejects.set) into.rejects = from.rejects;
   if (from.min_from.set) into.min_from = from.min_from;
   if (from.roots.set) into.roots = from.roots;
+  if (from.installs_from.set) into.installs_from = from.installs_from;
 }
 
 }  // namespace
@@ -38,6 +40,36 @@ std::optional<FactStatus> ParseFactStatus(std::string_view s) {
   if (l == "secondary" || l == "c2" || l == "s") return FactStatus::kSecondary;
   if (l == "inferred" || l == "i") return FactStatus::kInferred;
   if (l == "uncertain" || l == "u") return FactStatus::kUncertain;
+  return std::nullopt;
+}
+
+std::string MigrationCounterpart(const std::string& model, const Migration& m) {
+  const std::string suffix = "-3PCC";
+  if (m.to_protocol == Protocol::kMpp) return model + suffix;
+  if (model.size() > suffix.size() &&
+      model.compare(model.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    return model.substr(0, model.size() - suffix.size());
+  }
+  return model;
+}
+
+std::string_view AccessName(Access a) {
+  switch (a) {
+    case Access::kFree:
+      return "free";
+    case Access::kContract:
+      return "contract";
+    case Access::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+std::optional<Access> ParseAccess(std::string_view s) {
+  std::string l = ToLower(s);
+  if (l == "free") return Access::kFree;
+  if (l == "contract") return Access::kContract;
+  if (l == "unknown") return Access::kUnknown;
   return std::nullopt;
 }
 
@@ -139,6 +171,41 @@ namespace stepup {
 
 bool LoadMatches(const Load& load, const Version& v) {
   return v.is_load() ? Compare(load.load_version, v) == 0 : SameRelease(load.version, v);
+}
+
+Access LoadAccess(const Load& load) {
+  bool contract = false;
+  for (const auto& b : load.bundle_names) {
+    if (b.access == Access::kFree) return Access::kFree;
+    contract = contract || b.access == Access::kContract;
+  }
+  bool all_free = !load.file_names.empty();
+  for (const auto& f : load.file_names) {
+    all_free = all_free && f.access == Access::kFree;
+    contract = contract || f.access == Access::kContract;
+  }
+  if (all_free) return Access::kFree;
+  return contract ? Access::kContract : Access::kUnknown;
+}
+
+std::vector<std::string> FilesToFetch(const Load& load,
+                                      const std::unordered_set<std::string>* lower_names) {
+  std::vector<std::string> missing;
+  bool some_here = false;
+  for (const auto& f : load.files) {
+    if (lower_names && lower_names->count(ToLower(f))) {
+      some_here = true;
+    } else {
+      missing.push_back(f);
+    }
+  }
+  if (!some_here && !load.bundles.empty()) {
+    for (const auto& b : load.bundle_names) {
+      if (b.access == Access::kFree) return {b.name};
+    }
+    return {load.bundles.front()};
+  }
+  return missing;
 }
 
 bool LoadAvailable(const Load& load, const std::unordered_set<std::string>& lower_names) {

@@ -24,6 +24,22 @@ std::optional<FactStatus> ParseFactStatus(std::string_view s);
 inline bool IsShaky(FactStatus s) {
   return s == FactStatus::kInferred || s == FactStatus::kUncertain;
 }
+// Strength order: confirmed 3, secondary 2, inferred and uncertain 1.
+inline int StatusRank(FactStatus s) {
+  switch (s) {
+    case FactStatus::kConfirmed:
+      return 3;
+    case FactStatus::kSecondary:
+      return 2;
+    default:
+      return 1;
+  }
+}
+// The weaker of two statuses (uncertain counts as weaker than inferred).
+inline FactStatus Weaker(FactStatus a, FactStatus b) {
+  if (StatusRank(a) != StatusRank(b)) return StatusRank(a) < StatusRank(b) ? a : b;
+  return a == FactStatus::kUncertain ? a : b;
+}
 
 // One fact with its provenance. `set` is false when neither the load nor a rule gives it.
 template <typename T>
@@ -33,6 +49,28 @@ struct Fact {
   FactStatus status = FactStatus::kConfirmed;
   std::string source;
   std::string why;  // prose for plan output (from the rule or the load's note)
+};
+
+// Whether an image can be downloaded without a service contract.
+enum class Access { kUnknown, kFree, kContract };
+std::string_view AccessName(Access a);  // "unknown", "free", "contract"
+std::optional<Access> ParseAccess(std::string_view s);
+
+// A file or bundle name with its own provenance: a name may be less sure than its load (a
+// confirmed release whose image name follows a pattern nobody quoted).
+struct FileName {
+  std::string name;
+  FactStatus status = FactStatus::kConfirmed;
+  std::string source;  // "" only for an inferred name
+  Access access = Access::kUnknown;
+  int64_t size = 0;  // bytes, 0 when unknown
+  std::string sha1;  // hex, "" when unknown
+};
+
+// A source tag ("WZ", "GH#", "seed") and the strongest status it can give a fact.
+struct SourceTag {
+  std::string tag, description;
+  FactStatus strength = FactStatus::kConfirmed;
 };
 
 struct SigningKey {
@@ -52,6 +90,8 @@ struct Model {
   std::vector<std::string> aliases;
   int device_type = 0;
   int max_profile_bytes = 0;  // largest configuration the model accepts; 0: no known limit
+  FactStatus max_profile_status = FactStatus::kConfirmed;
+  std::string max_profile_source;
   FactStatus status = FactStatus::kConfirmed;
 };
 
@@ -59,8 +99,17 @@ struct Model {
 struct ReleaseFacts {
   Fact<std::string> signed_with;
   Fact<std::vector<std::string>> accepts;
+  // Keys a release is reported to refuse. The planner never relies on it (a key not in
+  // `accepts` is refused anyway); it carries its own status, since "accepts only the new key"
+  // can be surer about what is accepted than about what is refused.
+  Fact<std::vector<std::string>> rejects;
   Fact<std::optional<Version>> min_from;
   Fact<std::vector<std::string>> roots;
+  // Field evidence for the hop itself: this image was reported installing on phones running
+  // [value[0], value[1]) (value[1] optional). Such a hop rests on this fact, not on the key
+  // and min_from facts that model why it works (a key inferred from "factory loads install
+  // 8.5(2)" is less sure than the report it was inferred from).
+  Fact<std::vector<Version>> installs_from;
 };
 
 struct Load {
@@ -71,9 +120,15 @@ struct Load {
   Version version;  // parsed release label
   Protocol protocol = Protocol::kNone;
   std::vector<std::string> files, bundles;
+  std::vector<FileName> file_names, bundle_names;  // parallel to files / bundles
+  Access access = Access::kUnknown;                // default for its files and bundles
+  std::string access_source;                       // where `access` comes from
   std::string released, source, note;
   FactStatus status = FactStatus::kConfirmed;
   ReleaseFacts facts;  // resolved: per-load values over rules
+  // A build for one hardware variant (SPA112/122 1.3.5p: the Silicon Labs chip). A phone
+  // running it is never given a build without this chip at or below its release.
+  std::string chip;
 };
 
 struct Rule {
@@ -102,6 +157,24 @@ struct TrustRoot {
   FactStatus status = FactStatus::kConfirmed;
 };
 
+// Moving a phone between firmware lines (enterprise <-> MPP) as one planned hop. The MPP
+// model of an enterprise model M is "M-3PCC" (the contract's canonical names).
+struct Migration {
+  std::vector<std::string> models;  // the models it applies to (enterprise or -3PCC names)
+  Protocol from_protocol = Protocol::kSip, to_protocol = Protocol::kMpp;
+  Version min_from;               // the phone must run at least this (enterprise)
+  Version one_step_from;          // from here on, no transition load is needed
+  std::optional<Version> min_to;  // the oldest target the one-step migration installs
+  std::string min_from_label, one_step_label, min_to_label;
+  std::vector<std::string> settings;  // KEY=VALUE the device needs for the migration
+  bool factory_reset = false;
+  std::string source, why;
+  FactStatus status = FactStatus::kConfirmed;
+};
+
+// The model a migration moves `model` to: "M-3PCC" for one to MPP, "M" for "M-3PCC" back.
+std::string MigrationCounterpart(const std::string& model, const Migration& m);
+
 class Catalog {
  public:
   Catalog() = default;
@@ -117,6 +190,8 @@ class Catalog {
   std::vector<Rule> rules;
   std::vector<HardwareMinimum> hardware;
   std::vector<TrustRoot> roots;
+  std::vector<SourceTag> sources;
+  std::vector<Migration> migrations;
 
   // Builds the lookup indexes; the loader calls it once all tables are read.
   void Index();
@@ -150,6 +225,16 @@ namespace stepup {
 // True when `v` names this load: the same load name (build included) when `v` is a load
 // name, else the same release (numbers, letter, service release).
 bool LoadMatches(const Load& load, const Version& v);
+
+// How the images of a load can be had: free when one of its bundles is free, or all of its
+// files are; contract when none is free and one needs a contract; unknown otherwise.
+Access LoadAccess(const Load& load);
+
+// The names to fetch to make a load available, given the lower-case names on hand (nullptr:
+// nothing is known to be on hand): the files still missing when some are there or no bundle
+// is known, else its first bundle.
+std::vector<std::string> FilesToFetch(const Load& load,
+                                      const std::unordered_set<std::string>* lower_names);
 
 // True when a load's images are among `names` (lower-case file names): one of its bundles, or
 // all of its files.

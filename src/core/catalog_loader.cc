@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "core/catalog_sources.h"
 #include "core/catalog_toml.h"
 #include "core/text.h"
 
@@ -36,8 +37,8 @@ class Builder {
                          ": TOML syntax error: " + std::string(e.description()));
       return;
     }
-    static const std::set<std::string> kTables = {"key",  "family",   "model", "load",
-                                                  "rule", "hardware", "root"};
+    static const std::set<std::string> kTables = {
+        "key", "family", "model", "load", "rule", "hardware", "root", "source", "migration"};
     for (const auto& [k, _] : doc) {
       if (!kTables.count(std::string(k.str()))) {
         problems.push_back(src.name + ": unknown top-level key '" + std::string(k.str()) + "'");
@@ -58,6 +59,33 @@ class Builder {
               [&](const toml::table& t, const std::string& w) { Hw(t, w); });
     EachTable(doc, "root", f, problems,
               [&](const toml::table& t, const std::string& w) { Root(t, w); });
+    EachTable(doc, "source", f, problems,
+              [&](const toml::table& t, const std::string& w) { Src(t, w); });
+    EachTable(doc, "migration", f, problems,
+              [&](const toml::table& t, const std::string& w) { Mig(t, w); });
+  }
+
+  void Mig(const toml::table& t, const std::string& w) {
+    TableReader r(t, w, "migration", problems);
+    cat.migrations.push_back(catalog_toml::ReadMigration(r));
+    r.Finish();
+    migration_where.push_back(w);
+  }
+
+  void Src(const toml::table& t, const std::string& w) {
+    TableReader r(t, w, "source", problems);
+    SourceTag s;
+    s.tag = r.Str("tag", true);
+    r.SetWhat("source " + s.tag);
+    s.description = r.Str("description", false);
+    std::string st = r.Str("strength", true);
+    if (auto parsed = ParseFactStatus(st)) {
+      s.strength = *parsed;
+    } else if (!st.empty()) {
+      r.Problem("unknown strength '" + st + "' (confirmed, secondary, inferred, uncertain)");
+    }
+    r.Finish();
+    cat.sources.push_back(std::move(s));
   }
 
   void Key(const toml::table& t, const std::string& w) {
@@ -103,9 +131,29 @@ class Builder {
     m.vendor = r.Str("vendor", true);
     m.aliases = r.StrList("aliases");
     m.device_type = static_cast<int>(r.Int("device_type"));
-    m.max_profile_bytes = static_cast<int>(r.Int("max_profile_bytes"));
     m.source = r.Str("source", true);
     m.status = r.Status();
+    // max_profile_bytes: a number (as sure as the model) or {value, status, source}.
+    m.max_profile_status = m.status;
+    m.max_profile_source = m.source;
+    if (const toml::node* n = r.Node("max_profile_bytes")) {
+      if (const toml::table* t = n->as_table()) {
+        m.max_profile_bytes =
+            static_cast<int>(t->get("value") ? t->get("value")->value<int64_t>().value_or(0) : 0);
+        if (m.max_profile_bytes <= 0)
+          r.Problem("'max_profile_bytes' table needs a positive 'value'");
+        auto st = t->get("status")
+                      ? ParseFactStatus(t->get("status")->value<std::string>().value_or(""))
+                      : std::optional<FactStatus>(m.status);
+        if (!st) r.Problem("bad status in 'max_profile_bytes'");
+        m.max_profile_status = st.value_or(FactStatus::kUncertain);
+        if (auto src = t->get("source"))
+          m.max_profile_source = src->value<std::string>().value_or("");
+      } else {
+        m.max_profile_bytes = static_cast<int>(n->value<int64_t>().value_or(0));
+        if (!n->is_integer()) r.Problem("'max_profile_bytes' must be an integer or a table");
+      }
+    }
     r.Finish();
     model_where[m.name] = w;
     cat.models.push_back(std::move(m));
@@ -133,15 +181,30 @@ class Builder {
       }
     }
     l.protocol = r.ProtocolAt("protocol", false);
-    l.files = r.StrList("files");
-    l.bundles = r.StrList("bundles");
-    if (l.files.empty() && l.bundles.empty()) {
-      r.Problem("'files' or 'bundles' must name at least one file");
-    }
     l.released = r.Str("released", false);
+    l.chip = r.Str("chip", false);
     l.source = r.Str("source", true);
     l.note = r.Str("note", false);
     l.status = r.Status();
+    l.access_source = r.Str("access_source", false);
+    std::string access = r.Str("access", false);
+    if (!access.empty() && l.access_source.empty()) {
+      r.Problem("'access' needs an 'access_source' (where the download terms come from)");
+    }
+    if (!access.empty()) {
+      if (auto a = ParseAccess(access)) {
+        l.access = *a;
+      } else {
+        r.Problem("unknown access '" + access + "' (free, contract, unknown)");
+      }
+    }
+    l.file_names = catalog_toml::ReadNames(r, "files", l);
+    l.bundle_names = catalog_toml::ReadNames(r, "bundles", l);
+    for (const auto& f : l.file_names) l.files.push_back(f.name);
+    for (const auto& b : l.bundle_names) l.bundles.push_back(b.name);
+    if (l.files.empty() && l.bundles.empty()) {
+      r.Problem("'files' or 'bundles' must name at least one file");
+    }
     ReleaseFacts own;
     ReadFacts(r, own, l.status, l.source, l.note, /*allow_tables=*/true);
     r.Finish();
@@ -164,8 +227,9 @@ class Builder {
     std::string why = r.Str("why", false);
     ReadFacts(r, rule.facts, status, source, why, /*allow_tables=*/false);
     const ReleaseFacts& f = rule.facts;
-    if (!f.signed_with.set && !f.accepts.set && !f.min_from.set && !f.roots.set) {
-      r.Problem("sets no fact (signed_with, accepts, min_from or roots)");
+    if (!f.signed_with.set && !f.accepts.set && !f.min_from.set && !f.roots.set && !f.rejects.set &&
+        !f.installs_from.set) {
+      r.Problem("sets no fact (signed_with, accepts, rejects, min_from or roots)");
     }
     if (rule.from && rule.below && Compare(*rule.from, *rule.below) >= 0) {
       r.Problem("empty range: 'from' is not below 'below'");
@@ -267,6 +331,16 @@ class Builder {
         }
       }
     }
+    for (size_t i = 0; i < cat.migrations.size(); ++i) {
+      for (const auto& m : cat.migrations[i].models) {
+        for (const std::string& name : {m, MigrationCounterpart(m, cat.migrations[i])}) {
+          if (!names.count(ToLower(name)) || names[ToLower(name)] != name) {
+            problems.push_back(migration_where[i] + ": migration: unknown model '" + name +
+                               "' (use the canonical name)");
+          }
+        }
+      }
+    }
     std::set<std::string> seen_loads, seen_releases;
     for (size_t i = 0; i < cat.loads.size(); ++i)
       ResolveLoad(i, key_ids, seen_loads, seen_releases);
@@ -275,6 +349,7 @@ class Builder {
  private:
   std::map<std::string, std::string> model_where;
   std::vector<std::string> hardware_where;
+  std::vector<std::string> migration_where;
 
   void CheckFactRefs(const ReleaseFacts& f, const std::string& what,
                      const std::set<std::string>& key_ids) {
@@ -283,6 +358,9 @@ class Builder {
     }
     for (const auto& k : f.accepts.value) {
       if (!key_ids.count(k)) problems.push_back(what + ": unknown key '" + k + "' in accepts");
+    }
+    for (const auto& k : f.rejects.value) {
+      if (!key_ids.count(k)) problems.push_back(what + ": unknown key '" + k + "' in rejects");
     }
     for (const auto& id : f.roots.value) {
       if (!cat.FindRoot(id)) problems.push_back(what + ": unknown root '" + id + "' in roots");
@@ -339,6 +417,20 @@ class Builder {
     // Facts: the load's own values over the rules; two rules may not set the same fact.
     const ReleaseFacts& own = load_own[i];
     CheckFactRefs(own, what, key_ids);
+    auto strength = [&](const char* fact, FactStatus st, const std::string& src) {
+      if (auto p = StatusExceedsSources(cat.sources, st, src)) {
+        problems.push_back(what + ": " + fact + ": " + *p);
+      }
+    };
+    if (own.signed_with.set)
+      strength("signed_with", own.signed_with.status, own.signed_with.source);
+    if (own.accepts.set) strength("accepts", own.accepts.status, own.accepts.source);
+    if (own.rejects.set) strength("rejects", own.rejects.status, own.rejects.source);
+    if (own.installs_from.set) {
+      strength("installs_from", own.installs_from.status, own.installs_from.source);
+    }
+    if (own.min_from.set) strength("min_from", own.min_from.status, own.min_from.source);
+    if (own.roots.set) strength("roots", own.roots.status, own.roots.source);
     ReleaseFacts resolved;
     std::map<std::string, std::string> setters;
     auto note_setter = [&](bool set, const char* fact, const Rule& r) {
@@ -353,12 +445,22 @@ class Builder {
       if (!r.Covers(l.family, l.protocol, l.version)) continue;
       note_setter(r.facts.signed_with.set && !own.signed_with.set, "signed_with", r);
       note_setter(r.facts.accepts.set && !own.accepts.set, "accepts", r);
+      note_setter(r.facts.rejects.set && !own.rejects.set, "rejects", r);
+      note_setter(r.facts.installs_from.set && !own.installs_from.set, "installs_from", r);
       note_setter(r.facts.min_from.set && !own.min_from.set, "min_from", r);
       note_setter(r.facts.roots.set && !own.roots.set, "roots", r);
     }
     resolved = cat.RuleFacts(l.family, l.protocol, l.version);
     if (own.signed_with.set) resolved.signed_with = own.signed_with;
     if (own.accepts.set) resolved.accepts = own.accepts;
+    if (own.rejects.set) resolved.rejects = own.rejects;
+    if (own.installs_from.set) resolved.installs_from = own.installs_from;
+    for (const auto& k : resolved.rejects.value) {
+      if (std::find(resolved.accepts.value.begin(), resolved.accepts.value.end(), k) !=
+          resolved.accepts.value.end()) {
+        problems.push_back(what + ": key '" + k + "' both accepted and rejected");
+      }
+    }
     if (own.min_from.set) resolved.min_from = own.min_from;
     if (own.roots.set) resolved.roots = own.roots;
     if (!resolved.signed_with.set)
@@ -375,6 +477,7 @@ Result<Catalog> LoadCatalog(const std::vector<EmbeddedFile>& sources) {
   if (sources.empty()) b.problems.push_back("the catalog is empty: no TOML sources");
   for (const auto& s : sources) b.ReadDocument(s);
   b.Resolve();
+  for (auto& p : CheckSourceStrength(b.cat)) b.problems.push_back(std::move(p));
   if (!b.problems.empty()) {
     std::string msg = std::to_string(b.problems.size()) + " problem(s) in the catalog:";
     for (const auto& p : b.problems) msg += "\n  " + p;

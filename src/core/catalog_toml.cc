@@ -59,6 +59,24 @@ void ReadFacts(TableReader& r, ReleaseFacts& f, FactStatus status, const std::st
   read("accepts", f.accepts, [&](const toml::node& v, Fact<std::vector<std::string>>& fact) {
     fact.value = r.StrList(&v, "accepts");
   });
+  read("rejects", f.rejects, [&](const toml::node& v, Fact<std::vector<std::string>>& fact) {
+    fact.value = r.StrList(&v, "rejects");
+  });
+  read("installs_from", f.installs_from,
+       [&](const toml::node& v, Fact<std::vector<Version>>& fact) {
+         for (const auto& s : r.StrList(&v, "installs_from")) {
+           auto parsed = ParseVersion(s);
+           if (parsed) {
+             fact.value.push_back(*parsed);
+           } else {
+             r.Problem("'installs_from': " + parsed.error().message);
+           }
+         }
+         if (fact.value.empty() || fact.value.size() > 2) {
+           r.Problem("'installs_from' is [from] or [from, below]");
+           fact.set = false;
+         }
+       });
   read("roots", f.roots, [&](const toml::node& v, Fact<std::vector<std::string>>& fact) {
     fact.value = r.StrList(&v, "roots");
   });
@@ -72,6 +90,90 @@ void ReadFacts(TableReader& r, ReleaseFacts& f, FactStatus status, const std::st
       fact.set = false;
     }
   });
+}
+
+// files / bundles: each a name (as sure as its load, citing the load's source) or a table
+// {name, status, source, access, size, sha1} for a name with its own provenance.
+std::vector<FileName> ReadNames(TableReader& r, std::string_view key, const Load& l) {
+  std::vector<FileName> out;
+  const toml::node* n = r.Node(key);
+  if (!n) return out;
+  const toml::array* a = n->as_array();
+  if (!a) {
+    r.Problem("'" + std::string(key) + "' must be an array");
+    return out;
+  }
+  for (const auto& el : *a) {
+    FileName f;
+    f.status = l.status;
+    f.access = l.access;
+    if (auto v = el.value<std::string>()) {
+      f.name = *v;
+      f.source = l.source;
+    } else if (const toml::table* t = el.as_table()) {
+      for (const auto& [k, _] : *t) {
+        std::string ks(k.str());
+        if (ks != "name" && ks != "status" && ks != "source" && ks != "access" && ks != "size" &&
+            ks != "sha1") {
+          r.Problem("unknown key '" + ks + "' in a '" + std::string(key) + "' entry");
+        }
+      }
+      f.name = t->get("name") ? t->get("name")->value<std::string>().value_or("") : "";
+      if (f.name.empty()) r.Problem("a '" + std::string(key) + "' entry needs a 'name'");
+      if (auto st = t->get("status")) {
+        if (auto parsed = ParseFactStatus(st->value<std::string>().value_or(""))) {
+          f.status = *parsed;
+        } else {
+          r.Problem("bad status for " + f.name);
+        }
+      }
+      if (auto src = t->get("source")) f.source = src->value<std::string>().value_or("");
+      if (auto ac = t->get("access")) {
+        if (auto parsed = ParseAccess(ac->value<std::string>().value_or(""))) {
+          f.access = *parsed;
+        } else {
+          r.Problem("bad access for " + f.name + " (free, contract, unknown)");
+        }
+      }
+      if (auto sz = t->get("size")) f.size = sz->value<int64_t>().value_or(0);
+      if (auto h = t->get("sha1")) f.sha1 = h->value<std::string>().value_or("");
+    } else {
+      r.Problem("'" + std::string(key) + "' entries must be names or tables");
+      continue;
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+Migration ReadMigration(TableReader& r) {
+  Migration m;
+  m.models = r.StrList("models");
+  if (m.models.empty()) r.Problem("'models' must name at least one model");
+  m.from_protocol = r.ProtocolAt("from_protocol", true);
+  m.to_protocol = r.ProtocolAt("to_protocol", true);
+  m.min_from_label = r.Str("min_from", true);
+  m.one_step_label = r.Str("one_step_from", true);
+  m.min_to_label = r.Str("min_to", false);
+  if (auto v = ParseVersion(m.min_from_label))
+    m.min_from = *v;
+  else if (!m.min_from_label.empty())
+    r.Problem("'min_from': " + v.error().message);
+  if (auto v = ParseVersion(m.one_step_label))
+    m.one_step_from = *v;
+  else if (!m.one_step_label.empty())
+    r.Problem("'one_step_from': " + v.error().message);
+  if (auto v = ParseVersion(m.min_to_label))
+    m.min_to = *v;
+  else if (!m.min_to_label.empty())
+    r.Problem("'min_to': " + v.error().message);
+  m.settings = r.StrList("settings");
+  if (const toml::node* n = r.Node("factory_reset"))
+    m.factory_reset = n->value<bool>().value_or(false);
+  m.source = r.Str("source", true);
+  m.why = r.Str("why", false);
+  m.status = r.Status();
+  return m;
 }
 
 std::optional<int64_t> ParseUtc(const std::string& s) {

@@ -131,6 +131,13 @@ class TableReader {
 void ReadFacts(TableReader& r, ReleaseFacts& f, FactStatus status, const std::string& source,
                const std::string& why, bool allow_tables);
 
+// A load's `files` / `bundles`: each a name (as sure as its load, citing the load's source) or a
+// table {name, status, source, access, size, sha1} for a name with its own provenance.
+std::vector<FileName> ReadNames(TableReader& r, std::string_view key, const Load& l);
+
+// A [[migration]] table (the caller runs Finish).
+Migration ReadMigration(TableReader& r);
+
 // Parses "2020-05-30T10:48:38Z" (UTC only) into epoch seconds.
 std::optional<int64_t> ParseUtc(const std::string& s);
 

@@ -96,18 +96,20 @@ std::vector<const Load*> FewestMissingChain(const HopRules& s, const Node& start
                                             Protocol to_proto,
                                             const std::function<bool(const Load*)>& have) {
   const size_t n = all.size();
-  using Cost = std::tuple<int, int, int>;
-  const Cost kInf{INT_MAX, INT_MAX, INT_MAX};
+  using Cost = std::tuple<int, int, int, int>;
+  const Cost kInf{INT_MAX, INT_MAX, INT_MAX, INT_MAX};
   auto step = [&](const Cost& c, size_t v) {
-    return Cost{std::get<0>(c) + (have(all[v]) ? 0 : 1), std::get<1>(c) + 1,
-                std::get<2>(c) + (all[v]->protocol != to_proto ? 1 : 0)};
+    const bool missing = !have(all[v]);
+    return Cost{std::get<0>(c) + (missing ? 1 : 0), std::get<1>(c) + 1,
+                std::get<2>(c) + (missing && LoadAccess(*all[v]) != Access::kFree ? 1 : 0),
+                std::get<3>(c) + (all[v]->protocol != to_proto ? 1 : 0)};
   };
   std::vector<Cost> cost(n, kInf);
   std::vector<size_t> prev(n, n + 1);  // n = start
   std::vector<char> done(n, 0);
   for (size_t j = 0; j < n; ++j) {
     if (s.Allowed(start, *all[j])) {
-      cost[j] = step(Cost{0, 0, 0}, j);
+      cost[j] = step(Cost{0, 0, 0, 0}, j);
       prev[j] = n;
     }
   }

@@ -28,10 +28,22 @@ struct Node {
 
 Node NodeOf(const Load& l);
 
+// What a chain may contain beyond the catalog's constraints (planner.h, PlanRequest).
+struct HopPolicy {
+  bool allow_uncertain = true;
+  bool allow_downgrade = true;
+  const Load* named_target =
+      nullptr;  // a target chosen by name: its name status is shown, not refused
+  // The phone runs a chip-specific build (Load::chip): no build without that chip at or
+  // below its release, anywhere in the chain (not only right after it).
+  const Load* chip_start = nullptr;
+};
+
 class HopRules {
  public:
-  HopRules(const Catalog& cat, const Model& model, const HardwareMinimum* floor, Protocol to_proto)
-      : cat_(cat), model_(model), floor_(floor), to_proto_(to_proto) {
+  HopRules(const Catalog& cat, const Model& model, const HardwareMinimum* floor, Protocol to_proto,
+           HopPolicy policy = {})
+      : cat_(cat), model_(model), floor_(floor), to_proto_(to_proto), policy_(policy) {
     // A hop rests on a key fact only where keys can differ: in a family whose loads all use
     // one key, no key fact can change a plan, so it does not make a hop uncertain.
     std::vector<std::string> keys;
@@ -53,6 +65,11 @@ class HopRules {
                                                           : Join(from.facts.accepts.value)) +
                         "; " + to.load + " is signed with " + key;
       if (!from.facts.accepts.why.empty()) msg += " (" + from.facts.accepts.why + ")";
+      if (from.facts.rejects.set && Contains(from.facts.rejects.value, key)) {
+        msg += "; that it refuses " + key + " is " +
+               std::string(FactStatusName(from.facts.rejects.status)) + " (" +
+               from.facts.rejects.source + "), and the plan does not rely on the contrary";
+      }
       return msg;
     }
     if (to.facts.min_from.set && to.facts.min_from.value &&
@@ -66,15 +83,74 @@ class HopRules {
       return "hardware " + floor_->revision + " of " + model_.name + " cannot run releases below " +
              floor_->min_label + " (" + floor_->source + ")";
     }
+    if (const Load* c = policy_.chip_start;
+        c && to.chip != c->chip && Compare(to.version, c->version) <= 0) {
+      return "the phone runs " + c->load + ", the build for the " + c->chip + " chip, and " +
+             to.load + " is not: it must never replace it (" + c->source + ")";
+    }
+    if (!policy_.allow_downgrade && IsDowngrade(from, to)) {
+      return to.load + " (" + to.version_label + ") is older than " + from.name + " (" +
+             from.label + "): a downgrade, refused unless --allow-downgrade";
+    }
+    if (!policy_.allow_uncertain && ShakyHop(from, to)) {
+      auto facts = ShakyFacts(from, to, /*for_refusal=*/true);
+      return "the hop to " + to.load + " rests on " + (facts.empty() ? "" : facts.front()) +
+             ": refused unless --allow-uncertain";
+    }
     return std::nullopt;
   }
 
-  // Inferred or uncertain facts an allowed hop rests on.
-  std::vector<std::string> ShakyFacts(const Node& from, const Load& to) const {
+  static bool IsDowngrade(const Node& from, const Load& to) {
+    return Compare(to.version, from.version) < 0;
+  }
+
+  // True when `to` was reported installing on a phone running what `from` runs.
+  static bool Evidenced(const Node& from, const Load& to) {
+    const auto& e = to.facts.installs_from;
+    if (!e.set || e.value.empty()) return false;
+    if (Compare(from.version, e.value[0]) < 0) return false;
+    return e.value.size() < 2 || Compare(from.version, e.value[1]) < 0;
+  }
+
+  // True when ShakyFacts would be non-empty (without building the strings).
+  bool ShakyHop(const Node& from, const Load& to) const {
+    if (IsShaky(to.status) && &to != policy_.named_target) return true;
+    if (Evidenced(from, to)) return IsShaky(to.facts.installs_from.status);
+    if (keys_matter_ &&
+        (IsShaky(to.facts.signed_with.status) || IsShaky(from.facts.accepts.status)))
+      return true;
+    return to.facts.min_from.set && IsShaky(to.facts.min_from.status);
+  }
+
+  // The weakest status among the load's name and the facts the hop rests on.
+  FactStatus HopStatus(const Node& from, const Load& to) const {
+    FactStatus s = to.status;
+    if (Evidenced(from, to)) return Weaker(s, to.facts.installs_from.status);
+    if (keys_matter_) {
+      s = Weaker(s, to.facts.signed_with.status);
+      s = Weaker(s, from.facts.accepts.status);
+    }
+    if (to.facts.min_from.set) s = Weaker(s, to.facts.min_from.status);
+    return s;
+  }
+
+  // Inferred or uncertain facts an allowed hop rests on. For a refusal, a target chosen by
+  // name is exempt for its own name (the caller chose it knowing its status; the plan still
+  // lists it) but not for its other facts.
+  std::vector<std::string> ShakyFacts(const Node& from, const Load& to,
+                                      bool for_refusal = false) const {
     std::vector<std::string> out;
-    if (IsShaky(to.status)) {
+    if (IsShaky(to.status) && !(for_refusal && &to == policy_.named_target)) {
       out.push_back(to.load + " exists under this name: " + std::string(FactStatusName(to.status)) +
                     " (" + to.source + ")");
+    }
+    if (Evidenced(from, to)) {
+      if (IsShaky(to.facts.installs_from.status)) {
+        out.push_back(to.load + " was reported installing from " + from.name + ": " +
+                      std::string(FactStatusName(to.facts.installs_from.status)) + " (" +
+                      to.facts.installs_from.source + ")");
+      }
+      return out;
     }
     if (keys_matter_ && IsShaky(to.facts.signed_with.status)) {
       out.push_back(to.load + " is signed with " + to.facts.signed_with.value + ": " +
@@ -98,6 +174,14 @@ class HopRules {
   std::string HopWhy(const Node& from, const Load& to, const Load* next, int64_t now) const {
     std::string why =
         "signed with " + to.facts.signed_with.value + ", which " + from.name + " accepts";
+    if (Evidenced(from, to)) {
+      why += "; reported installing on phones running " + to.facts.installs_from.value[0].input +
+             (to.facts.installs_from.value.size() > 1
+                  ? " up to (not including) " + to.facts.installs_from.value[1].input
+                  : std::string(" or later")) +
+             " (" + std::string(FactStatusName(to.facts.installs_from.status)) + ": " +
+             to.facts.installs_from.source + ")";
+    }
     std::vector<std::string> gained;
     for (const auto& k : to.facts.accepts.value) {
       if (!Contains(from.facts.accepts.value, k)) gained.push_back(k);
@@ -144,6 +228,7 @@ class HopRules {
   const Model& model_;
   const HardwareMinimum* floor_;
   Protocol to_proto_;
+  HopPolicy policy_;
   bool keys_matter_ = true;
 };
 
@@ -157,7 +242,8 @@ std::vector<const Load*> ShortestChain(const HopRules& s, const Node& start,
                                        Protocol to_proto);
 
 // With every catalog load allowed, the chain needing the fewest missing loads, then the fewest
-// hops, then the fewest hops outside the target protocol; ties go to newer releases.
+// hops, then the fewest missing loads that are not free to download (LoadAccess), then the
+// fewest hops outside the target protocol; ties go to newer releases.
 std::vector<const Load*> FewestMissingChain(const HopRules& s, const Node& start,
                                             const std::vector<const Load*>& all, const Load* target,
                                             Protocol to_proto,

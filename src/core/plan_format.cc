@@ -12,6 +12,20 @@ nlohmann::json FactMeta(const Fact<T>& f) {
   return FactJson(std::string(FactStatusName(f.status)), f.source);
 }
 
+nlohmann::json NamesJson(const std::vector<FileName>& names) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& n : names) {
+    nlohmann::json j = {{"name", n.name},
+                        {"status", FactStatusName(n.status)},
+                        {"source", n.source},
+                        {"access", AccessName(n.access)}};
+    if (n.size > 0) j["size"] = n.size;
+    if (!n.sha1.empty()) j["sha1"] = n.sha1;
+    out.push_back(j);
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json VersionToJson(const Version& v) {
@@ -47,9 +61,22 @@ nlohmann::json LoadToJson(const Load& l, const Model& m) {
   j["min_from"] = f.min_from.set && f.min_from.value ? nlohmann::json(f.min_from.value->input)
                                                      : nlohmann::json(nullptr);
   j["roots"] = f.roots.value;
+  j["file_names"] = NamesJson(l.file_names);
+  j["bundle_names"] = NamesJson(l.bundle_names);
+  if (!l.chip.empty()) j["chip"] = l.chip;
   nlohmann::json facts = {{"signed_with", FactMeta(f.signed_with)},
                           {"accepts", FactMeta(f.accepts)}};
   if (f.min_from.set) facts["min_from"] = FactMeta(f.min_from);
+  if (f.installs_from.set) {
+    nlohmann::json range = nlohmann::json::array();
+    for (const auto& v : f.installs_from.value) range.push_back(v.input);
+    j["installs_from"] = range;
+    facts["installs_from"] = FactMeta(f.installs_from);
+  }
+  if (f.rejects.set) {
+    j["rejects"] = f.rejects.value;
+    facts["rejects"] = FactMeta(f.rejects);
+  }
   if (f.roots.set) facts["roots"] = FactMeta(f.roots);
   j["facts"] = facts;
   if (!l.note.empty()) j["note"] = l.note;
@@ -67,9 +94,15 @@ nlohmann::json PlanToJson(const Plan& p) {
                     {"bundles", h.load->bundles},
                     {"why", h.why},
                     {"uncertain", h.uncertain},
-                    {"uncertain_facts", h.uncertain_facts}});
+                    {"uncertain_facts", h.uncertain_facts},
+                    {"status", FactStatusName(h.status)},
+                    {"name_status", FactStatusName(h.load->status)},
+                    {"downgrade", h.downgrade},
+                    {"allowed_by", h.allowed_by},
+                    {"migration", h.migration}});
   }
   nlohmann::json missing = nlohmann::json::array();
+  nlohmann::json fetch = nlohmann::json::array();
   for (const auto& m : p.missing) {
     nlohmann::json alts = nlohmann::json::array();
     for (const Load* a : m.alternatives) alts.push_back(a->load);
@@ -79,23 +112,32 @@ nlohmann::json PlanToJson(const Plan& p) {
                        {"files", m.load->files},
                        {"bundles", m.load->bundles},
                        {"why", m.why},
-                       {"alternatives", alts}});
+                       {"alternatives", alts},
+                       {"fetch", m.fetch},
+                       {"access", AccessName(m.access)}});
+    for (const auto& f : m.fetch) fetch.push_back({{"file", f}, {"access", AccessName(m.access)}});
   }
-  nlohmann::json j = {{"model", p.model->name},
-                      {"from", p.from},
-                      {"to", p.to},
-                      {"from_load", p.from_load},
-                      {"from_version", p.from_version},
-                      {"from_protocol", ProtocolName(p.from_protocol)},
-                      {"from_catalogued", p.from_catalogued},
-                      {"to_load", p.to_load},
-                      {"to_version", p.to_version},
-                      {"to_protocol", ProtocolName(p.to_protocol)},
-                      {"status", PlanStatusName(p.status)},
-                      {"hops", hops},
-                      {"missing", missing},
-                      {"warnings", p.warnings}};
+  nlohmann::json j = {
+      {"model", p.model->name},
+      {"from", p.from},
+      {"to", p.to},
+      {"from_load", p.from_load},
+      {"from_version", p.from_version},
+      {"from_protocol", ProtocolName(p.from_protocol)},
+      {"from_catalogued", p.from_catalogued},
+      {"to_load", p.to_load},
+      {"to_version", p.to_version},
+      {"to_protocol", ProtocolName(p.to_protocol)},
+      {"to_status", FactStatusName(p.to_status)},
+      {"policy", {{"allow_uncertain", p.allow_uncertain}, {"allow_downgrade", p.allow_downgrade}}},
+      {"status", PlanStatusName(p.status)},
+      {"hops", hops},
+      {"missing", missing},
+      {"fetch", fetch},
+      {"settings", p.settings},
+      {"warnings", p.warnings}};
   if (!p.reason.empty()) j["reason"] = p.reason;
+  if (p.to_model && p.to_model != p.model) j["to_model"] = p.to_model->name;
   return j;
 }
 
@@ -104,7 +146,8 @@ std::string PlanToText(const Plan& p) {
                     std::string(ProtocolName(p.from_protocol)) + ")" +
                     (p.from_catalogued ? "" : " [not catalogued: placed among listed releases]") +
                     " -> " + p.to_load + " (" + p.to_version + ", " +
-                    std::string(ProtocolName(p.to_protocol)) + ")\n";
+                    std::string(ProtocolName(p.to_protocol)) + ", " +
+                    std::string(FactStatusName(p.to_status)) + ")\n";
   switch (p.status) {
     case PlanStatus::kCurrent:
       out += "status: current (already at the target)\n";
@@ -114,8 +157,14 @@ std::string PlanToText(const Plan& p) {
       for (size_t i = 0; i < p.hops.size(); ++i) {
         const auto& h = p.hops[i];
         out += "  " + std::to_string(i + 1) + ". " + h.load->load + " (" + h.load->version_label +
-               ", " + std::string(ProtocolName(h.load->protocol)) + ")" +
-               (h.uncertain ? "  [uncertain]" : "") + "\n";
+               ", " + std::string(ProtocolName(h.load->protocol)) + ")" + "  [" +
+               std::string(FactStatusName(h.status)) + "]" + (h.uncertain ? "  [uncertain]" : "") +
+               "\n";
+        for (const auto& a : h.allowed_by) {
+          out += "     taken only because of " + a +
+                 (a == "--allow-downgrade" ? ": this hop goes to an older release\n"
+                                           : ": this hop rests on an inferred or uncertain fact\n");
+        }
         out += "     why: " + h.why + "\n";
         if (!h.load->files.empty()) {
           out += "     files: ";
@@ -134,6 +183,12 @@ std::string PlanToText(const Plan& p) {
         out += "  missing: " + m.load->load + " (" + m.load->version_label + ")";
         if (!m.load->bundles.empty()) out += " in " + m.load->bundles.front();
         out += "\n     why: " + m.why + "\n";
+        if (!m.fetch.empty()) {
+          out += "     fetch:";
+          for (const auto& f : m.fetch) out += " " + f;
+          out += " (" + std::string(AccessName(m.access)) +
+                 (m.access == Access::kContract ? ": needs a service contract" : "") + ")\n";
+        }
         if (!m.alternatives.empty()) {
           out += "     or instead any of:";
           for (const Load* a : m.alternatives) out += " " + a->load;
@@ -142,6 +197,7 @@ std::string PlanToText(const Plan& p) {
       }
       break;
   }
+  for (const auto& s : p.settings) out += "setting the device needs: " + s + "\n";
   for (const auto& w : p.warnings) out += "warning: " + w + "\n";
   return out;
 }

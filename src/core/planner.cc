@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "core/chain_search.h"
+#include "core/planner_migration.h"
 
 namespace stepup {
 namespace {
@@ -64,17 +65,28 @@ Result<Node> ResolveFrom(const Catalog& cat, const Model& model, const Family& f
   return n;
 }
 
+// `latest`: the newest release the catalog holds as confirmed for the model, protocol and
+// (when known) hardware revision; newer ones of weaker status are reachable by name only.
 Result<const Load*> ResolveTo(const Catalog& cat, const Model& model, const Family& fam,
-                              const PlanRequest& req, Protocol to_proto) {
+                              const PlanRequest& req, Protocol to_proto,
+                              const HardwareMinimum* floor) {
   const auto& loads = cat.LoadsOf(fam.id);
   if (req.to == "latest") {
-    const Load* best = nullptr;
+    const Load* best = LatestConfirmed(cat, fam.id, to_proto, floor);
+    const Load* newest_any = nullptr;
     for (const Load* l : loads) {
-      if (l->protocol == to_proto && (!best || NewerThan(l, best))) best = l;
+      if (l->protocol != to_proto) continue;
+      if (floor && Compare(l->version, floor->min_version) < 0) continue;
+      if (!newest_any || NewerThan(l, newest_any)) newest_any = l;
     }
     if (!best) {
-      return BadInput("--to latest: no " + std::string(ProtocolName(to_proto)) + " release of " +
-                      model.name + " is catalogued");
+      std::string msg = "--to latest: no " + std::string(ProtocolName(to_proto)) + " release of " +
+                        model.name + " is catalogued as confirmed";
+      if (newest_any) {
+        msg += "; name one to take it knowing its status (newest: " + newest_any->load + ", " +
+               std::string(FactStatusName(newest_any->status)) + ")";
+      }
+      return BadInput(msg);
     }
     return best;
   }
@@ -109,6 +121,27 @@ void TrustWarnings(const Catalog& cat, const Node& n, int64_t now, const std::st
   }
 }
 
+// With no hardware revision given, warns when a revision's floor could refuse a release of
+// this plan (the start, a hop or the target).
+void HardwareWarnings(const Catalog& cat, const Model& model, const std::string& hardware,
+                      const Node& from, Plan& plan) {
+  if (!hardware.empty()) return;
+  const Load* target = cat.FindLoad(model.family, plan.to_load);
+  for (const auto& h : cat.hardware) {
+    if (std::find(h.models.begin(), h.models.end(), model.name) == h.models.end()) continue;
+    bool matters = Compare(from.version, h.min_version) < 0 ||
+                   (target && Compare(target->version, h.min_version) < 0);
+    for (const auto& hop : plan.hops) {
+      if (Compare(hop.load->version, h.min_version) < 0) matters = true;
+    }
+    if (!matters) continue;
+    plan.warnings.push_back("hardware revision unknown: a " + model.name + " of revision " +
+                            h.revision + " or later cannot run releases below " + h.min_label +
+                            " (" + h.source + ", " + std::string(FactStatusName(h.status)) +
+                            "); pass --hardware to apply it");
+  }
+}
+
 std::string MissingWhy(const HopRules& s, const Node& start, const std::vector<const Load*>& chain,
                        size_t i) {
   const Load* m = chain[i];
@@ -125,6 +158,17 @@ std::string MissingWhy(const HopRules& s, const Node& start, const std::vector<c
 }
 
 }  // namespace
+
+const Load* LatestConfirmed(const Catalog& cat, const std::string& family, Protocol protocol,
+                            const HardwareMinimum* floor) {
+  const Load* best = nullptr;
+  for (const Load* l : cat.LoadsOf(family)) {
+    if (protocol != Protocol::kNone && l->protocol != protocol) continue;
+    if (floor && Compare(l->version, floor->min_version) < 0) continue;
+    if (l->status == FactStatus::kConfirmed && (!best || NewerThan(l, best))) best = l;
+  }
+  return best;
+}
 
 std::string_view PlanStatusName(PlanStatus s) {
   switch (s) {
@@ -154,10 +198,18 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
   if (!from) return from.error();
   Protocol to_proto = req.to_protocol.value_or(from->protocol);
   if (std::find(fam->protocols.begin(), fam->protocols.end(), to_proto) == fam->protocols.end()) {
+    if (req.allow_migration) {
+      for (const auto& mig : cat.migrations) {
+        if (mig.to_protocol == to_proto && mig.from_protocol == from->protocol &&
+            std::find(mig.models.begin(), mig.models.end(), model->name) != mig.models.end()) {
+          return chain::MigrationPlan(cat, *model, mig, *from, req);
+        }
+      }
+    }
     return BadInput("--to-protocol " + std::string(ProtocolName(to_proto)) +
                     " is not a protocol of " + model->name);
   }
-  auto target = ResolveTo(cat, *model, *fam, req, to_proto);
+  auto target = ResolveTo(cat, *model, *fam, req, to_proto, floor);
   if (!target) return target.error();
   const Load* to = *target;
   if (floor && Compare(from->version, floor->min_version) < 0) {
@@ -176,9 +228,32 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
   plan.to_load = to->load;
   plan.to_version = to->version_label;
   plan.to_protocol = to->protocol;
+  plan.to_status = to->status;
+  plan.allow_uncertain = req.allow_uncertain;
+  plan.allow_downgrade = req.allow_downgrade;
   TrustWarnings(cat, *from, req.now, "the running release", plan.warnings);
+  if (IsShaky(to->status)) {
+    plan.warnings.push_back("the target " + to->load + " exists under this name only as " +
+                            std::string(FactStatusName(to->status)) + " (" + to->source + ")");
+  }
   if (from->load == to) {
     plan.status = PlanStatus::kCurrent;
+    return plan;
+  }
+  // `latest` is a floor, not a downgrade target: a phone already past the newest confirmed
+  // release (on one only third-party sources give) is left where it is, and told so.
+  if (req.to == "latest" && from->protocol == to->protocol &&
+      Compare(from->version, to->version) > 0) {
+    plan.status = PlanStatus::kCurrent;
+    plan.warnings.push_back(from->name + " (" + from->label +
+                            ") is newer than the newest confirmed release " + to->load + " (" +
+                            to->version_label +
+                            "); nothing is planned (name a newer target to "
+                            "move it, knowing its status)");
+    // The target is where it is: a caller keeping the phone on `to_load` must not pull it back.
+    plan.to_load = from->name;
+    plan.to_version = from->label;
+    plan.to_status = from->load ? from->load->status : FactStatus::kUncertain;
     return plan;
   }
   if (!from->facts.accepts.set) {
@@ -187,7 +262,10 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
     return plan;
   }
 
-  HopRules s(cat, *model, floor, to->protocol);
+  chain::HopPolicy policy{req.allow_uncertain, req.allow_downgrade,
+                          req.to == "latest" ? nullptr : to,
+                          from->load && !from->load->chip.empty() ? from->load : nullptr};
+  HopRules s(cat, *model, floor, to->protocol, policy);
   const auto& all = cat.LoadsOf(fam->id);
   auto have = [&](const Load* l) { return !req.available || req.available->count(l) > 0; };
   std::vector<const Load*> cands;
@@ -204,11 +282,38 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
       hop.why = s.HopWhy(prev, *chain[i], i + 1 < chain.size() ? chain[i + 1] : nullptr, req.now);
       hop.uncertain_facts = s.ShakyFacts(prev, *chain[i]);
       hop.uncertain = !hop.uncertain_facts.empty();
+      hop.status = s.HopStatus(prev, *chain[i]);
+      hop.downgrade = HopRules::IsDowngrade(prev, *chain[i]);
+      if (s.ShakyHop(prev, *chain[i])) hop.allowed_by.push_back("--allow-uncertain");
+      if (hop.downgrade) hop.allowed_by.push_back("--allow-downgrade");
       plan.hops.push_back(std::move(hop));
       prev = NodeOf(*chain[i]);
     }
     TrustWarnings(cat, prev, req.now, "the target", plan.warnings);
+    HardwareWarnings(cat, *model, req.hardware, *from, plan);
     return plan;
+  }
+  HardwareWarnings(cat, *model, req.hardware, *from, plan);
+
+  // Refused by policy? Say which chain the policy stopped and which option would allow it.
+  if (!req.allow_uncertain || !req.allow_downgrade) {
+    chain::HopPolicy lax;
+    lax.chip_start = policy.chip_start;  // never lifted
+    HopRules loose(cat, *model, floor, to->protocol, lax);
+    std::vector<const Load*> held = chain::ShortestChain(loose, *from, cands, to, to->protocol);
+    if (!held.empty()) {
+      plan.status = PlanStatus::kNoPath;
+      std::vector<std::string> names, reasons;
+      Node prev = *from;
+      for (const Load* l : held) {
+        names.push_back(l->load);
+        if (auto b = s.Blocker(prev, *l)) reasons.push_back(*b);
+        prev = NodeOf(*l);
+      }
+      plan.reason = "refused by policy: the chain " + Join(names, " -> ") +
+                    " has a hop the policy refuses: " + Join(reasons, "; ");
+      return plan;
+    }
   }
 
   // No path with what is on hand: which missing loads would make one?
@@ -233,6 +338,8 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
       m.alternatives.push_back(alt);
     }
     std::sort(m.alternatives.begin(), m.alternatives.end(), NewerThan);
+    m.fetch = FilesToFetch(*best[i], req.on_hand ? &*req.on_hand : nullptr);
+    m.access = LoadAccess(*best[i]);
     plan.missing.push_back(std::move(m));
   }
   std::vector<std::string> names;

@@ -383,10 +383,11 @@ TEST_F(PlannerTest, HardwareFloorForbidsOlderReleases) {
   auto bad = MakePlan(*cat_, r);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().kind, ErrorKind::kBadInput);
-  // Without the floor the downgrade is a valid single hop.
+  // Without the floor the downgrade is a valid single hop (when downgrades are allowed).
   r.from = "sip88xx.12-7-1-0001-393";
   r.to = "12.5(1)SR3";
   r.hardware = "";
+  r.allow_downgrade = true;
   EXPECT_EQ(MustPlan(r).status, PlanStatus::kOk);
 }
 
@@ -452,6 +453,7 @@ TEST_F(PlannerTest, KeyFactsOfASingleKeyFamilyDoNotMakeHopsUncertain) {
   PlanRequest r{.model = "SPA504G", .from = "7.3.7", .to = "7.6.1"};
   for (const auto& h : MustPlan(r).hops) EXPECT_FALSE(h.uncertain) << h.load->load;
   PlanRequest r2{.model = "CP-7970G", .from = "SCCP70.8-5-3S", .to = "SCCP70.9-4-2SR3-1S"};
+  r2.allow_uncertain = true;  // to see the flag; without it the hop is refused (PlanPolicy tests)
   Plan p = MustPlan(r2);
   ASSERT_EQ(p.hops.size(), 1u);
   EXPECT_TRUE(p.hops[0].uncertain);

@@ -129,10 +129,22 @@ Result<Version> ParseLegacy7940(std::string_view input) {
     if (mpp) return Bad(input, "MPP markers are not valid in a 7940/7960 load");
     return v;
   }
+  // P0030801SR02: major, minor, then SRnn in place of maintenance and build.
+  std::string_view rest = c.rest();
+  if (rest.size() >= 7 && rest.size() <= 8 && rest.substr(4, 2) == "SR" &&
+      std::all_of(rest.begin(), rest.begin() + 4, IsDigit) &&
+      std::all_of(rest.begin() + 6, rest.end(), IsDigit)) {
+    v.release.push_back((rest[0] - '0') * 10 + (rest[1] - '0'));
+    v.release.push_back((rest[2] - '0') * 10 + (rest[3] - '0'));
+    v.sr = std::stoi(std::string(rest.substr(6)));
+    v.any_maintenance = true;
+    return v;
+  }
   // P00308010200: two digits each for major, minor, maintenance, build.
-  std::string_view digits = c.rest();
+  std::string_view digits = rest;
   if (digits.size() != 8 || !std::all_of(digits.begin(), digits.end(), IsDigit)) {
-    return Bad(input, "a 7940/7960 load is P0S3-MM-m-bb or P003 followed by eight digits");
+    return Bad(input,
+               "a 7940/7960 load is P0S3-MM-m-bb, P003 followed by eight digits, or P003MMmmSRnn");
   }
   (void)too_long;
   for (int i = 0; i < 4; ++i) {
@@ -200,6 +212,16 @@ Result<Version> ParseBareDashed(std::string_view input) {
 // Parses the inside of "(...)" after a dotted version: SRn, a letter run, or a free tag.
 std::optional<Error> ParseDottedTag(std::string_view input, std::string_view tag, Version& v) {
   if (tag.empty()) return Bad(input, "empty parentheses");
+  // 14.2.1(0001.14): the CUCM readme form of build 14-2-1-0001-14 (ss bb, then the build).
+  size_t dot = tag.find('.');
+  if (dot == 4 && tag.size() > 5 && tag.size() - 5 <= kMaxDigits &&
+      std::all_of(tag.begin(), tag.begin() + 4, IsDigit) &&
+      std::all_of(tag.begin() + 5, tag.end(), IsDigit)) {
+    int ssbb = std::stoi(std::string(tag.substr(0, 4)));
+    v.sr = ssbb / 100;
+    v.build = {ssbb % 100, std::stoi(std::string(tag.substr(5)))};
+    return std::nullopt;
+  }
   if (!std::all_of(tag.begin(), tag.end(), [](char ch) { return IsAlnum(ch) || ch == '_'; })) {
     return Bad(input, "bad characters inside parentheses");
   }
@@ -211,6 +233,14 @@ std::optional<Error> ParseDottedTag(std::string_view input, std::string_view tag
     for (char ch : tag) v.letter.push_back(Lower(ch));
   } else {
     v.tag = std::string(tag);
+    // A release candidate ("ES_RC01", "RC2") orders before its release.
+    size_t rc = tag.rfind("RC");
+    if (rc != std::string_view::npos && (rc == 0 || tag[rc - 1] == '_') && rc + 2 < tag.size() &&
+        tag.size() - rc - 2 <= kMaxDigits &&
+        std::all_of(tag.begin() + static_cast<long>(rc) + 2, tag.end(), IsDigit)) {
+      v.rc = std::stoi(std::string(tag.substr(rc + 2)));
+      if (v.rc == 0) v.rc = 1;  // "RC0" is still a candidate
+    }
   }
   return std::nullopt;
 }
@@ -239,8 +269,17 @@ Result<Version> ParseDotted(std::string_view input) {
       if (!c.TakeNumber(&v.sr, &too_long)) return Bad(input, "SR needs a number");
     }
     if (c.TakeChar('.')) {
-      if (!c.TakeNumber(&n, &too_long)) return Bad(input, "expected a build number after '.'");
-      v.build.push_back(n);
+      size_t nd = 0;
+      if (!c.TakeNumber(&n, &too_long, &nd)) {
+        return Bad(input, "expected a build number after '.'");
+      }
+      // A device pack's ".0" names the release, not a build (9.4(2SR4.0) labels the load
+      // SCCP45.9-4-2SR4-3S); any other number is the build (9.4(2SR3.1) = ...SR3-1S).
+      if (n == 0 && nd == 1) {
+        v.any_build = true;
+      } else {
+        v.build.push_back(n);
+      }
     }
     if (!c.TakeChar(')')) return Bad(input, "expected ')'");
     if (c.TakeWord("SR")) {
@@ -253,8 +292,9 @@ Result<Version> ParseDotted(std::string_view input) {
     if (!c.done()) return Bad(input, "unexpected \"" + std::string(c.rest()) + "\"");
     return v;
   }
-  // Dotted: N.N[.N]...[letters][(tag)]
+  // Dotted: N.N[.N]...[letters][(tag)]; 7.6.2.a (an Upgrade_Rule operand) is 7.6.2a.
   while (c.TakeChar('.')) {
+    if (IsAlpha(c.peek()) && v.release.size() >= 3) break;
     if (v.release.size() >= 6) return Bad(input, "too many fields");
     if (!c.TakeNumber(&n, &too_long))
       return Bad(input, too_long ? "number too long" : "expected a number after '.'");
@@ -346,11 +386,26 @@ Result<Version> ParseVersion(std::string_view s) {
 }
 
 int Compare(const Version& a, const Version& b) {
-  if (int c = CompareNumbers(a.release, b.release)) return c;
+  if (a.any_maintenance || b.any_maintenance) {
+    auto head = [](const std::vector<int>& r) {
+      return std::vector<int>(r.begin(),
+                              r.begin() + static_cast<long>(std::min<size_t>(2, r.size())));
+    };
+    if (int c = CompareNumbers(head(a.release), head(b.release))) return c;
+  } else if (int c = CompareNumbers(a.release, b.release)) {
+    return c;
+  }
   if (int c = CompareLetters(a.letter, b.letter)) return c;
   if (a.sr != b.sr) return a.sr < b.sr ? -1 : 1;
   if (a.es != b.es) return a.es < b.es ? -1 : 1;
-  if (int c = CompareNumbers(a.build, b.build)) return c;
+  if (!a.any_build && !b.any_build) {
+    if (int c = CompareNumbers(a.build, b.build)) return c;
+  }
+  if (a.rc != b.rc) {
+    if (a.rc == 0 || b.rc == 0) return a.rc == 0 ? 1 : -1;  // a candidate precedes its release
+    return a.rc < b.rc ? -1 : 1;
+  }
+  if (a.rc > 0) return 0;  // the same candidate, however its tag is spelled
   int c = a.tag.compare(b.tag);
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }

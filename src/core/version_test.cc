@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -187,6 +189,63 @@ TEST(Version, OrderIsATotalPreorderOverAGeneratedSet) {
       }
     }
   }
+}
+
+TEST(Version, AcceptsTheFormsTheSheetsPrint) {
+  EXPECT_EQ(Cmp("14.2.1(0001.14)", "sip88xx.14-2-1-0001-14"), 0);
+  EXPECT_EQ(Cmp("7.6.2.a", "7.6.2a"), 0);
+  EXPECT_EQ(Cmp("9.4(2SR4.0)", "SCCP45.9-4-2SR4-3S"), 0);
+  EXPECT_LT(Cmp("9.4(2SR4.0)", "SCCP45.9-4-2SR5-1S"), 0);
+  EXPECT_GT(Cmp("9.4(2SR4.0)", "SCCP45.9-4-2SR3-1S"), 0);
+  EXPECT_GT(Cmp("P0030801SR02", "P00308010200"), 0);
+  EXPECT_LT(Cmp("P0030801SR02", "P00309000100"), 0);
+  Version sr = V("P0030801SR02");
+  EXPECT_EQ(sr.scheme, "legacy7940");
+  EXPECT_EQ(sr.protocol, Protocol::kSccp);
+  EXPECT_EQ(sr.sr, 2);
+  EXPECT_EQ(V("P0S3-8-12-00").protocol, Protocol::kSip);
+}
+
+TEST(Version, ReleaseCandidateOrdersBeforeItsRelease) {
+  EXPECT_LT(Cmp("7.6.1(ES_RC01)", "7.6.1"), 0);
+  EXPECT_GT(Cmp("7.6.1(ES_RC01)", "7.5.6a"), 0);
+  EXPECT_LT(Cmp("7.6.1(ES_RC01)", "7.6.1(ES_RC02)"), 0);
+  EXPECT_GT(Cmp("7.6.1", "7.6.1(ES_RC02)"), 0);
+  EXPECT_EQ(V("7.6.1(ES_RC01)").rc, 1);
+}
+
+// Every form in testdata/version_forms.tsv (copied from the sheets, each with its row) parses,
+// and compares with its partner as the sheet implies.
+TEST(Version, ParsesEveryFormListedFromTheSheets) {
+  std::ifstream in(std::string(STEPUP_SOURCE_DIR) + "/src/core/testdata/version_forms.tsv");
+  ASSERT_TRUE(in) << "version_forms.tsv not found";
+  std::string line;
+  int checked = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> col;
+    std::stringstream ss(line);
+    for (std::string f; std::getline(ss, f, '\t');) col.push_back(f);
+    ASSERT_EQ(col.size(), 4u) << line;
+    auto a = ParseVersion(col[0]);
+    if (col[1] == "!") {
+      ASSERT_FALSE(a.ok()) << col[0] << " (" << col[3] << ")";
+      EXPECT_NE(a.error().message.find(col[0]), std::string::npos) << a.error().message;
+      ++checked;
+      continue;
+    }
+    ASSERT_TRUE(a.ok()) << col[0] << " (" << col[3] << "): " << a.error().message;
+    if (col[1] != "-") {
+      auto b = ParseVersion(col[2]);
+      ASSERT_TRUE(b.ok()) << col[2] << ": " << b.error().message;
+      int want = col[1] == "=" ? 0 : (col[1] == "<" ? -1 : 1);
+      EXPECT_EQ(Compare(*a, *b), want)
+          << col[0] << " " << col[1] << " " << col[2] << " (" << col[3] << ")";
+      EXPECT_EQ(Compare(*b, *a), -want) << col[2] << " vs " << col[0];
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 30);
 }
 
 }  // namespace

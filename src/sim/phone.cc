@@ -6,6 +6,7 @@
 
 #include "core/csv.h"
 #include "core/identify.h"
+#include "core/planner.h"
 #include "core/text.h"
 
 namespace stepup::sim {
@@ -16,12 +17,9 @@ std::string Upper(std::string s) {
   return s;
 }
 
+// `latest` as the server means it (planner.h): the newest confirmed load.
 const Load* NewestLoad(const Catalog& cat, const std::string& family, Protocol p) {
-  const Load* best = nullptr;
-  for (const Load* l : cat.LoadsOf(family)) {
-    if (l->protocol == p || p == Protocol::kNone) best = l;  // oldest first
-  }
-  return best;
+  return LatestConfirmed(cat, family, p);
 }
 
 }  // namespace

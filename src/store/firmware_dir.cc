@@ -41,6 +41,7 @@ Result<std::unordered_set<std::string>> ListFirmwareNames(const std::string& dir
     return BadInput("--firmware \"" + dir + "\" is not a readable directory");
   }
   std::unordered_set<std::string> names;
+  std::vector<std::pair<std::string, fs::path>> manifests;  // lower-case name, real path
   for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
     fs::path target = fs::canonical(it->path(), ec);
     if (ec) {  // dangling symlink: skip it
@@ -48,9 +49,21 @@ Result<std::unordered_set<std::string>> ListFirmwareNames(const std::string& dir
       continue;
     }
     if (!Inside(target, root) || !fs::is_regular_file(target, ec)) continue;
-    names.insert(ToLower(it->path().filename().string()));
+    std::string lower = ToLower(it->path().filename().string());
+    if (lower.size() > 6 && lower.compare(lower.size() - 6, 6, ".loads") == 0) {
+      manifests.emplace_back(lower, target);
+    }
+    names.insert(std::move(lower));
   }
   if (ec) return BadInput("--firmware \"" + dir + "\": " + ec.message());
+  for (const auto& [lower, path] : manifests) {
+    for (const auto& image : ManifestImages(path.string())) {
+      if (!names.count(image)) {
+        names.erase(lower);
+        break;
+      }
+    }
+  }
   return names;
 }
 

@@ -12,7 +12,9 @@
 namespace stepup {
 
 // Lower-case names of the regular files directly in `dir` (symlinks are followed only when
-// they resolve inside `dir`). Error (kBadInput) naming the directory if it cannot be read.
+// they resolve inside `dir`). A `.loads` manifest counts only when every image it lists is
+// there too: a phone given a manifest without its images fetches it and then fails, so such
+// a load is not on hand. Error (kBadInput) naming the directory if it cannot be read.
 Result<std::unordered_set<std::string>> ListFirmwareNames(const std::string& dir);
 
 // The image files a `.loads` manifest at `path` lists (lower-case), read from its text part:

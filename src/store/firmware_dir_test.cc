@@ -82,5 +82,20 @@ TEST_F(FirmwareDirTest, ReadsTheImageListOfALoadsManifest) {
   EXPECT_TRUE(ManifestImages((root_ / "fw" / "absent.loads").string()).empty());
 }
 
+// Issue 14: a manifest without its images does not make its load available.
+TEST_F(FirmwareDirTest, AManifestCountsOnlyWithEveryImageItLists) {
+  Touch(root_ / "fw" / "SCCP70.9-4-2SR3-1S.loads",
+        "SCCP70.9-4-2SR3-1S.loads\njar70sccp.9-4-2ES26.sbn\ncnu70.9-4-2ES26.sbn\n");
+  Touch(root_ / "fw" / "jar70sccp.9-4-2ES26.sbn", "x");
+  auto names = ListFirmwareNames((root_ / "fw").string());
+  ASSERT_TRUE(names.ok());
+  EXPECT_FALSE(names->count("sccp70.9-4-2sr3-1s.loads"));
+  EXPECT_TRUE(names->count("jar70sccp.9-4-2es26.sbn"));
+  Touch(root_ / "fw" / "cnu70.9-4-2ES26.sbn", "x");
+  names = ListFirmwareNames((root_ / "fw").string());
+  ASSERT_TRUE(names.ok());
+  EXPECT_TRUE(names->count("sccp70.9-4-2sr3-1s.loads"));
+}
+
 }  // namespace
 }  // namespace stepup
