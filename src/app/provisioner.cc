@@ -49,7 +49,7 @@ bool SafePath(const std::string& path) {
 
 // The file a request names, without directories or query: what a mismatch event records (a
 // prober varying them would otherwise make every event new).
-std::string FileName(const std::string& target) {
+std::string RequestedFile(const std::string& target) {
   std::string path = target.substr(0, target.find('?'));
   return path.substr(path.rfind('/') + 1);
 }
@@ -302,7 +302,7 @@ void Provisioner::NoteMismatch(const Device& d, const IdentityVerdict& v, const 
   (void)cfg_.inventory->AppendEvent(
       d.id,
       MakeEvent(req, "identity-mismatch",
-                req.method + " " + FileName(req.target).substr(0, 100) + " from " + req.peer_ip +
+                req.method + " " + RequestedFile(req.target).substr(0, 100) + " from " + req.peer_ip +
                     ": " + v.Describe()),
       /*batched=*/true);
 }
