@@ -14,19 +14,9 @@ namespace stepup {
 namespace {
 
 constexpr int64_t kTieWindowMs = 15 * 60 * 1000;  // MAC-less requests tie to a phone this long
-// A phone's boot: its trust lists, then its configuration, within this time from one address.
-constexpr int64_t kBootWindowMs = 5 * 60 * 1000;
 
 bool StartsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 
-Response Plain(int status, const std::string& text) {
-  Response r;
-  r.status = status;
-  r.content_type = "text/plain";
-  r.body = text + "\n";
-  r.reason = text;
-  return r;
-}
 
 // A path with "..", a backslash, control characters or an empty segment in the middle is
 // refused before anything else looks at it.
@@ -47,12 +37,6 @@ bool SafePath(const std::string& path) {
   return true;
 }
 
-// The file a request names, without directories or query: what a mismatch event records (a
-// prober varying them would otherwise make every event new).
-std::string RequestedFile(const std::string& target) {
-  std::string path = target.substr(0, target.find('?'));
-  return path.substr(path.rfind('/') + 1);
-}
 
 std::string ClaimedJson(const MergedIdentity& id) {
   nlohmann::json j = {{"vendor", id.identity.vendor},
@@ -121,8 +105,8 @@ std::optional<Device> Provisioner::DeviceAt(const std::string& ip) {
 
 Response Provisioner::Handle(const Request& req) {
   std::string path = req.target.substr(0, req.target.find('?'));
-  if (!SafePath(path)) return Plain(400, "bad request path");
-  if (path == "/healthz") return Plain(200, "ok");
+  if (!SafePath(path)) return TextResponse(400, "bad request path");
+  if (path == "/healthz") return TextResponse(200, "ok");
   if (auto refused = RefuseProber(req)) return std::move(*refused);
   std::string name = path.substr(path.rfind('/') + 1);
   if (StartsWith(path, "/firmware/")) {
@@ -131,7 +115,7 @@ Response Provisioner::Handle(const Request& req) {
     size_t slash = rest.find('/');
     if (slash != std::string::npos &&
         (!StartsWith(rest, "retry") || rest.find('/', slash + 1) != std::string::npos)) {
-      return Plain(404, "not found");
+      return TextResponse(404, "not found");
     }
     return ServeFile(cfg_.firmware.Resolve(name), name, req, true);
   }
@@ -198,12 +182,12 @@ Response Provisioner::Handle(const Request& req) {
     const Model* m = cfg_.catalog->FindModel(id.identity.model);
     if (m && !m->family.empty()) return Bootstrap(*m);
   }
-  return Plain(404, "not found");
+  return TextResponse(404, "not found");
 }
 
 Response Provisioner::Unknown(const Request& req, const MergedIdentity& id,
                               const std::string& why) {
-  Response r = Plain(403, "forbidden");
+  Response r = TextResponse(403, "forbidden");
   r.reason = why;
   if (CountFailure(req, r)) {
     (void)cfg_.inventory->RecordUnknown(
@@ -213,112 +197,10 @@ Response Provisioner::Unknown(const Request& req, const MergedIdentity& id,
   return r;
 }
 
-std::optional<Response> Provisioner::RefuseProber(const Request& req) {
-  int64_t retry_after_s = 0;
-  std::optional<ProbeGuard::Summary> summary;
-  if (!guard_.Refused(req.peer_ip, cfg_.now_ms(), retry_after_s, summary)) return std::nullopt;
-  if (summary) RecordProbeSummary(req, *summary);
-  return Plain(429, "too many requests from " + req.peer_ip +
-                        " named unknown devices or failed the identity check; retry in " +
-                        std::to_string(retry_after_s) + " s");
-}
-
-bool Provisioner::CountFailure(const Request& req, Response& answer) {
-  ProbeGuard::Outcome o = guard_.Failure(req.peer_ip, cfg_.now_ms());
-  answer.delay_ms = o.delay_ms;
-  if (o.summary) RecordProbeSummary(req, *o.summary);
-  return o.record;
-}
-
-void Provisioner::RecordProbeSummary(const Request& req, const ProbeGuard::Summary& s) {
-  const auto& lim = guard_.limits();
-  std::string detail =
-      s.ip + ": " + std::to_string(s.failures) +
-      " requests named unknown devices or failed the identity check since " +
-      std::to_string(s.since_ms / 1000) + " (" + std::to_string(s.unrecorded) +
-      " not recorded one by one); refused until " + std::to_string(s.refused_until_ms / 1000) +
-      " (" + std::to_string(s.refused) + " refused so far; slowed after " +
-      std::to_string(lim.slow_after) + ", refused after " + std::to_string(lim.block_after) +
-      " in " + std::to_string(lim.window_ms / 60000) + " min); last: " + req.method + " " +
-      req.target.substr(0, 200);
-  nlohmann::json claimed = {{"address", s.ip},         {"since", s.since_ms},
-                            {"failures", s.failures},  {"unrecorded", s.unrecorded},
-                            {"refused", s.refused},    {"refused_until", s.refused_until_ms}};
-  (void)cfg_.inventory->RecordUnknown({MakeEvent(req, "throttled", detail), claimed.dump()});
-}
-
-void Provisioner::NoteBoot(const Request& req, int64_t device_id) {
-  std::lock_guard lock(seen_mu_);
-  boots_[req.peer_ip] = {device_id, cfg_.now_ms()};
-}
-
-bool Provisioner::BootFollowed(const Request& req, int64_t device_id) {
-  std::lock_guard lock(seen_mu_);
-  auto it = boots_.find(req.peer_ip);
-  return it != boots_.end() && it->second.device_id == device_id &&
-         cfg_.now_ms() - it->second.at_ms <= kBootWindowMs;
-}
-
-const Identity* Provisioner::Presented::Source(const char* source) const {
-  for (const auto& o : *observations) {
-    if (o.source == source) return &o.identity;
-  }
-  return nullptr;
-}
-
-IdentityVerdict Provisioner::Screen(const Device& d, const Presented& who, const Request& req) {
-  IdentityFacts f;
-  f.request = &req;
-  f.user_agent = who.Source("user-agent");
-  f.cert = who.Source("cert");
-  f.merged = who.merged;
-  f.device = &d;
-  f.model = cfg_.catalog->FindModel(d.model);
-  f.family = f.model ? cfg_.catalog->FindFamily(f.model->family) : nullptr;
-  f.boot_followed = BootFollowed(req, d.id);
-  f.tftp_secrets = cfg_.tftp_secrets;
-  return CheckIdentity(f);
-}
-
-Response Provisioner::Mismatch(const Device& d, const IdentityVerdict& v, const Request& req,
-                               const std::string& name) {
-  const Model* m = cfg_.catalog->FindModel(d.model);
-  Response r = v.clearance == Clearance::kBootstrap && m && !TrustListFileName(name)
-                   ? Bootstrap(*m)
-                   : Plain(403, "forbidden");
-  r.reason = "identity mismatch: " + v.Describe();
-  r.device = d.key();
-  NoteMismatch(d, v, req, r);
-  return r;
-}
-
-void Provisioner::NoteMismatch(const Device& d, const IdentityVerdict& v, const Request& req,
-                               Response& answer) {
-  if (!v.contradicted) {
-    if (!guard_.Lacking(req.peer_ip, cfg_.now_ms()).record) return;
-  } else if (!CountFailure(req, answer)) {
-    return;
-  }
-  (void)cfg_.inventory->AppendEvent(
-      d.id,
-      MakeEvent(req, "identity-mismatch",
-                req.method + " " + RequestedFile(req.target).substr(0, 100) + " from " + req.peer_ip +
-                    ": " + v.Describe()),
-      /*batched=*/true);
-}
-
-void Provisioner::LearnSerial(Device& d, const std::string& serial, const Request& req,
-                              std::vector<Event>& events) {
-  auto other = cfg_.inventory->FindBySerial(serial);
-  if (!other || (other->has_value() && (*other)->id != d.id)) return;  // another device's
-  d.serial = serial;
-  events.push_back(MakeEvent(req, "serial-learned",
-                             serial + " (from the first request that agreed with the inventory)"));
-}
 
 Response Provisioner::Bootstrap(const Model& model) {
   auto r = cfg_.renderer->Bootstrap(model, cfg_.base_url);
-  if (!r) return Plain(500, r.error().message);
+  if (!r) return TextResponse(500, r.error().message);
   Response out;
   out.content_type = r->content_type;
   out.body = std::move(r->body);
@@ -337,7 +219,7 @@ Response Provisioner::XmlDefault(const Request& req) {
     device = d->key();
   }
   auto r = cfg_.renderer->XmlDefault(loads, cfg_.defaults);
-  if (!r) return Plain(500, r.error().message);
+  if (!r) return TextResponse(500, r.error().message);
   Response out;
   out.content_type = r->content_type;
   out.body = std::move(r->body);
@@ -348,8 +230,8 @@ Response Provisioner::XmlDefault(const Request& req) {
 Response Provisioner::ServeFile(const Result<std::string>& path, const std::string& name,
                                 const Request& req, bool firmware) {
   if (!path) {
-    if (path.error().kind == ErrorKind::kBadInput) return Plain(400, path.error().message);
-    return Plain(404, "not found");
+    if (path.error().kind == ErrorKind::kBadInput) return TextResponse(400, path.error().message);
+    return TextResponse(404, "not found");
   }
   Response r;
   r.file = *path;
@@ -519,7 +401,7 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
     (void)ProbeFor(d, req);  // firmware unknown: its page is read while it boots
     // Trust lists only when the operator supplies them: a bench must not pin phones to itself.
     if (auto extra = cfg_.extras.Resolve(name)) return ServeFile(extra, name, req, false);
-    Response r = Plain(404, "not found");
+    Response r = TextResponse(404, "not found");
     r.device = d.key();
     return r;
   }
@@ -553,7 +435,7 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
   out.device = d.key();
   if (quarantined) {  // no secrets and no upgrades until an operator accepts it
     const Model* m = cfg_.catalog->FindModel(d.model);
-    out = m ? Bootstrap(*m) : Plain(403, "quarantined");
+    out = m ? Bootstrap(*m) : TextResponse(403, "quarantined");
     out.device = d.key();
   } else {
     std::string uncertain_why;
@@ -615,7 +497,7 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
     auto profile = RenderForDevice(setup, for_render, d.firmware,
                                    std::max(0, d.pending_offers - 1), plan ? &*plan : nullptr);
     if (!profile) {
-      out = Plain(500, profile.error().message);
+      out = TextResponse(500, profile.error().message);
     } else {
       out.content_type = profile->rendered.content_type;
       out.body = std::move(profile->rendered.body);
@@ -656,6 +538,6 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
   return out;
 }
 
-Response Provisioner::Unavailable() { return Plain(503, "inventory unavailable"); }
+Response Provisioner::Unavailable() { return TextResponse(503, "inventory unavailable"); }
 
 }  // namespace stepup

@@ -36,4 +36,14 @@ struct Response {
   uint64_t ready = 0;
 };
 
+// A short plain-text answer (errors, /healthz): the text is the body and the reason.
+inline Response TextResponse(int status, const std::string& text) {
+  Response r;
+  r.status = status;
+  r.content_type = "text/plain";
+  r.body = text + "\n";
+  r.reason = text;
+  return r;
+}
+
 }  // namespace stepup

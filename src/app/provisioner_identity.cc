@@ -1,0 +1,127 @@
+// The provisioner's identity side: whether a request may have a device's secrets
+// (app/identity_check.h), what a mismatch leaves in the history, the probe guard
+// (app/probe_guard.h), and the enterprise boots it follows.
+#include <nlohmann/json.hpp>
+
+#include "app/provisioner.h"
+
+namespace stepup {
+namespace {
+
+// A phone's boot: its trust lists, then its configuration, within this time from one address.
+constexpr int64_t kBootWindowMs = 5 * 60 * 1000;
+
+// The file a request names, without directories or query: what a mismatch event records (a
+// prober varying them would otherwise make every event new).
+std::string RequestedFile(const std::string& target) {
+  std::string path = target.substr(0, target.find('?'));
+  return path.substr(path.rfind('/') + 1);
+}
+
+
+}  // namespace
+
+std::optional<Response> Provisioner::RefuseProber(const Request& req) {
+  int64_t retry_after_s = 0;
+  std::optional<ProbeGuard::Summary> summary;
+  if (!guard_.Refused(req.peer_ip, cfg_.now_ms(), retry_after_s, summary)) return std::nullopt;
+  if (summary) RecordProbeSummary(req, *summary);
+  return TextResponse(429, "too many requests from " + req.peer_ip +
+                        " named unknown devices or failed the identity check; retry in " +
+                        std::to_string(retry_after_s) + " s");
+}
+
+bool Provisioner::CountFailure(const Request& req, Response& answer) {
+  ProbeGuard::Outcome o = guard_.Failure(req.peer_ip, cfg_.now_ms());
+  answer.delay_ms = o.delay_ms;
+  if (o.summary) RecordProbeSummary(req, *o.summary);
+  return o.record;
+}
+
+void Provisioner::RecordProbeSummary(const Request& req, const ProbeGuard::Summary& s) {
+  const auto& lim = guard_.limits();
+  std::string detail =
+      s.ip + ": " + std::to_string(s.failures) +
+      " requests named unknown devices or failed the identity check since " +
+      std::to_string(s.since_ms / 1000) + " (" + std::to_string(s.unrecorded) +
+      " not recorded one by one); refused until " + std::to_string(s.refused_until_ms / 1000) +
+      " (" + std::to_string(s.refused) + " refused so far; slowed after " +
+      std::to_string(lim.slow_after) + ", refused after " + std::to_string(lim.block_after) +
+      " in " + std::to_string(lim.window_ms / 60000) + " min); last: " + req.method + " " +
+      req.target.substr(0, 200);
+  nlohmann::json claimed = {{"address", s.ip},         {"since", s.since_ms},
+                            {"failures", s.failures},  {"unrecorded", s.unrecorded},
+                            {"refused", s.refused},    {"refused_until", s.refused_until_ms}};
+  (void)cfg_.inventory->RecordUnknown({MakeEvent(req, "throttled", detail), claimed.dump()});
+}
+
+void Provisioner::NoteBoot(const Request& req, int64_t device_id) {
+  std::lock_guard lock(seen_mu_);
+  boots_[req.peer_ip] = {device_id, cfg_.now_ms()};
+}
+
+bool Provisioner::BootFollowed(const Request& req, int64_t device_id) {
+  std::lock_guard lock(seen_mu_);
+  auto it = boots_.find(req.peer_ip);
+  return it != boots_.end() && it->second.device_id == device_id &&
+         cfg_.now_ms() - it->second.at_ms <= kBootWindowMs;
+}
+
+const Identity* Provisioner::Presented::Source(const char* source) const {
+  for (const auto& o : *observations) {
+    if (o.source == source) return &o.identity;
+  }
+  return nullptr;
+}
+
+IdentityVerdict Provisioner::Screen(const Device& d, const Presented& who, const Request& req) {
+  IdentityFacts f;
+  f.request = &req;
+  f.user_agent = who.Source("user-agent");
+  f.cert = who.Source("cert");
+  f.merged = who.merged;
+  f.device = &d;
+  f.model = cfg_.catalog->FindModel(d.model);
+  f.family = f.model ? cfg_.catalog->FindFamily(f.model->family) : nullptr;
+  f.boot_followed = BootFollowed(req, d.id);
+  f.tftp_secrets = cfg_.tftp_secrets;
+  return CheckIdentity(f);
+}
+
+Response Provisioner::Mismatch(const Device& d, const IdentityVerdict& v, const Request& req,
+                               const std::string& name) {
+  const Model* m = cfg_.catalog->FindModel(d.model);
+  Response r = v.clearance == Clearance::kBootstrap && m && !TrustListFileName(name)
+                   ? Bootstrap(*m)
+                   : TextResponse(403, "forbidden");
+  r.reason = "identity mismatch: " + v.Describe();
+  r.device = d.key();
+  NoteMismatch(d, v, req, r);
+  return r;
+}
+
+void Provisioner::NoteMismatch(const Device& d, const IdentityVerdict& v, const Request& req,
+                               Response& answer) {
+  if (!v.contradicted) {
+    if (!guard_.Lacking(req.peer_ip, cfg_.now_ms()).record) return;
+  } else if (!CountFailure(req, answer)) {
+    return;
+  }
+  (void)cfg_.inventory->AppendEvent(
+      d.id,
+      MakeEvent(req, "identity-mismatch",
+                req.method + " " + RequestedFile(req.target).substr(0, 100) + " from " + req.peer_ip +
+                    ": " + v.Describe()),
+      /*batched=*/true);
+}
+
+void Provisioner::LearnSerial(Device& d, const std::string& serial, const Request& req,
+                              std::vector<Event>& events) {
+  auto other = cfg_.inventory->FindBySerial(serial);
+  if (!other || (other->has_value() && (*other)->id != d.id)) return;  // another device's
+  d.serial = serial;
+  events.push_back(MakeEvent(req, "serial-learned",
+                             serial + " (from the first request that agreed with the inventory)"));
+}
+
+}  // namespace stepup
