@@ -398,7 +398,14 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
     // The first files of an enterprise phone's boot: the server follows it from here.
     Remember(req, d.id);
     NoteBoot(req, d.id);
-    (void)ProbeFor(d, req);  // firmware unknown: its page is read while it boots
+    bool started = false;  // firmware unknown: its page is read while it boots
+    (void)ProbeFor(d, req, &started);
+    if (started && d.state != kStateProbing) {  // the answer waits for this lock: no race
+      d.state = kStateProbing;
+      d.updated = cfg_.now_ms() / 1000;
+      (void)cfg_.inventory->RecordProgress(
+          d, {MakeEvent(req, "probe", "reading http://" + req.peer_ip + "/DeviceInformationX")});
+    }
     // Trust lists only when the operator supplies them: a bench must not pin phones to itself.
     if (auto extra = cfg_.extras.Resolve(name)) return ServeFile(extra, name, req, false);
     Response r = TextResponse(404, "not found");

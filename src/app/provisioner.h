@@ -148,7 +148,8 @@ class Provisioner {
                      const std::string& how, const Request& req);
   // Starts reading the phone's web page unless it is being read or was lately; the ticket to
   // wait for, or nullopt when there is nothing to wait for.
-  std::optional<uint64_t> ProbeFor(const Device& d, const Request& req);
+  // `started`: set when this call began a new read.
+  std::optional<uint64_t> ProbeFor(const Device& d, const Request& req, bool* started = nullptr);
   void OnProbe(int64_t device_id, const Request& req, uint64_t ticket,
                const std::optional<std::string>& body);
   // What the outcome of an offer to a phone whose firmware is unknown teaches (it fetched the

@@ -59,7 +59,8 @@ void Provisioner::WhenReady(uint64_t ticket, std::function<void()> fn) {
   fn();
 }
 
-std::optional<uint64_t> Provisioner::ProbeFor(const Device& d, const Request& req) {
+std::optional<uint64_t> Provisioner::ProbeFor(const Device& d, const Request& req,
+                                              bool* started) {
   if (!cfg_.probe_phone || !d.firmware.empty()) return std::nullopt;
   uint64_t ticket = 0;
   {
@@ -70,6 +71,7 @@ std::optional<uint64_t> Provisioner::ProbeFor(const Device& d, const Request& re
     p = {true, cfg_.now_ms(), ticket = ++next_ticket_};
     waiting_[ticket];
   }
+  if (started) *started = true;
   cfg_.probe_phone(req.peer_ip, [this, id = d.id, req, ticket](std::optional<std::string> body) {
     OnProbe(id, req, ticket, body);
   });
@@ -106,9 +108,16 @@ void Provisioner::OnProbe(int64_t device_id, const Request& req, uint64_t ticket
                     "its web page " + url + " (versionID \"" + page->version_id.substr(0, 64) +
                         "\", appLoadID \"" + page->app_load_id.substr(0, 64) + "\")",
                     req);
-    } else {
-      Event e{cfg_.now_ms(), "probe", why, "http", req.peer_ip};
-      (void)cfg_.inventory->AppendEvent(device_id, e, /*batched=*/true);
+    } else {  // nothing learned: no longer probing, and the history says why
+      std::lock_guard lock(LockFor(d.key()));
+      auto now = cfg_.inventory->FindById(device_id);
+      if (now && now->has_value()) {
+        Device cur = **now;
+        if (cur.state == kStateProbing) cur.state = kStateUnknownFirmware;
+        cur.updated = cfg_.now_ms() / 1000;
+        (void)cfg_.inventory->RecordProgress(
+            cur, {Event{cfg_.now_ms(), "probe", why, "http", req.peer_ip}});
+      }
     }
   }
   std::vector<std::function<void()>> ready;

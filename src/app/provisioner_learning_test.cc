@@ -1,7 +1,7 @@
 // The provisioner learning what an enterprise phone runs (provisioner_learning.cc).
 #include <gtest/gtest.h>
 
-#include <thread>
+#include <functional>
 
 #include "app/provisioner_fixture.h"
 
@@ -25,21 +25,22 @@ class LearningTest : public ProvisionerTest {
       c.probe_phone = [this, body](const std::string& ip,
                                    std::function<void(std::optional<std::string>)> done) {
         probed_.push_back(ip);
-        answers_.emplace_back([done, body] { done(body); });  // later, as a page answers
+        answers_.push_back([done, body] { done(body); });  // later, as a page answers
       };
     });
   }
-  // Waits for the pages being read to have answered.
+  // The pages being read answer now (on this thread, no lock of the provisioner held).
   void Settle() {
-    for (auto& t : answers_) t.join();
+    auto now = std::move(answers_);
     answers_.clear();
+    for (auto& a : now) a();
   }
   void TearDown() override {
     Settle();
     ProvisionerTest::TearDown();
   }
   std::vector<std::string> probed_;
-  std::vector<std::thread> answers_;
+  std::vector<std::function<void()>> answers_;
 };
 
 TEST_F(LearningTest, ThePhonesOwnPageSaysWhatItRunsBeforeItsConfigIsAnswered) {
@@ -64,8 +65,10 @@ TEST_F(LearningTest, AnotherPhonesPageTeachesNothing) {
         "<versionID>SCCP70.8-5-2S</versionID></DeviceInformation>");
   AddUnknown();
   Tftp("CTLSEP00270DC01C92.tlv", "127.0.0.30");
+  EXPECT_EQ(Stored("00270dc01c92").state, kStateProbing);  // while its page is read
   Settle();
   EXPECT_EQ(Stored("00270dc01c92").firmware, "");
+  EXPECT_EQ(Stored("00270dc01c92").state, kStateUnknownFirmware);
   auto kinds = Kinds(Stored("00270dc01c92"));
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "probe"), kinds.end());
 }
