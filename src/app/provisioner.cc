@@ -17,7 +17,6 @@ constexpr int64_t kTieWindowMs = 15 * 60 * 1000;  // MAC-less requests tie to a 
 
 bool StartsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 
-
 // A path with "..", a backslash, control characters or an empty segment in the middle is
 // refused before anything else looks at it.
 bool SafePath(const std::string& path) {
@@ -36,7 +35,6 @@ bool SafePath(const std::string& path) {
   }
   return true;
 }
-
 
 std::string ClaimedJson(const MergedIdentity& id) {
   nlohmann::json j = {{"vendor", id.identity.vendor},
@@ -196,7 +194,6 @@ Response Provisioner::Unknown(const Request& req, const MergedIdentity& id,
   }
   return r;
 }
-
 
 Response Provisioner::Bootstrap(const Model& model) {
   auto r = cfg_.renderer->Bootstrap(model, cfg_.base_url);

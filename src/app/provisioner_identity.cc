@@ -18,7 +18,6 @@ std::string RequestedFile(const std::string& target) {
   return path.substr(path.rfind('/') + 1);
 }
 
-
 }  // namespace
 
 std::optional<Response> Provisioner::RefuseProber(const Request& req) {
