@@ -310,21 +310,24 @@ bool Provisioner::HopCompletedByDownloads(const Device& d) {
   return true;
 }
 
+Provisioner::Downloads Provisioner::DownloadsOf(int64_t device_id, const std::string& load) {
+  std::lock_guard lock(seen_mu_);
+  auto it = downloads_.find(device_id);
+  return it != downloads_.end() && it->second.for_load == load ? it->second : Downloads{};
+}
+
+bool Provisioner::ManifestOnly(const Downloads& dl) {
+  return !dl.completed.empty() &&
+         std::all_of(dl.completed.begin(), dl.completed.end(),
+                     [](const std::string& f) { return f.size() > 6 && f.ends_with(".loads"); });
+}
+
 std::string Provisioner::StuckReason(const Device& d, const Load* pending) {
   std::string name = pending ? pending->load : d.pending_load;
-  Downloads dl;
-  {
-    std::lock_guard lock(seen_mu_);
-    auto it = downloads_.find(d.id);
-    if (it != downloads_.end() && it->second.for_load == d.pending_load) dl = it->second;
-  }
+  const Downloads dl = DownloadsOf(d.id, d.pending_load);
   std::string why;
   if (!dl.completed.empty()) {
-    bool manifest_only =
-        pending && std::all_of(dl.completed.begin(), dl.completed.end(), [](const std::string& f) {
-          return f.size() > 6 && f.substr(f.size() - 6) == ".loads";
-        });
-    why = manifest_only
+    why = pending && ManifestOnly(dl)
               ? "signing key: it fetched the .loads manifest but none of its images (the AUTH FAIL "
                 "signature: the running load rejects the image's signature)"
               : "signing key or image check: it downloaded the image but still runs " + d.firmware;

@@ -129,6 +129,10 @@ class Provisioner {
   void Observe(Device& d, const std::string& running, const Request& req,
                std::vector<Event>& events);
   bool HopCompletedByDownloads(const Device& d);
+  // What the device downloaded of `load` since it was offered (empty when nothing).
+  Downloads DownloadsOf(int64_t device_id, const std::string& load);
+  // Every file it completed is a .loads manifest: the AUTH FAIL signature.
+  static bool ManifestOnly(const Downloads& dl);
   // Every file a load's hop needs: the catalog's, plus the images its .loads manifest in the
   // firmware directory lists (the catalog knows the image names of few loads).
   std::set<std::string> FilesOfHop(const Load& load);

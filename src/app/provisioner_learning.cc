@@ -176,16 +176,8 @@ void Provisioner::LearnFirmware(int64_t device_id, const std::string& load,
 bool Provisioner::LearnFromOutcome(Device& d, const Load* pending, const Request& req,
                                    std::vector<Event>& events) {
   if (!d.firmware.empty() || !pending || !Enterprise(*cfg_.catalog, d)) return false;
-  Downloads dl;
-  {
-    std::lock_guard lock(seen_mu_);
-    auto it = downloads_.find(d.id);
-    if (it != downloads_.end() && it->second.for_load == d.pending_load) dl = it->second;
-  }
-  const bool manifest_only =
-      !dl.completed.empty() && std::all_of(dl.completed.begin(), dl.completed.end(),
-                                           [](const std::string& f) { return f.ends_with(".loads"); });
-  if (manifest_only) {
+  const Downloads dl = DownloadsOf(d.id, d.pending_load);
+  if (ManifestOnly(dl)) {
     auto left = RejectedBy(Candidates(*cfg_.catalog, d), *pending);
     events.push_back(MakeEvent(
         req, "firmware-narrowed",
@@ -269,13 +261,7 @@ void Provisioner::Sweep() {
     }
   }
   for (const auto& [id, load] : due) {
-    bool fetched = false;
-    {
-      std::lock_guard lock(seen_mu_);
-      auto it = downloads_.find(id);
-      fetched = it != downloads_.end() && it->second.for_load == load && !it->second.started.empty();
-    }
-    if (fetched) continue;  // its next request tells (installed, or rejected)
+    if (!DownloadsOf(id, load).started.empty()) continue;  // its next request tells
     auto d = cfg_.inventory->FindById(id);
     if (!d || !d->has_value() || !(*d)->firmware.empty() || (*d)->pending_load != load) continue;
     Request req;

@@ -17,6 +17,14 @@ inline std::string ToLower(std::string_view s) {
   return out;
 }
 
+// ASCII upper case ("SEP" + the MAC as phones write it).
+inline std::string ToUpper(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
+
 // A decimal number of 1 to max_digits ASCII digits, nothing else (no sign, no spaces);
 // false leaves *out untouched.
 inline bool ParseDecimal(std::string_view s, size_t max_digits, uint64_t* out) {

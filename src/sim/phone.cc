@@ -12,11 +12,6 @@
 namespace stepup::sim {
 namespace {
 
-std::string Upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // `latest` as the server means it (planner.h): the newest confirmed load.
 const Load* NewestLoad(const Catalog& cat, const std::string& family, Protocol p) {
   return LatestConfirmed(cat, family, p);
@@ -134,7 +129,7 @@ std::string UserAgent(const PhoneState& p) {
   const std::string& model = p.spec.model;
   switch (p.kind.ua) {
     case UaStyle::kMacSerial:
-      return p.kind.ua_vendor + "/" + model + "-" + p.running + " (" + Upper(p.spec.mac) + ")" +
+      return p.kind.ua_vendor + "/" + model + "-" + p.running + " (" + ToUpper(p.spec.mac) + ")" +
              (p.spec.serial.empty() ? "" : "(" + p.spec.serial + ")");
     case UaStyle::kSerial:
       return p.kind.ua_vendor + "/" + model + "-" + p.running + " (" + p.spec.serial + ")";
@@ -171,7 +166,7 @@ std::string ExpandMacros(std::string_view url, const PhoneState& p) {
     std::string psn = p.kind.factory_file.substr(0, p.kind.factory_file.rfind('.'));
     if (psn.rfind("spa", 0) == 0) psn = psn.substr(3);
     // Longest names first: $MAU before $MA, $SWVER before $SN.
-    if (take("MAU", Upper(p.spec.mac)) || take("MA", p.spec.mac) ||
+    if (take("MAU", ToUpper(p.spec.mac)) || take("MA", p.spec.mac) ||
         take("SWVER", p.running) || take("SN", p.spec.serial) || take("PSN", psn) ||
         take("PN", p.spec.model) || take("P", p.gpp_p)) {
       continue;

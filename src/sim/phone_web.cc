@@ -14,8 +14,7 @@ std::string DeviceInformationPage(const Catalog& cat, const PhoneState& p) {
       if (ToLower(f).rfind("jar", 0) == 0) app = f;
     }
   }
-  std::string mac = p.spec.mac;
-  for (char& c : mac) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string mac = ToUpper(p.spec.mac);
   return "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<DeviceInformation>\n  <MACAddress>" + mac +
          "</MACAddress>\n  <HostName>SEP" + mac + "</HostName>\n  <appLoadID>" + app +
          "</appLoadID>\n  <versionID>" + p.running + "</versionID>\n  <modelNumber>" +
@@ -23,8 +22,7 @@ std::string DeviceInformationPage(const Catalog& cat, const PhoneState& p) {
 }
 
 std::string BootAlarm(const PhoneState& p) {
-  std::string mac = p.spec.mac;
-  for (char& c : mac) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string mac = ToUpper(p.spec.mac);
   return "<190>cisco-alarm:23 Name=SEP" + mac + " Load=" + p.running + " Last=reset-restart";
 }
 

@@ -171,8 +171,7 @@ awaitable<BootResult> BootFlat(Run& run, PhoneState& p, asio::ip::address self) 
 
 awaitable<BootResult> BootEnterprise(Run& run, PhoneState& p, asio::ip::address self) {
   auto tftp = [&run, &p, self](std::string name) { return TftpGet(run, p, self, std::move(name)); };
-  std::string mac = p.spec.mac;
-  for (char& c : mac) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string mac = ToUpper(p.spec.mac);
   // 79xx-enterprise.md section 6: trust lists first (a bench answers "not found"), then the
   // phone's own configuration, XMLDefault.cnf.xml when that is missing.
   std::string ctl = "CTLSEP" + mac + ".tlv", itl = "ITLSEP" + mac + ".tlv",
