@@ -205,9 +205,8 @@ TEST_F(SimTest, AFleetBehindOneNatAddressWithRecycledPortsReachesItsTargets) {
   Fake("SPA504G", "7.6.1");
   Fake("CP-8841-3PCC", "");
   std::string csv = "mac,serial,model,firmware,protocol,target\n";
-  // (SPA and MPP phones only: the server ties an enterprise phone's image downloads, which
-  // name no device, to the address it last identified itself from, so behind one address it
-  // cannot tell whose they were.)
+  // (Enterprise phones behind NAT, whose image downloads name no device, are walked in
+  // ZeroTouchTest's "behind NAT" run.)
   for (int i = 10; i < 30; ++i)
     csv += "58bfea1104" + std::to_string(i) + ",CCQ163800" + std::to_string(i) +
            ",SPA504G,7.3.7,,7.6.1\n";

@@ -30,19 +30,31 @@ constexpr const char* kFleet =
     "58bfea1104e6,CCQ16380FYH,SPA504G,7.3.7,,7.6.1\n"              // seed 003
     "00562b043615,FCH1932A3BC,CP-8841-3PCC,sip88xx.11-0-1MPP-376,mpp,latest\n";
 
-enum class Mode { kFirmwareKnown, kWebOn, kWebOff, kWebOffSyslog };
+// kSite: the whole fleet behind one NAT address whose TFTP ports are recycled (16 here), so
+// image downloads, which name no phone, come from the one address every phone shares, and the
+// phones' pages cannot be reached through it.
+enum class Mode { kFirmwareKnown, kWebOn, kWebOff, kWebOffSyslog, kSite };
 const char* Name(Mode m) {
   switch (m) {
-    case Mode::kFirmwareKnown: return "firmware known";
-    case Mode::kWebOn: return "web on";
-    case Mode::kWebOff: return "web off";
-    case Mode::kWebOffSyslog: return "web off, syslog";
+    case Mode::kFirmwareKnown:
+      return "firmware known";
+    case Mode::kWebOn:
+      return "web on";
+    case Mode::kWebOff:
+      return "web off";
+    case Mode::kWebOffSyslog:
+      return "web off, syslog";
+    case Mode::kSite:
+      return "behind NAT";
   }
   return "";
 }
 
+constexpr Mode kModes[] = {Mode::kFirmwareKnown, Mode::kWebOn, Mode::kWebOff, Mode::kWebOffSyslog,
+                           Mode::kSite};
+
 struct Outcome {
-  nlohmann::json sim;                         // the simulator's report
+  nlohmann::json sim;                            // the simulator's report
   std::map<std::string, nlohmann::json> server;  // device show, by MAC
 };
 
@@ -75,8 +87,8 @@ class ZeroTouchTest : public ::testing::Test {
     EXPECT_EQ(Cli({"device", "import", (base_ / (known ? "fleet.csv" : "enrol.csv")).string(),
                    "--data", data.string()}),
               0);
-    for (const char* m : {"CP-7970G", "CP-7941G", "CP-7961G", "CP-7945G", "SPA504G",
-                          "CP-8841-3PCC"}) {
+    for (const char* m :
+         {"CP-7970G", "CP-7941G", "CP-7961G", "CP-7945G", "SPA504G", "CP-8841-3PCC"}) {
       EXPECT_EQ(Cli({"firmware", "fake", "--out", (data / "firmware").string(), "--model", m,
                      "--size", "2000"}),
                 0);
@@ -89,14 +101,21 @@ class ZeroTouchTest : public ::testing::Test {
       serve.insert(serve.end(), {"--syslog", "127.0.0.1:" + std::to_string(syslog_port)});
     Server srv(data.string(), serve);
     EXPECT_GT(srv.port(), 0) << srv.process().WaitFor("never");
-    std::vector<std::string> args = {"simulate", "--fleet", (base_ / "fleet.csv").string(),
-                                     "--http", srv.url(""), "--tftp",
-                                     "127.0.0.1:" + std::to_string(srv.tftp_port()), "--json",
-                                     "--web-port", std::to_string(web_port)};
+    std::vector<std::string> args = {"simulate",
+                                     "--fleet",
+                                     (base_ / "fleet.csv").string(),
+                                     "--http",
+                                     srv.url(""),
+                                     "--tftp",
+                                     "127.0.0.1:" + std::to_string(srv.tftp_port()),
+                                     "--json",
+                                     "--web-port",
+                                     std::to_string(web_port)};
     if (mode == Mode::kWebOff || mode == Mode::kWebOffSyslog)
       args.insert(args.end(), {"--web-off-share", "1"});
     if (mode == Mode::kWebOffSyslog)
       args.insert(args.end(), {"--syslog", "127.0.0.1:" + std::to_string(syslog_port)});
+    if (mode == Mode::kSite) args.insert(args.end(), {"--nat", "1", "--nat-ports", "16"});
     std::string out;
     Outcome o;
     EXPECT_EQ(Cli(args, &out), 0) << Name(mode) << ": " << out;
@@ -129,15 +148,14 @@ std::vector<std::pair<std::string, std::string>> Offered(const nlohmann::json& d
 
 TEST_F(ZeroTouchTest, SeedPhonesEnrolledWithModelAndTargetOnlyReachTheirTargets) {
   std::map<Mode, Outcome> runs;
-  for (Mode m : {Mode::kFirmwareKnown, Mode::kWebOn, Mode::kWebOff, Mode::kWebOffSyslog})
-    runs[m] = Run(m);
-  std::printf("%-14s %-14s %-22s %6s %6s %6s %6s\n", "mac", "model", "start", "known", "web",
-              "no web", "syslog");
+  for (Mode m : kModes) runs[m] = Run(m);
+  std::printf("%-14s %-14s %-22s %6s %6s %6s %6s %6s\n", "mac", "model", "start", "known", "web",
+              "no web", "syslog", "NAT");
   for (size_t i = 0; i < runs[Mode::kFirmwareKnown].sim["devices"].size(); ++i) {
     const auto& known = runs[Mode::kFirmwareKnown].sim["devices"][i];
     const std::string mac = known["mac"];
     std::vector<int> boots;
-    for (Mode m : {Mode::kFirmwareKnown, Mode::kWebOn, Mode::kWebOff, Mode::kWebOffSyslog}) {
+    for (Mode m : kModes) {
       SCOPED_TRACE(std::string(Name(m)) + " " + mac);
       const auto& d = runs[m].sim["devices"][i];
       ASSERT_EQ(d["mac"], mac);
@@ -159,10 +177,10 @@ TEST_F(ZeroTouchTest, SeedPhonesEnrolledWithModelAndTargetOnlyReachTheirTargets)
         EXPECT_GE(Compare(*v, *r), 0) << load << " offered to a phone on " << running;
       }
     }
-    std::printf("%-14s %-14s %-22s %6d %6d %6d %6d\n", mac.c_str(),
+    std::printf("%-14s %-14s %-22s %6d %6d %6d %6d %6d\n", mac.c_str(),
                 known["model"].get<std::string>().c_str(),
-                known["start"].get<std::string>().c_str(), boots[0], boots[1], boots[2],
-                boots[3]);
+                known["start"].get<std::string>().c_str(), boots[0], boots[1], boots[2], boots[3],
+                boots[4]);
     // Reboots: with web access off at most one more than with the firmware known.
     for (size_t m = 1; m < boots.size(); ++m) EXPECT_LE(boots[m], boots[0] + 1) << mac;
   }

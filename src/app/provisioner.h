@@ -19,7 +19,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "app/device_lifecycle.h"
 #include "app/device_profile.h"
+#include "app/download_ledger.h"
 #include "app/identity_check.h"
 #include "app/probe_guard.h"
 #include "app/request.h"
@@ -44,7 +46,7 @@ struct ProvisionerConfig {
   Settings defaults;                     // operator defaults under device settings
   TftpSecrets tftp_secrets = TftpSecrets::kFollowed;  // --tftp-secrets
   ProbeLimits probe_limits;                           // --probe-limit
-  std::function<int64_t()> now_ms;       // the clock; defaults to the system clock
+  std::function<int64_t()> now_ms;                    // the clock; defaults to the system clock
   // Reads a phone's own web page (http://IP/DeviceInformationX) and calls done with its body,
   // or nullopt (off, unreachable, timed out, or an address it may not probe), on any thread
   // but never before probe_phone returns (the provisioner holds the device's lock then).
@@ -52,7 +54,7 @@ struct ProvisionerConfig {
   std::function<void(const std::string& ip,
                      std::function<void(std::optional<std::string> body)> done)>
       probe_phone;
-  int64_t learn_after_ms = 30000;           // an offer it fetched nothing of by then: it runs it
+  int64_t learn_after_ms = 30000;             // an offer it fetched nothing of by then: it runs it
   int64_t reprobe_after_ms = 10 * 60 * 1000;  // a phone whose page was off is not asked sooner
 };
 
@@ -84,23 +86,37 @@ class Provisioner {
   void SetBaseUrl(std::string url) { cfg_.base_url = std::move(url); }
 
  private:
-  struct Seen {  // what the server saw of a device between requests (not persisted)
-    int64_t device_id = 0;
-    int64_t at_ms = 0;
-  };
-  struct Downloads {
-    std::string for_load;                      // the pending load these downloads belong to
-    std::set<std::string> started, completed;  // lower-case file names
-  };
-
   // What the request presented: every source's identity and their merge.
   struct Presented {
     const std::vector<Observation>* observations = nullptr;
     const MergedIdentity* merged = nullptr;
     const Identity* Source(const char* source) const;
   };
+  // A request that identified a device: found (or auto-enrolled) and served, else refused.
+  Response ForIdentity(const Presented& who, const Request& req, const std::string& name,
+                       const SettledAnswers::Stamp& stamp);
+  // An unknown device admitted to quarantine (--auto-enroll): nullopt when its model is not
+  // admitted; an empty device when the inventory failed.
+  std::optional<std::optional<Device>> AutoEnroll(const Identity& id, const Request& req);
+  // The walk of a known device (provisioner_walk.cc).
   Response ServeDevice(Device device, const Presented& who, const Request& req,
                        const std::string& name, const SettledAnswers::Stamp& stamp);
+  // An enterprise phone asked for its trust lists: the boot the server follows.
+  Response FollowBoot(Device d, const Request& req, const std::string& name);
+  // Plans once, applies the plan and renders the answer.
+  Response Walk(Device& d, const Device& before, const IdentityVerdict& verdict, const Request& req,
+                std::vector<Event>& events);
+  // The plan applied through the lifecycle; `uncertain_why` set when what it runs is unknown.
+  void ApplyPlan(Device& d, const Device& before, const Plan& plan, const Request& req,
+                 std::vector<Event>& events, const std::string* uncertain_why);
+  void Offer(Device& d, const Device& before, const Load& next, const Request& req,
+             std::vector<Event>& events, const std::string* uncertain_why);
+  // Writes what the request changed (durable before the answer), and keeps a settled answer
+  // under `keep_as` when nothing changed.
+  Response Commit(Device& d, const Device& before, Response out, const std::vector<Event>& events,
+                  const SettledAnswers::Stamp* keep_as);
+  // Moves the device's state (app/device_lifecycle.h): the event kind to record, or nullptr.
+  const char* Move(Device& d, Happening what);
   // The identity check (app/identity_check.h) of a request for a known device.
   IdentityVerdict Screen(const Device& d, const Presented& who, const Request& req);
   // The answer to a request whose identity disagreed with the inventory (recorded, counted).
@@ -129,8 +145,6 @@ class Provisioner {
   void Observe(Device& d, const std::string& running, const Request& req,
                std::vector<Event>& events);
   bool HopCompletedByDownloads(const Device& d);
-  // What the device downloaded of `load` since it was offered (empty when nothing).
-  Downloads DownloadsOf(int64_t device_id, const std::string& load);
   // Every file it completed is a .loads manifest: the AUTH FAIL signature.
   static bool ManifestOnly(const Downloads& dl);
   // Every file a load's hop needs: the catalog's, plus the images its .loads manifest in the
@@ -139,7 +153,13 @@ class Provisioner {
   std::string StuckReason(const Device& d, const Load* pending);
   const Load* FindLoadOf(const Device& d, const std::string& name) const;
   void Remember(const Request& req, int64_t device_id);
+  // The device seen last at the address (within the tie window).
   std::optional<Device> DeviceAt(const std::string& ip);
+  // The device seen at the address when no other was lately (not a site behind NAT).
+  std::optional<Device> SoleDeviceAt(const std::string& ip);
+  // Tells the download ledger what the device now awaits (its pending hop's files), or that
+  // it awaits nothing.
+  void Track(const Device& d, const Request& req);
   Event MakeEvent(const Request& req, std::string kind, std::string detail) const;
   Event RequestEvent(const Request& req) const;  // "request": method and target
   // Learning what an enterprise phone runs (provisioner_learning.cc).
@@ -178,8 +198,9 @@ class Provisioner {
   ProvisionerConfig cfg_;
   std::array<std::mutex, 64> device_mu_;
   std::mutex seen_mu_;
-  std::unordered_map<std::string, Seen> by_ip_;
-  std::unordered_map<std::string, Seen> boots_;  // address -> device whose trust lists it asked
+  Whereabouts seen_;
+  // (address \0 device id) -> when that device asked for its trust lists from there
+  std::unordered_map<std::string, int64_t> boots_;
   ProbeGuard guard_;
   struct PhoneProbe {
     bool in_flight = false;
@@ -187,13 +208,13 @@ class Provisioner {
     uint64_t ticket = 0;
   };
   std::mutex learn_mu_;
-  std::unordered_map<int64_t, PhoneProbe> probes_;  // device id
+  std::unordered_map<int64_t, PhoneProbe> probes_;                            // device id
   std::unordered_map<uint64_t, std::vector<std::function<void()>>> waiting_;  // ticket
   uint64_t next_ticket_ = 0;
   // Offers to phones whose firmware is unknown: device id -> (when, load), for Sweep.
   std::unordered_map<int64_t, std::pair<int64_t, std::string>> uncertain_offers_;
   std::unordered_map<int64_t, int> unlearned_asks_;  // device id -> requests, nothing learned
-  std::unordered_map<int64_t, Downloads> downloads_;
+  DownloadLedger ledger_;
   std::unordered_map<std::string, std::set<std::string>> hop_files_;  // load -> files
   SettledAnswers settled_;
   std::atomic<uint64_t> firmware_generation_{0};  // moves whenever available_ is replaced

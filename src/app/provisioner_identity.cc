@@ -10,6 +10,7 @@ namespace {
 
 // A phone's boot: its trust lists, then its configuration, within this time from one address.
 constexpr int64_t kBootWindowMs = 5 * 60 * 1000;
+constexpr size_t kMaxBootsFollowed = 1 << 17;  // (address, device) pairs remembered
 
 // The file a request names, without directories or query: what a mismatch event records (a
 // prober varying them would otherwise make every event new).
@@ -26,8 +27,8 @@ std::optional<Response> Provisioner::RefuseProber(const Request& req) {
   if (!guard_.Refused(req.peer_ip, cfg_.now_ms(), retry_after_s, summary)) return std::nullopt;
   if (summary) RecordProbeSummary(req, *summary);
   return TextResponse(429, "too many requests from " + req.peer_ip +
-                        " named unknown devices or failed the identity check; retry in " +
-                        std::to_string(retry_after_s) + " s");
+                               " named unknown devices or failed the identity check; retry in " +
+                               std::to_string(retry_after_s) + " s");
 }
 
 bool Provisioner::CountFailure(const Request& req, Response& answer) {
@@ -48,22 +49,27 @@ void Provisioner::RecordProbeSummary(const Request& req, const ProbeGuard::Summa
       std::to_string(lim.slow_after) + ", refused after " + std::to_string(lim.block_after) +
       " in " + std::to_string(lim.window_ms / 60000) + " min); last: " + req.method + " " +
       req.target.substr(0, 200);
-  nlohmann::json claimed = {{"address", s.ip},         {"since", s.since_ms},
-                            {"failures", s.failures},  {"unrecorded", s.unrecorded},
-                            {"refused", s.refused},    {"refused_until", s.refused_until_ms}};
+  nlohmann::json claimed = {{"address", s.ip},        {"since", s.since_ms},
+                            {"failures", s.failures}, {"unrecorded", s.unrecorded},
+                            {"refused", s.refused},   {"refused_until", s.refused_until_ms}};
   (void)cfg_.inventory->RecordUnknown({MakeEvent(req, "throttled", detail), claimed.dump()});
 }
 
+// Keyed by address and device: behind NAT many phones boot from one address.
 void Provisioner::NoteBoot(const Request& req, int64_t device_id) {
+  const int64_t now = cfg_.now_ms();
   std::lock_guard lock(seen_mu_);
-  boots_[req.peer_ip] = {device_id, cfg_.now_ms()};
+  if (boots_.size() >= kMaxBootsFollowed) {
+    std::erase_if(boots_, [now](const auto& b) { return now - b.second > kBootWindowMs; });
+    if (boots_.size() >= kMaxBootsFollowed) boots_.clear();
+  }
+  boots_[req.peer_ip + '\0' + std::to_string(device_id)] = now;
 }
 
 bool Provisioner::BootFollowed(const Request& req, int64_t device_id) {
   std::lock_guard lock(seen_mu_);
-  auto it = boots_.find(req.peer_ip);
-  return it != boots_.end() && it->second.device_id == device_id &&
-         cfg_.now_ms() - it->second.at_ms <= kBootWindowMs;
+  auto it = boots_.find(req.peer_ip + '\0' + std::to_string(device_id));
+  return it != boots_.end() && cfg_.now_ms() - it->second <= kBootWindowMs;
 }
 
 const Identity* Provisioner::Presented::Source(const char* source) const {
@@ -109,8 +115,8 @@ void Provisioner::NoteMismatch(const Device& d, const IdentityVerdict& v, const 
   (void)cfg_.inventory->AppendEvent(
       d.id,
       MakeEvent(req, "identity-mismatch",
-                req.method + " " + RequestedFile(req.target).substr(0, 100) + " from " + req.peer_ip +
-                    ": " + v.Describe()),
+                req.method + " " + RequestedFile(req.target).substr(0, 100) + " from " +
+                    req.peer_ip + ": " + v.Describe()),
       /*batched=*/true);
 }
 

@@ -59,8 +59,7 @@ void Provisioner::WhenReady(uint64_t ticket, std::function<void()> fn) {
   fn();
 }
 
-std::optional<uint64_t> Provisioner::ProbeFor(const Device& d, const Request& req,
-                                              bool* started) {
+std::optional<uint64_t> Provisioner::ProbeFor(const Device& d, const Request& req, bool* started) {
   if (!cfg_.probe_phone || !d.firmware.empty()) return std::nullopt;
   uint64_t ticket = 0;
   {
@@ -113,7 +112,7 @@ void Provisioner::OnProbe(int64_t device_id, const Request& req, uint64_t ticket
       auto now = cfg_.inventory->FindById(device_id);
       if (now && now->has_value()) {
         Device cur = **now;
-        if (cur.state == kStateProbing) cur.state = kStateUnknownFirmware;
+        Move(cur, Happening::kProbeTaughtNothing);
         cur.updated = cfg_.now_ms() / 1000;
         (void)cfg_.inventory->RecordProgress(
             cur, {Event{cfg_.now_ms(), "probe", why, "http", req.peer_ip}});
@@ -158,12 +157,15 @@ void Provisioner::LearnFirmware(int64_t device_id, const std::string& load,
   d.firmware = load;
   d.firmware_source = source;
   d.candidates.clear();
-  if (d.state == kStateUnknownFirmware || d.state == kStateProbing) {
+  auto state = ParseState(d.state);
+  if (state && Next(*state, Happening::kLearnedAtTarget).to != *state) {  // a learning state
     std::shared_ptr<const std::unordered_set<const Load*>> keep;
     auto plan = PlanForDevice(Setup(keep), d, d.firmware);
-    d.state = plan && plan->status == PlanStatus::kCurrent ? kStateCurrent : kStateUpgrading;
+    Move(d, plan && plan->status == PlanStatus::kCurrent ? Happening::kLearnedAtTarget
+                                                         : Happening::kLearnedBehindTarget);
     d.state_detail.clear();
   }
+  if (d.pending_load.empty()) ledger_.Settled(device_id);
   d.updated = cfg_.now_ms() / 1000;
   {
     std::lock_guard l(learn_mu_);
@@ -176,14 +178,15 @@ void Provisioner::LearnFirmware(int64_t device_id, const std::string& load,
 bool Provisioner::LearnFromOutcome(Device& d, const Load* pending, const Request& req,
                                    std::vector<Event>& events) {
   if (!d.firmware.empty() || !pending || !Enterprise(*cfg_.catalog, d)) return false;
-  const Downloads dl = DownloadsOf(d.id, d.pending_load);
+  const Downloads dl = ledger_.Of(d.id, d.pending_load);
   if (ManifestOnly(dl)) {
     auto left = RejectedBy(Candidates(*cfg_.catalog, d), *pending);
-    events.push_back(MakeEvent(
-        req, "firmware-narrowed",
-        "it fetched " + pending->load + ".loads but none of its images and asked again (AUTH "
-        "FAIL): it runs a load that does not accept " + pending->facts.signed_with.value +
-            "; " + DescribeCandidates(left) + " left"));
+    events.push_back(MakeEvent(req, "firmware-narrowed",
+                               "it fetched " + pending->load +
+                                   ".loads but none of its images and asked again (AUTH "
+                                   "FAIL): it runs a load that does not accept " +
+                                   pending->facts.signed_with.value + "; " +
+                                   DescribeCandidates(left) + " left"));
     d.candidates = Names(left);
     if (d.candidates.empty()) d.candidates.push_back("");  // none left: say so, offer nothing
   } else if (dl.started.empty()) {
@@ -239,11 +242,11 @@ void Provisioner::NothingLearned(Device& d, const Request& req, const std::strin
                                                                : "its web page: not read yet")
                                                    : "its web page: probing off") +
                       "; syslog: nothing naming its load; offers: none safe";
-  d.state = kStateStuck;
+  const char* event = Move(d, Happening::kNothingLearned);
   d.state_detail = ("asked for its configuration " + std::to_string(asked) +
                     " times while what it runs stayed unknown (" + tried + "): " + why)
                        .substr(0, 2000);
-  if (asked == cfg_.stuck_after) events.push_back(MakeEvent(req, "stuck", d.state_detail));
+  if (event) events.push_back(MakeEvent(req, event, d.state_detail));
 }
 
 void Provisioner::Sweep() {
@@ -261,7 +264,7 @@ void Provisioner::Sweep() {
     }
   }
   for (const auto& [id, load] : due) {
-    if (!DownloadsOf(id, load).started.empty()) continue;  // its next request tells
+    if (!ledger_.Of(id, load).started.empty()) continue;  // its next request tells
     auto d = cfg_.inventory->FindById(id);
     if (!d || !d->has_value() || !(*d)->firmware.empty() || (*d)->pending_load != load) continue;
     Request req;

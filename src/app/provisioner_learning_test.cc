@@ -44,8 +44,9 @@ class LearningTest : public ProvisionerTest {
 };
 
 TEST_F(LearningTest, ThePhonesOwnPageSaysWhatItRunsBeforeItsConfigIsAnswered) {
-  Pages("<DeviceInformation><MACAddress>00270DC01C92</MACAddress>"
-        "<versionID>SCCP70.8-5-2S</versionID></DeviceInformation>");
+  Pages(
+      "<DeviceInformation><MACAddress>00270DC01C92</MACAddress>"
+      "<versionID>SCCP70.8-5-2S</versionID></DeviceInformation>");
   AddUnknown();
   Tftp("CTLSEP00270DC01C92.tlv", "127.0.0.30");  // the boot starts: its page is read
   Settle();
@@ -54,15 +55,15 @@ TEST_F(LearningTest, ThePhonesOwnPageSaysWhatItRunsBeforeItsConfigIsAnswered) {
   EXPECT_EQ(Stored("00270dc01c92").firmware_source, "phone-page");
   Response r = Tftp("SEP00270DC01C92.cnf.xml", "127.0.0.30");
   EXPECT_EQ(r.ready, 0u);
-  EXPECT_NE(r.body.find("<loadInformation>SIP70.9-4-2SR1-1S</loadInformation>"),
-            std::string::npos)
+  EXPECT_NE(r.body.find("<loadInformation>SIP70.9-4-2SR1-1S</loadInformation>"), std::string::npos)
       << r.body;
   EXPECT_EQ(probed_.size(), 1u);  // known now: not read again
 }
 
 TEST_F(LearningTest, AnotherPhonesPageTeachesNothing) {
-  Pages("<DeviceInformation><MACAddress>001122334455</MACAddress>"
-        "<versionID>SCCP70.8-5-2S</versionID></DeviceInformation>");
+  Pages(
+      "<DeviceInformation><MACAddress>001122334455</MACAddress>"
+      "<versionID>SCCP70.8-5-2S</versionID></DeviceInformation>");
   AddUnknown();
   Tftp("CTLSEP00270DC01C92.tlv", "127.0.0.30");
   EXPECT_EQ(Stored("00270dc01c92").state, kStateProbing);  // while its page is read

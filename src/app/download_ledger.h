@@ -1,0 +1,91 @@
+// Which device a firmware download belongs to, and what each device downloaded of the hop it
+// was offered. Image requests carry no MAC (a bare file name over TFTP or /firmware/<name>), so
+// a download is credited by address. Behind NAT a whole site shares one address: the ledger
+// then credits a file to the device at that address that was offered a hop needing it and has
+// not fetched it yet, oldest offer first (phones fetch in the order they asked), and keeps the
+// owner of each transfer until it ends (docs/architecture.md, "Downloads behind NAT").
+//
+// Thread-safe (one internal lock). Pure: the caller passes the clock.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+namespace stepup {
+
+struct Downloads {
+  std::string for_load;                      // the pending load these downloads belong to
+  std::set<std::string> started, completed;  // lower-case file names
+};
+
+class DownloadLedger {
+ public:
+  // The device at `ip` was offered `load`, whose hop needs `files` (lower-case; empty when the
+  // catalog does not know them). A new load starts its downloads afresh; the same load again
+  // keeps them and moves the device to `ip` if it changed address.
+  void Offered(int64_t device, const std::string& ip, const std::string& load,
+               const std::set<std::string>& files);
+  // The device has no hop pending any more: nothing is credited to it by address.
+  void Settled(int64_t device);
+  // A firmware file (lower-case) was asked for by `peer` (ip:port) at `ip`: the device it is
+  // credited to (a device offered a hop needing it, else `fallback`), recorded as started.
+  std::optional<int64_t> Started(const std::string& ip, const std::string& peer,
+                                 const std::string& file, std::optional<int64_t> fallback);
+  // The transfer `peer` had of `file` ended: its owner (nullopt if none), recorded as
+  // completed when `complete`; an incomplete one is credited to the same device when retried.
+  std::optional<int64_t> Finished(const std::string& peer, const std::string& file, bool complete);
+  // What the device downloaded of `load` since it was offered (empty when nothing).
+  Downloads Of(int64_t device, const std::string& load) const;
+
+ private:
+  struct Awaiting {  // the files of its pending hop a device has not fetched yet, and where
+    std::string ip;
+    uint64_t generation = 0;
+    std::set<std::string> files;
+  };
+  struct Queued {
+    int64_t device;
+    uint64_t generation;
+  };
+  static std::string Key(const std::string& a, const std::string& b) { return a + '\0' + b; }
+  bool Waits(const Queued& q, const std::string& ip, const std::string& file) const;
+  void Enqueue(int64_t device, const Awaiting& a);
+  std::optional<int64_t> TakeAwaiting(const std::string& ip, const std::string& file);
+
+  mutable std::mutex mu_;
+  uint64_t next_generation_ = 0;
+  size_t queued_ = 0;  // entries over all queues (stale ones included), bounded
+  std::unordered_map<int64_t, Downloads> downloads_;
+  std::unordered_map<int64_t, Awaiting> awaiting_;
+  std::unordered_map<std::string, std::deque<Queued>> queues_;  // ip \0 file
+  std::unordered_map<std::string, int64_t> transfers_;          // peer \0 file -> owner
+};
+
+// Which device was seen last at an address, and whether it was the only one lately (a site
+// behind NAT shows many). O(1) per request; one entry per address.
+class Whereabouts {
+ public:
+  explicit Whereabouts(int64_t window_ms) : window_ms_(window_ms) {}
+  void Seen(const std::string& ip, int64_t device, int64_t now_ms);
+  // The device seen last at ip, within the window.
+  std::optional<int64_t> Last(const std::string& ip, int64_t now_ms) const;
+  // The device seen last at ip when no other device was seen there within the window.
+  std::optional<int64_t> Sole(const std::string& ip, int64_t now_ms) const;
+
+ private:
+  struct Entry {
+    int64_t device = 0;
+    int64_t at_ms = 0;
+    int64_t other_at_ms = INT64_MIN / 2;  // when another device was last seen there
+  };
+  int64_t window_ms_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Entry> by_ip_;
+};
+
+}  // namespace stepup

@@ -1,0 +1,90 @@
+#include "app/download_ledger.h"
+
+#include <gtest/gtest.h>
+
+namespace stepup {
+namespace {
+
+const std::set<std::string> kHop = {"sip70.9-4-2sr3-1s.loads", "jar70sip.9-4-2-11.sbn"};
+
+TEST(DownloadLedger, CreditsEachPhoneBehindOneAddressWithItsOwnDownloads) {
+  // Three phones behind one NAT address, offered the same hop in turn; each then fetches both
+  // files (ports recycled by the NAT). Every phone ends with its hop complete, not the last
+  // one to ask crediting everything.
+  DownloadLedger ledger;
+  for (int64_t id : {1, 2, 3}) ledger.Offered(id, "198.51.100.7", "SIP70.9-4-2SR3-1S", kHop);
+  int port = 5000;
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& f : kHop) {
+      const std::string peer = "198.51.100.7:" + std::to_string(port++ % 5002);
+      auto owner = ledger.Started("198.51.100.7", peer, f, std::nullopt);
+      ASSERT_TRUE(owner.has_value());
+      EXPECT_EQ(ledger.Finished(peer, f, true), owner);
+    }
+  }
+  for (int64_t id : {1, 2, 3}) {
+    Downloads dl = ledger.Of(id, "SIP70.9-4-2SR3-1S");
+    EXPECT_EQ(dl.completed, kHop) << "device " << id;
+  }
+  // A fourth download of the same file from that address awaits no one: not credited.
+  EXPECT_FALSE(ledger.Started("198.51.100.7", "198.51.100.7:9", *kHop.begin(), std::nullopt));
+}
+
+TEST(DownloadLedger, OldestOfferFirstAndAFailedTransferGoesBackToItsOwner) {
+  DownloadLedger ledger;
+  ledger.Offered(1, "10.0.0.1", "L", kHop);
+  ledger.Offered(2, "10.0.0.1", "L", kHop);
+  const std::string f = *kHop.rbegin();
+  EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1000", f, std::nullopt), 1);
+  EXPECT_EQ(ledger.Finished("10.0.0.1:1000", f, false), 1);
+  // Its retry (a new port) is still device 1's, before device 2's first try.
+  EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1001", f, std::nullopt), 1);
+  EXPECT_EQ(ledger.Finished("10.0.0.1:1001", f, true), 1);
+  EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1002", f, std::nullopt), 2);
+  EXPECT_TRUE(ledger.Of(1, "L").completed.count(f));
+  EXPECT_TRUE(ledger.Of(2, "L").started.count(f));
+  EXPECT_FALSE(ledger.Of(2, "L").completed.count(f));
+}
+
+TEST(DownloadLedger, SettledOrReofferedDevicesAreNotCreditedForTheOldHop) {
+  DownloadLedger ledger;
+  ledger.Offered(1, "10.0.0.1", "L1", kHop);
+  ledger.Settled(1);
+  const std::string f = *kHop.begin();
+  EXPECT_EQ(ledger.Started("10.0.0.1", "p:1", f, std::nullopt), std::nullopt);
+  EXPECT_EQ(ledger.Started("10.0.0.1", "p:2", f, 7), 7);  // the caller's fallback
+  // A new load starts afresh; the old load's downloads are not its.
+  ledger.Offered(2, "10.0.0.1", "L1", kHop);
+  ASSERT_EQ(ledger.Started("10.0.0.1", "p:3", f, std::nullopt), 2);
+  ledger.Finished("p:3", f, true);
+  ledger.Offered(2, "10.0.0.1", "L2", {"other.sbn"});
+  EXPECT_TRUE(ledger.Of(2, "L2").completed.empty());
+  EXPECT_TRUE(ledger.Of(2, "L1").completed.empty());  // only the pending load's are kept
+  // Offered again from a new address: credited there, not at the old one.
+  ledger.Offered(2, "10.0.0.9", "L2", {"other.sbn"});
+  EXPECT_EQ(ledger.Started("10.0.0.1", "p:4", "other.sbn", std::nullopt), std::nullopt);
+  EXPECT_EQ(ledger.Started("10.0.0.9", "p:5", "other.sbn", std::nullopt), 2);
+}
+
+TEST(DownloadLedger, UnknownTransferEndsHaveNoOwner) {
+  DownloadLedger ledger;
+  EXPECT_EQ(ledger.Finished("10.0.0.1:69", "x.sbn", true), std::nullopt);
+}
+
+TEST(Whereabouts, SoleOnlyWhileNoOtherDeviceWasSeenThereWithinTheWindow) {
+  Whereabouts w(1000);
+  EXPECT_FALSE(w.Last("10.0.0.1", 0));
+  w.Seen("10.0.0.1", 1, 100);
+  EXPECT_EQ(w.Last("10.0.0.1", 200), 1);
+  EXPECT_EQ(w.Sole("10.0.0.1", 200), 1);
+  w.Seen("10.0.0.1", 2, 300);  // a second phone behind the same address
+  EXPECT_EQ(w.Last("10.0.0.1", 400), 2);
+  EXPECT_EQ(w.Sole("10.0.0.1", 400), std::nullopt);
+  w.Seen("10.0.0.1", 2, 1200);
+  EXPECT_EQ(w.Sole("10.0.0.1", 1050), std::nullopt);  // device 1 was there 950 ms ago
+  EXPECT_EQ(w.Sole("10.0.0.1", 1150), 2);             // device 1 last seen over a window ago
+  EXPECT_EQ(w.Last("10.0.0.1", 2300), std::nullopt);  // nobody within the window
+}
+
+}  // namespace
+}  // namespace stepup

@@ -1,0 +1,257 @@
+// The provisioner's walk of one known device through its chain: the boot it follows, what the
+// request says the phone runs, the plan (made once per request) applied through the device's
+// lifecycle (app/device_lifecycle.h), the rendered answer, and the progress made durable
+// before the answer goes out (contract.md, Durability).
+#include <algorithm>
+
+#include "app/device_lifecycle.h"
+#include "app/provisioner.h"
+#include "core/text.h"
+
+namespace stepup {
+namespace {
+
+// What of a device, changed by a request, must be written before its answer is sent.
+bool Progressed(const Device& a, const Device& b) {
+  return a.firmware != b.firmware || a.serial != b.serial || a.candidates != b.candidates ||
+         a.firmware_source != b.firmware_source || a.state != b.state ||
+         a.pending_load != b.pending_load || a.pending_offers != b.pending_offers ||
+         a.excluded != b.excluded || a.state_detail != b.state_detail;
+}
+
+}  // namespace
+
+const char* Provisioner::Move(Device& d, Happening what) {
+  auto from = ParseState(d.state);
+  if (!from) return nullptr;  // a state this build does not know: left alone
+  const Transition t = Next(*from, what);
+  d.state = std::string(StateName(t.to));
+  return t.event;
+}
+
+Response Provisioner::FollowBoot(Device d, const Request& req, const std::string& name) {
+  // The first files of an enterprise phone's boot: the server follows it from here.
+  Remember(req, d.id);
+  NoteBoot(req, d.id);
+  bool started = false;  // firmware unknown: its page is read while it boots
+  (void)ProbeFor(d, req, &started);
+  if (started) {  // the answer waits for this device's lock: no race
+    if (const char* event = Move(d, Happening::kProbeStarted)) {
+      d.updated = cfg_.now_ms() / 1000;
+      (void)cfg_.inventory->RecordProgress(
+          d, {MakeEvent(req, event, "reading http://" + req.peer_ip + "/DeviceInformationX")});
+    }
+  }
+  // Trust lists only when the operator supplies them: a bench must not pin phones to itself.
+  if (auto extra = cfg_.extras.Resolve(name)) return ServeFile(extra, name, req, false);
+  Response r = TextResponse(404, "not found");
+  r.device = d.key();
+  return r;
+}
+
+Response Provisioner::ServeDevice(Device d, const Presented& who, const Request& req,
+                                  const std::string& name, const SettledAnswers::Stamp& stamp) {
+  const Model* model = cfg_.catalog->FindModel(d.model);
+  const Family* family = model ? cfg_.catalog->FindFamily(model->family) : nullptr;
+  const bool enterprise = !FlatProfileFamily(family);
+  if (TrustListFileName(name) && enterprise) return FollowBoot(std::move(d), req, name);
+  const IdentityVerdict verdict = Screen(d, who, req);
+  if (verdict.clearance == Clearance::kBootstrap || verdict.clearance == Clearance::kRefuse)
+    return Mismatch(d, verdict, req, name);
+  Response noted;  // a walk without secrets (TFTP, no boot followed) is still a mismatch
+  if (!verdict.disagreements.empty()) NoteMismatch(d, verdict, req, noted);
+  Remember(req, d.id);
+  const Device before = d;
+  std::vector<Event> events{RequestEvent(req)};
+  if (!verdict.learn_serial.empty()) LearnSerial(d, verdict.learn_serial, req, events);
+  const bool quarantined = d.state == kStateQuarantine;
+  if (!quarantined && enterprise && d.firmware.empty()) {
+    // Nobody recorded what it runs: read its web page first, and answer once that is done.
+    if (auto ticket = ProbeFor(d, req)) {
+      Response wait;
+      wait.ready = *ticket;
+      wait.device = d.key();
+      return wait;
+    }
+  }
+  Response out;
+  if (quarantined) {  // no secrets and no upgrades until an operator accepts it
+    out = model ? Bootstrap(*model) : TextResponse(403, "quarantined");
+  } else {
+    Observe(d, who.merged->identity.firmware, req, events);
+    out = Walk(d, before, verdict, req, events);
+  }
+  out.device = d.key();
+  out.delay_ms = noted.delay_ms;
+  const bool keyed = verdict.clearance == Clearance::kSecrets && req.transport != "tftp" &&
+                     !enterprise && !quarantined;
+  return Commit(d, before, std::move(out), events, keyed ? &stamp : nullptr);
+}
+
+Response Provisioner::Walk(Device& d, const Device& before, const IdentityVerdict& verdict,
+                           const Request& req, std::vector<Event>& events) {
+  std::shared_ptr<const std::unordered_set<const Load*>> avail;
+  ProfileSetup setup = Setup(avail);
+  std::string uncertain_why;
+  const bool uncertain = Enterprise(*cfg_.catalog, d) && d.firmware.empty();
+  auto plan =
+      uncertain ? UncertainPlan(setup, d, uncertain_why) : PlanForDevice(setup, d, d.firmware);
+  if (!plan) {
+    d.state_detail = plan.error().message;
+  } else if (!d.hold) {
+    ApplyPlan(d, before, *plan, req, events, uncertain ? &uncertain_why : nullptr);
+  }
+  Track(d, req);
+  Device for_render = d;
+  if (d.pending_load.empty()) for_render.hold = true;  // nothing to offer now
+  if (verdict.clearance == Clearance::kWalkOnly) {
+    for_render.settings = WithoutSecrets(d.settings);
+    setup.defaults = WithoutSecrets(setup.defaults);
+  }
+  auto profile = RenderForDevice(setup, for_render, d.firmware, std::max(0, d.pending_offers - 1),
+                                 plan ? &*plan : nullptr);
+  if (!profile) return TextResponse(500, profile.error().message);
+  Response out;
+  out.content_type = profile->rendered.content_type;
+  out.body = std::move(profile->rendered.body);
+  return out;
+}
+
+void Provisioner::ApplyPlan(Device& d, const Device& before, const Plan& plan, const Request& req,
+                            std::vector<Event>& events, const std::string* uncertain_why) {
+  if (plan.status == PlanStatus::kCurrent) {
+    Move(d, Happening::kPlannedCurrent);
+    d.state_detail.clear();
+    d.pending_load.clear();
+    d.pending_offers = 0;
+  } else if (plan.status == PlanStatus::kNoPath) {
+    Move(d, Happening::kPlannedNoPath);
+    std::string detail = plan.reason;
+    for (const auto& m : plan.missing) detail += "; " + m.why;
+    if (d.state == kStateStuck)  // keep why it got stuck, replace the previous re-plan
+      detail = d.state_detail.substr(0, d.state_detail.find("; re-planned: ")) +
+               "; re-planned: " + detail;
+    d.state_detail = detail.substr(0, 2000);
+    d.pending_load.clear();
+    d.pending_offers = 0;
+  } else {
+    Offer(d, before, *plan.hops.front().load, req, events, uncertain_why);
+  }
+  if (uncertain_why) {  // what it may run, not what it is doing, is the news
+    const bool offered = plan.status == PlanStatus::kOk;
+    Move(d, offered ? Happening::kUncertainOffer : Happening::kUncertainNoOffer);
+    d.state_detail = uncertain_why->substr(0, 2000);
+    if (!offered) NothingLearned(d, req, *uncertain_why, events);
+  }
+}
+
+void Provisioner::Offer(Device& d, const Device& before, const Load& next, const Request& req,
+                        std::vector<Event>& events, const std::string* uncertain_why) {
+  if (next.load == d.pending_load) {
+    ++d.pending_offers;
+  } else {
+    d.pending_load = next.load;
+    d.pending_offers = 1;
+  }
+  const bool was_stuck = d.state == kStateStuck;
+  const bool walking = d.state == kStateUpgrading;
+  Move(d, Happening::kHopOffered);
+  if (was_stuck) {
+    // Another chain exists without the image it got stuck on: keep walking, keep the why.
+    if (before.state != kStateStuck) d.state_detail = "re-planned after: " + d.state_detail;
+  } else if (!walking || d.pending_offers == 1) {
+    d.state_detail.clear();
+  }
+  events.push_back(MakeEvent(req, "hop-offered",
+                             next.load + " (" + next.version_label + "), offer " +
+                                 std::to_string(d.pending_offers) +
+                                 (uncertain_why ? "; " + *uncertain_why : "")));
+}
+
+Response Provisioner::Commit(Device& d, const Device& before, Response out,
+                             const std::vector<Event>& events,
+                             const SettledAnswers::Stamp* keep_as) {
+  // The request event (events[0]) is batched; the hop events are written with the progress,
+  // which is durable before the transport sends the answer (Response::durable).
+  (void)cfg_.inventory->AppendEvent(d.id, events[0], /*batched=*/true);
+  const bool changed = Progressed(d, before);
+  if (changed || events.size() > 1) {
+    if (changed) d.updated = cfg_.now_ms() / 1000;
+    auto ticket = cfg_.inventory->RecordProgress(
+        d, std::vector<Event>(std::next(events.begin()), events.end()));
+    if (!ticket) return Unavailable();
+    out.durable = *ticket;
+    return out;
+  }
+  // What was read may be progress staged by an earlier request still waiting for its commit.
+  out.durable = cfg_.inventory->PendingProgress();
+  // Only an answer whose clearance follows from the request's key (its User-Agent and path)
+  // is kept: an enterprise phone's depends on the boot followed from its address.
+  if (keep_as && out.durable == 0 && out.status == 200 && d.pending_load.empty()) {
+    // Settled, and this request changed nothing: the same request gets the same answer.
+    settled_.Keep(*keep_as, d.id, out);
+  }
+  return out;
+}
+
+// Applies what the request says the phone runs: completes a pending hop, or notices that it
+// came back on its old release.
+void Provisioner::Observe(Device& d, const std::string& running, const Request& req,
+                          std::vector<Event>& events) {
+  const Load* pending = d.pending_load.empty() ? nullptr : FindLoadOf(d, d.pending_load);
+  if (!d.pending_load.empty()) {
+    bool completed = false;
+    if (!running.empty() && pending) {
+      auto v = ParseVersion(running);
+      completed = v && LoadMatches(*pending, *v);
+    } else if (running.empty()) {
+      completed = HopCompletedByDownloads(d);  // enterprise phones do not say what they run
+    }
+    if (completed) {
+      events.push_back(MakeEvent(req, "hop-completed", d.pending_load));
+      if (d.firmware.empty()) d.candidates.clear();
+      d.firmware_source = running.empty() ? "installed" : "user-agent";
+      d.firmware = running.empty() ? d.pending_load : running;
+      d.pending_load.clear();
+      d.pending_offers = 0;
+      return;
+    }
+    if (running.empty() && LearnFromOutcome(d, pending, req, events)) return;
+  }
+  if (!running.empty() && running != d.firmware) {
+    events.push_back(
+        MakeEvent(req, "firmware",
+                  "runs " + running + (d.firmware.empty() ? "" : " (was " + d.firmware + ")")));
+    d.firmware = running;
+    d.firmware_source = "user-agent";
+  }
+  if (!d.pending_load.empty() && d.pending_offers >= cfg_.stuck_after) {
+    std::string reason = StuckReason(d, pending);
+    if (const char* event = Move(d, Happening::kOffersExhausted))
+      events.push_back(MakeEvent(req, event, reason));
+    d.excluded.push_back(d.pending_load);
+    d.state_detail = reason;
+    d.pending_load.clear();
+    d.pending_offers = 0;
+  }
+}
+
+std::string Provisioner::StuckReason(const Device& d, const Load* pending) {
+  std::string name = pending ? pending->load : d.pending_load;
+  const Downloads dl = ledger_.Of(d.id, d.pending_load);
+  std::string why;
+  if (!dl.completed.empty()) {
+    why = pending && ManifestOnly(dl)
+              ? "signing key: it fetched the .loads manifest but none of its images (the AUTH FAIL "
+                "signature: the running load rejects the image's signature)"
+              : "signing key or image check: it downloaded the image but still runs " + d.firmware;
+  } else if (!dl.started.empty()) {
+    why = "download failure: its downloads of " + name + " did not complete";
+  } else {
+    why = "rule evaluation: it never asked for " + name +
+          " (its firmware may not act on the upgrade rule)";
+  }
+  return "offered " + name + " " + std::to_string(d.pending_offers) + " times; " + why;
+}
+
+}  // namespace stepup
