@@ -1,5 +1,5 @@
 // Issue 14 against the bundled catalog: every case the issue lists, each with the sheet row
-// (../shared/docs/firmware/) it comes from. Planner policy (latest, uncertain hops,
+// (docs/firmware/) it comes from. Planner policy (latest, uncertain hops,
 // downgrades, hardware, chip builds) and the catalog's statuses.
 #include <gtest/gtest.h>
 

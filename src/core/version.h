@@ -1,7 +1,7 @@
 // Version algebra: parses every firmware version and load-name scheme the product meets and
 // orders them. Pure functions, no I/O; safe to call from any thread.
 //
-// Schemes (see ../shared/docs/domain.md, "Version strings"):
+// Schemes (see docs/domain.md, "Version strings"):
 //   dotted      7.5.2b  7.4.10  6.1.5(a)  1.4.1(SR5)  11.0.1  7.6.1(ES_RC01)  7.6.2.a
 //               14.2.1(0001.14) (a CUCM readme's "Version" column: ssbb.build)
 //   enterprise  8.5(2)SR1  9.4(2)  12.8(1)  9.4(2SR3.1)  8.1(2.0)  9.4(2SR4.0)

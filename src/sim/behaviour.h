@@ -2,7 +2,7 @@
 // running release accepts, which releases it cannot install from, and hardware floors.
 //
 // This table is the simulator's own, written from the seeds and the firmware notes
-// (../shared/docs/firmware/) without reading the planner's catalog, so that a wrong catalog
+// (docs/firmware/) without reading the planner's catalog, so that a wrong catalog
 // fact cannot pass the end-to-end tests by agreeing with itself: behaviour_test.cc compares the
 // two and fails on any disagreement. Key ids are the catalog's names, the only shared vocabulary.
 #pragma once

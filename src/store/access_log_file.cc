@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "store/background_priority.h"
+
 namespace stepup {
 namespace {
 constexpr size_t kWakeBytes = 1 << 20;
@@ -63,7 +65,7 @@ void AccessLogFile::Flush() {
 }
 
 void AccessLogFile::Loop() {
-  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);  // below the answering
+  YieldToAnsweringThreads();
   std::unique_lock lock(mu_);
   while (!stop_) {
     cv_.wait_for(lock, std::chrono::milliseconds(200),

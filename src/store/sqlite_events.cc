@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "store/background_priority.h"
 #include "store/sqlite_stmt.h"
 
 namespace stepup {
@@ -172,9 +173,7 @@ Status SqliteEventLog::WriteBatch(const std::vector<std::pair<int64_t, Event>>& 
 }
 
 void SqliteEventLog::WriterLoop() {
-  // Below the threads answering phones: a batch may wait a little for a core, a request
-  // should not wait behind a batch.
-  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);
+  YieldToAnsweringThreads();
   std::unique_lock lock(queue_mu_);
   while (!stop_) {
     queue_cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stop_; });
