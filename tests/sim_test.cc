@@ -3,9 +3,11 @@
 // server tells them, and install only what their own behaviour table lets them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/server_process.h"
 
@@ -28,12 +30,35 @@ class SimTest : public ::testing::Test {
   std::string Data() const { return (dir_ / "data").string(); }
   std::string Firmware() const { return (dir_ / "data" / "firmware").string(); }
 
-  // Fleet file, imported into the inventory and handed to the simulator.
+  // Fleet file handed to the simulator (its `firmware` column is what each phone really
+  // runs); the operator enrols the same phones zero-touch: MAC, model and target, the
+  // firmware column left empty, so enterprise phones are learned, never told.
   std::string Fleet(const std::string& csv) {
     std::string path = (dir_ / "fleet.csv").string();
     std::ofstream(path) << csv;
-    EXPECT_EQ(Cli({"device", "import", path, "--data", Data()}), 0);
+    std::string enrol = (dir_ / "enrol.csv").string();
+    std::ofstream(enrol) << WithoutFirmware(csv);
+    EXPECT_EQ(Cli({"device", "import", enrol, "--data", Data()}), 0);
     return path;
+  }
+  static std::string WithoutFirmware(const std::string& csv) {
+    std::istringstream in(csv);
+    std::string out, line;
+    int column = -1;
+    while (std::getline(in, line)) {
+      std::vector<std::string> f;
+      std::stringstream ls(line);
+      for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+      if (!line.empty() && line.back() == ',') f.push_back("");
+      if (column < 0) {
+        column = static_cast<int>(std::find(f.begin(), f.end(), "firmware") - f.begin());
+      } else if (column < static_cast<int>(f.size())) {
+        f[column].clear();
+      }
+      for (size_t i = 0; i < f.size(); ++i) out += (i ? "," : "") + f[i];
+      out += "\n";
+    }
+    return out;
   }
   void Fake(const std::string& model, const std::string& load, const std::string& key = "") {
     std::vector<std::string> args = {"firmware", "fake", "--out", Firmware(), "--model", model,
@@ -45,11 +70,15 @@ class SimTest : public ::testing::Test {
   // Runs the fleet against a fresh server; returns the simulator's JSON and its exit code.
   nlohmann::json Simulate(const std::string& fleet, int* exit_code,
                           std::vector<std::string> extra = {}) {
-    Server srv(Data(), {"--stuck-after", "3"});
+    // The phones' web pages are on (the factory default), where the server learns what an
+    // enterprise phone runs.
+    const std::string web_port = std::to_string(21000 + ::getpid() % 1000);
+    Server srv(Data(), {"--stuck-after", "3", "--probe-port", web_port});
     EXPECT_GT(srv.port(), 0) << srv.process().WaitFor("never");
     std::vector<std::string> args = {"simulate", "--fleet", fleet, "--http",
                                      srv.url(""), "--tftp",
-                                     "127.0.0.1:" + std::to_string(srv.tftp_port()), "--json"};
+                                     "127.0.0.1:" + std::to_string(srv.tftp_port()), "--json",
+                                     "--web-port", web_port};
     args.insert(args.end(), extra.begin(), extra.end());
     std::string out;
     *exit_code = Cli(args, &out);
