@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -228,6 +229,11 @@ TEST_F(CliDataTest, IoFailuresExitFiveNamingWhatFailed) {
   Outcome r = Run({"device", "list", "--json"});
   EXPECT_EQ(r.code, 5) << r.err;
   EXPECT_NE(r.err.find((dir_ / "data").string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Not a directory"), std::string::npos) << r.err;
+  // Left as it was: not made 0700 (executable) as a directory would be.
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_ / "data").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0111, 0u);
 }
 
 TEST_F(CliDataTest, ServeOnAPortInUseExitsFiveNamingTheAddress) {

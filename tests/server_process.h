@@ -163,7 +163,7 @@ class Child {
   // Waits for exit; returns the exit code, or -1 (still running / killed by a signal).
   int Wait(int timeout_ms) {
     if (pid_ <= 0) return exit_code_;
-    const bool exited = WaitFor(
+    const bool exited = stepup::testing::WaitFor(
         [&] {
           int status = 0;
           if (waitpid(pid_, &status, WNOHANG) != pid_) return false;

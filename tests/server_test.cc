@@ -160,7 +160,8 @@ TEST_F(ServerTest, PhonesSyslogLinesJoinTheirHistoryAsEvidence) {
   nlohmann::json evidence;
   ASSERT_TRUE(WaitFor(
       [&] {
-        for (const auto& e : Show("58bfea1104e6")["events"])
+        const nlohmann::json device = Show("58bfea1104e6");  // alive while iterating
+        for (const auto& e : device["events"])
           if (e["kind"] == "evidence") evidence = e;
         return !evidence.is_null();
       },
