@@ -1,5 +1,9 @@
 // The command-line contract (contract.md): output shapes and exit codes of the real binary.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,6 +85,19 @@ TEST(Cli, BadInputExitsTwoNamingTheValue) {
   EXPECT_EQ(Stepup({"plan", "--model", "SPA504G"}).code, 2);  // missing --from
   EXPECT_EQ(Stepup({"frobnicate"}).code, 2);
   EXPECT_EQ(Stepup({"--help"}).code, 0);
+}
+
+TEST(Cli, EveryCommandsHelpNamesTheExitCodes) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"--help"},
+                                                                {"plan", "--help"},
+                                                                {"serve", "--help"},
+                                                                {"device", "add", "--help"},
+                                                                {"catalog", "list", "--help"},
+                                                                {"simulate", "--help"}}) {
+    Outcome r = Stepup(args);
+    EXPECT_EQ(r.code, 0) << args[0];
+    EXPECT_NE(r.out.find("5 an I/O failure"), std::string::npos) << args[0] << ": " << r.out;
+  }
 }
 
 TEST(Cli, UnknownModelExitsFour) {
@@ -204,6 +221,37 @@ TEST_F(CliDataTest, ServeRefusesABadTftpLimitNamingTheRule) {
     EXPECT_EQ(r.code, 2) << rule << ": " << r.err;
     EXPECT_NE(r.err.find(std::string("--tftp-limit \"") + rule + "\""), std::string::npos) << r.err;
   }
+}
+
+TEST_F(CliDataTest, IoFailuresExitFiveNamingWhatFailed) {
+  // A data directory that cannot be created: a file stands where it should be.
+  std::ofstream(dir_ / "data") << "not a directory";
+  Outcome r = Run({"device", "list", "--json"});
+  EXPECT_EQ(r.code, 5) << r.err;
+  EXPECT_NE(r.err.find((dir_ / "data").string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Not a directory"), std::string::npos) << r.err;
+  // Left as it was: not made 0700 (executable) as a directory would be.
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_ / "data").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0111, 0u);
+}
+
+TEST_F(CliDataTest, ServeOnAPortInUseExitsFiveNamingTheAddress) {
+  const int busy = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(busy, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(busy, 1), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(getsockname(busy, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const std::string where = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  Outcome r = Run({"serve", "--http", where, "--tftp", "127.0.0.1:0"});
+  close(busy);
+  EXPECT_EQ(r.code, 5) << r.err;
+  EXPECT_NE(r.err.find("--http " + where), std::string::npos) << r.err;
+  // A value that is not an address stays the operator's mistake.
+  EXPECT_EQ(Run({"serve", "--http", "localhost:80", "--tftp", "127.0.0.1:0"}).code, 2);
 }
 
 TEST_F(CliDataTest, DeviceAddShowSetAndRenderWalkTheSeed003Chain) {

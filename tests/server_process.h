@@ -14,13 +14,15 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/wait_for.h"
 
 extern char** environ;
 
@@ -63,6 +65,7 @@ inline std::string Slurp(const std::filesystem::path& p) {
 struct Fetched {
   int status = 0;
   std::string body;
+  std::string head;  // the status line and header fields (CurlWithHead only)
 };
 
 // curl, the real client: GET url with a User-Agent ("" : curl's own); `extra` is more curl
@@ -82,6 +85,18 @@ inline Fetched Curl(const std::string& url, const std::string& ua = "",
   if (nl == std::string::npos) return f;
   f.status = std::atoi(out.c_str() + nl + 1);
   f.body = out.substr(0, nl);
+  return f;
+}
+
+// Curl, keeping the answer's head as well.
+inline Fetched CurlWithHead(const std::string& url, const std::string& extra = "") {
+  const std::filesystem::path head =
+      std::filesystem::temp_directory_path() /
+      ("stepup-head-" + std::to_string(::getpid()) + "-" +
+       std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  Fetched f = Curl(url, "", "-D " + Quote(head.string()) + " " + extra);
+  f.head = Slurp(head);
+  std::filesystem::remove(head);
   return f;
 }
 
@@ -148,17 +163,17 @@ class Child {
   // Waits for exit; returns the exit code, or -1 (still running / killed by a signal).
   int Wait(int timeout_ms) {
     if (pid_ <= 0) return exit_code_;
-    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (std::chrono::steady_clock::now() < end) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        return exit_code_;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return -1;
+    const bool exited = stepup::testing::WaitFor(
+        [&] {
+          int status = 0;
+          if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+          exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+          return true;
+        },
+        std::chrono::milliseconds(timeout_ms));
+    if (!exited) return -1;
+    pid_ = -1;
+    return exit_code_;
   }
   bool running() const { return pid_ > 0; }
 

@@ -144,7 +144,7 @@ std::string LossyGet(int port, const std::string& name, double loss, uint32_t se
   srv.sin_family = AF_INET;
   srv.sin_port = htons(static_cast<uint16_t>(port));
   srv.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string rrq = std::string("\0\1", 2) + name + '\0' + "octet" + '\0';
+  std::string rrq = TftpRequest(TftpOp::kRrq, name);
   sendto(fd, rrq.data(), rrq.size(), 0, reinterpret_cast<sockaddr*>(&srv), sizeof srv);
   sockaddr_in tid{};
   bool have_tid = false;
@@ -236,7 +236,7 @@ TEST_F(TftpTest, RequestsOverTheirAddresssLimitsWaitTheirTurnInsteadOfBeingRefus
     srv.sin_family = AF_INET;
     srv.sin_port = htons(static_cast<uint16_t>(limited.tftp_port()));
     srv.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    std::string rrq = std::string("\0\1", 2) + "img.bin" + '\0' + "octet" + '\0';
+    std::string rrq = TftpRequest(TftpOp::kRrq, "img.bin");
     sendto(fd, rrq.data(), rrq.size(), 0, reinterpret_cast<sockaddr*>(&srv), sizeof srv);
   };
   auto reply = [&](int fd, int ms) {  // the first reply's bytes ("" if none in `ms`)
@@ -277,8 +277,8 @@ TEST_F(TftpTest, RequestsOverTheirAddresssLimitsWaitTheirTurnInsteadOfBeingRefus
   ASSERT_GE(recvfrom(a, block, sizeof block, 0, reinterpret_cast<sockaddr*>(&from), &len), 4);
   ASSERT_EQ(block[1], 3);
   ask(b);
-  EXPECT_EQ(reply(b, 300), "");                        // held while a's transfer runs
-  const std::string ack = std::string("\0\4\0\1", 4);  // a's one block: its transfer ends
+  EXPECT_EQ(reply(b, 300), "");        // held while a's transfer runs
+  const std::string ack = TftpAck(1);  // a's one block: its transfer ends
   sendto(a, ack.data(), ack.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
   EXPECT_EQ(reply(b, 2000).substr(0, 2), std::string("\0\3", 2));
   close(a);
@@ -286,12 +286,13 @@ TEST_F(TftpTest, RequestsOverTheirAddresssLimitsWaitTheirTurnInsteadOfBeingRefus
   // Counted and logged once per address, not once per request.
   const fs::path log = data / "access.log";
   std::string text;
-  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-       std::chrono::steady_clock::now() < until;
-       std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
-    text = Slurp(log);
-    if (text.find("throttled ip=127.0.0.3") != std::string::npos) break;
-  }
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        text = Slurp(log);
+        return text.find("throttled ip=127.0.0.3") != std::string::npos;
+      },
+      std::chrono::seconds(5), std::chrono::milliseconds(20)))
+      << text;
   EXPECT_NE(text.find("tftp throttled ip=127.0.0.1 held="), std::string::npos) << text;
   EXPECT_NE(text.find("tftp throttled ip=127.0.0.3 held=1 "), std::string::npos) << text;
   EXPECT_EQ(text.find("throttled ip=127.0.0.2"), std::string::npos);
@@ -337,8 +338,9 @@ TEST_F(TftpTest, MalformedPacketsNeverWedgeTheServer) {
   srv.sin_family = AF_INET;
   srv.sin_port = htons(static_cast<uint16_t>(server_->tftp_port()));
   srv.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string huge = std::string("\0\1", 2) + "f" + '\0' + "octet" + '\0';
-  for (int i = 0; i < 2000; ++i) huge += "opt" + std::to_string(i) + '\0' + "1" + '\0';
+  TftpOptions many;
+  for (int i = 0; i < 2000; ++i) many.emplace_back("opt" + std::to_string(i), "1");
+  const std::string huge = TftpRequest(TftpOp::kRrq, "f", "octet", many);
   for (const std::string& bad :
        {std::string(""), std::string("\0", 1), std::string("\0\1nonul", 7),
         std::string("\0\1f\0octet\0blksize\0"
@@ -366,7 +368,7 @@ TEST_F(TftpTest, AReSentReadRequestJoinsItsTransferInsteadOfStartingAnother) {
   srv.sin_family = AF_INET;
   srv.sin_port = htons(static_cast<uint16_t>(server_->tftp_port()));
   srv.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const std::string rrq = std::string("\0\1", 2) + "f65536.bin" + '\0' + "octet" + '\0';
+  const std::string rrq = TftpRequest(TftpOp::kRrq, "f65536.bin");
   for (int i = 0; i < 3; ++i)
     sendto(fd, rrq.data(), rrq.size(), 0, reinterpret_cast<sockaddr*>(&srv), sizeof srv);
   std::set<uint16_t> senders;
@@ -397,16 +399,17 @@ TEST_F(TftpTest, AClientReusingItsPortForTheSameFileIsAnsweredAtOnce) {
   };
   // Sends the RRQ and ACKs the one-block file; the bytes it got ("" when nothing came).
   auto fetch = [&](int fd, const std::string& file) {
-    const std::string rrq = std::string("\0\1", 2) + file + '\0' + "octet" + '\0';
+    const std::string rrq = TftpRequest(TftpOp::kRrq, file);
     sendto(fd, rrq.data(), rrq.size(), 0, reinterpret_cast<const sockaddr*>(&srv), sizeof srv);
     char buf[1024];
     sockaddr_in from{};
     socklen_t len = sizeof from;
     ssize_t n = recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
-    if (n < 4 || buf[1] != 3) return std::string();
-    const std::string ack = std::string("\0\4", 2) + std::string(buf + 2, 2);
+    auto data = ParseTftp(std::string_view(buf, static_cast<size_t>(std::max<ssize_t>(n, 0))));
+    if (!data || data->op != TftpOp::kData) return std::string();
+    const std::string ack = TftpAck(data->block);
     sendto(fd, ack.data(), ack.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
-    return std::string(buf + 4, static_cast<size_t>(n - 4));
+    return std::string(data->data);
   };
   int fd = open();
   ASSERT_EQ(fetch(fd, "f1.bin"), Original(1));

@@ -18,15 +18,21 @@ namespace stepup::cli {
 
 using Action = std::function<int()>;
 
-// Exit codes from contract.md.
+// Exit codes from contract.md, and 5 for I/O (contract.md names none: the next free one).
 constexpr int kExitOk = 0;
 constexpr int kExitNegative = 1;
 constexpr int kExitBadInput = 2;
 constexpr int kExitNoPath = 3;
 constexpr int kExitUnknown = 4;
+constexpr int kExitIo = 5;  // a file, directory, socket or the database failed
+// The footer of every command's --help: what its exit codes mean.
+extern const char* const kExitCodesHelp;
 
 // Prints the error on stderr and returns its exit code.
 int Fail(const Error& e);
+// A file the operator named could not be opened (`what`, with errno's reason added): bad input
+// when it does not exist, an I/O error otherwise (permissions, a full disk).
+Error FileError(const std::string& what);
 
 // The bundled catalog, or the file/directory given with --catalog.
 Result<Catalog> OpenCatalog(const std::string& catalog_path);

@@ -1,5 +1,6 @@
 // stepup device add|import|list|show|set
 #include <algorithm>
+#include <cerrno>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -61,8 +62,9 @@ int RunAdd(const DeviceOptions& o) {
 int RunImport(const DeviceOptions& o) {
   auto cat = OpenCatalog(o.catalog);
   if (!cat) return Fail(cat.error());
+  errno = 0;
   std::ifstream in(o.file, std::ios::binary);
-  if (!in) return Fail(BadInput("cannot read \"" + o.file + "\""));
+  if (!in) return Fail(FileError("cannot read \"" + o.file + "\""));
   std::stringstream ss;
   ss << in.rdbuf();
   auto devices = DevicesFromCsv(*cat, ss.str(), std::time(nullptr), o.file);

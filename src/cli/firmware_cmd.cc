@@ -29,13 +29,13 @@ int RunFake(const FakeCmdOptions& o) {
   if (!files) return Fail(files.error());
   std::error_code ec;
   std::filesystem::create_directories(o.out, ec);
-  if (ec) return Fail(BadInput("--out \"" + o.out + "\": " + ec.message()));
+  if (ec) return Fail(IoError("--out \"" + o.out + "\": " + ec.message()));
   nlohmann::json list = nlohmann::json::array();
   for (const auto& [name, bytes] : *files) {
     std::filesystem::path path = std::filesystem::path(o.out) / name;
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
     f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!f) return Fail(BadInput("cannot write \"" + path.string() + "\""));
+    if (!f) return Fail(FileError("cannot write \"" + path.string() + "\""));
     list.push_back(name);
   }
   if (o.json) {

@@ -1,6 +1,8 @@
 // stepup: one binary, one subcommand per file under cli/.
 #include <toml++/toml.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -15,6 +17,11 @@
 
 namespace stepup::cli {
 
+const char* const kExitCodesHelp =
+    "Exit codes: 0 success; 1 a negative verdict (simulate: a phone not current); 2 bad input "
+    "or usage; 3 no upgrade path; 4 unknown device or model; 5 an I/O failure (a file, "
+    "directory, socket or the database).";
+
 int Fail(const Error& e) {
   std::cerr << "stepup: " << e.message << "\n";
   switch (e.kind) {
@@ -25,9 +32,16 @@ int Fail(const Error& e) {
     case ErrorKind::kUnknown:
       return kExitUnknown;
     case ErrorKind::kIo:
-      return kExitBadInput;
+      return kExitIo;
   }
   return kExitBadInput;
+}
+
+Error FileError(const std::string& what) {
+  const int err = errno;
+  if (err == 0) return BadInput(what);  // no reason known: as before, the operator's to check
+  const std::string message = what + ": " + std::strerror(err);
+  return err == ENOENT || err == ENOTDIR ? BadInput(message) : IoError(message);
 }
 
 Result<Catalog> OpenCatalog(const std::string& catalog_path) {
@@ -57,10 +71,13 @@ Result<Renderer> OpenTemplates(const DataOptions& data) {
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (it->path().extension() != ".mustache") continue;
     std::ifstream in(it->path(), std::ios::binary);
+    if (!in) return IoError("cannot read template \"" + it->path().string() + "\"");
     std::stringstream ss;
     ss << in.rdbuf();
     overrides.push_back({it->path().string(), ss.str()});
   }
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    return IoError("\"" + dir.string() + "\": " + ec.message());
   return Renderer::Create(BundledTemplates(), overrides);
 }
 
@@ -144,6 +161,11 @@ int main(int argc, char** argv) {
   AddServeCommand(app, action);
   AddFirmwareCommand(app, action);
   AddSimulateCommand(app, action);
+  app.footer(kExitCodesHelp);
+  for (CLI::App* sub : app.get_subcommands({})) {
+    sub->footer(kExitCodesHelp);
+    for (CLI::App* leaf : sub->get_subcommands({})) leaf->footer(kExitCodesHelp);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

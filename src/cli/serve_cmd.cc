@@ -21,6 +21,7 @@
 #include "net/http_server.h"
 #include "net/phone_probe.h"
 #include "net/tftp_server.h"
+#include "net/transport_sockets.h"
 #include "store/access_log_file.h"
 
 namespace stepup::cli {
@@ -61,12 +62,7 @@ class SyslogReceiver {
  public:
   SyslogReceiver(net::io_context& ioc, Provisioner& prov) : socket_(ioc), prov_(prov) {}
   Status Start(const std::string& address, uint16_t port) {
-    boost::system::error_code ec;
-    net::ip::udp::endpoint ep(net::ip::make_address(address, ec), port);
-    if (!ec) socket_.open(ep.protocol(), ec);
-    if (!ec) socket_.bind(ep, ec);
-    if (ec)
-      return BadInput("--syslog " + address + ":" + std::to_string(port) + ": " + ec.message());
+    if (auto s = OpenUdpListener(socket_, "--syslog", address, port); !s) return s;
     Receive();
     return Ok{};
   }
@@ -116,13 +112,15 @@ int RunServe(const ServeOptions& o) {
   }
   std::string firmware =
       o.firmware.empty() ? (fs::path(o.data.dir) / "firmware").string() : o.firmware;
-  std::error_code ec;
-  fs::create_directories(firmware, ec);
-  fs::create_directories(fs::path(o.data.dir) / "files", ec);
+  for (const fs::path& dir : {fs::path(firmware), fs::path(o.data.dir) / "files"}) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return Fail(IoError("\"" + dir.string() + "\": " + ec.message()));
+  }
   FILE* log_file = stdout;
   if (o.access_log != "-") {
     log_file = std::fopen(o.access_log.c_str(), "a");
-    if (!log_file) return Fail(BadInput("--access-log \"" + o.access_log + "\" cannot be opened"));
+    if (!log_file) return Fail(FileError("--access-log \"" + o.access_log + "\" cannot be opened"));
   }
   auto sink = std::make_unique<AccessLogFile>(log_file);
 

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -33,8 +34,9 @@ void RaiseOpenFileLimit() {
 int RunSimulate(SimulateOptions o) {
   auto cat = OpenCatalog(o.catalog);
   if (!cat) return Fail(cat.error());
+  errno = 0;
   std::ifstream in(o.fleet, std::ios::binary);
-  if (!in) return Fail(BadInput("--fleet: cannot read \"" + o.fleet + "\""));
+  if (!in) return Fail(FileError("--fleet: cannot read \"" + o.fleet + "\""));
   std::stringstream ss;
   ss << in.rdbuf();
   auto fleet = sim::FleetFromCsv(*cat, ss.str(), o.fleet);

@@ -12,7 +12,7 @@ enum class ErrorKind {
   kBadInput,  // malformed value or usage: exit 2
   kNoPath,    // no upgrade path: exit 3
   kUnknown,   // unknown device or model: exit 4
-  kIo,        // file system or other environment failure
+  kIo,        // file, directory, socket or database failure: exit 5
 };
 
 struct Error {
@@ -27,8 +27,9 @@ inline Error IoError(std::string message) { return {ErrorKind::kIo, std::move(me
 // The value of a Result that carries nothing but success.
 struct Ok {};
 
+// [[nodiscard]]: a Result dropped on the floor is an error nobody reported.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design

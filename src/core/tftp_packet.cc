@@ -1,5 +1,8 @@
 #include "core/tftp_packet.h"
 
+#include <cstring>
+#include <initializer_list>
+
 #include "core/text.h"
 
 namespace stepup {
@@ -13,6 +16,14 @@ uint16_t Get16(std::string_view b, size_t at) {
 void Put16(std::string& out, uint16_t v) {
   out.push_back(static_cast<char>(v >> 8));
   out.push_back(static_cast<char>(v & 0xff));
+}
+
+// Appends NUL-terminated strings.
+void PutStrings(std::string& out, std::initializer_list<std::string_view> parts) {
+  for (std::string_view p : parts) {
+    out.append(p);
+    out.push_back('\0');
+  }
 }
 
 // Reads a NUL-terminated string starting at *at; false when no NUL follows.
@@ -88,13 +99,28 @@ Result<TftpPacket> ParseTftp(std::string_view b) {
   return BadInput("unknown TFTP opcode " + std::to_string(op));
 }
 
+std::string TftpRequest(TftpOp op, std::string_view filename, std::string_view mode,
+                        const TftpOptions& options) {
+  std::string out;
+  Put16(out, static_cast<uint16_t>(op));
+  PutStrings(out, {filename, mode});
+  for (const auto& [k, v] : options) PutStrings(out, {k, v});
+  return out;
+}
+
 std::string TftpData(uint16_t block, std::string_view payload) {
   std::string out;
-  out.reserve(4 + payload.size());
+  char* at = TftpDataInto(out, block, payload.size());
+  if (!payload.empty()) std::memcpy(at, payload.data(), payload.size());
+  return out;
+}
+
+char* TftpDataInto(std::string& out, uint16_t block, size_t len) {
+  out.clear();
   Put16(out, static_cast<uint16_t>(TftpOp::kData));
   Put16(out, block);
-  out.append(payload);
-  return out;
+  out.resize(4 + len);
+  return out.data() + 4;
 }
 
 std::string TftpAck(uint16_t block) {
@@ -108,20 +134,14 @@ std::string TftpErrorPacket(TftpError code, std::string_view message) {
   std::string out;
   Put16(out, static_cast<uint16_t>(TftpOp::kError));
   Put16(out, static_cast<uint16_t>(code));
-  out.append(message.substr(0, 400));
-  out.push_back('\0');
+  PutStrings(out, {message.substr(0, 400)});
   return out;
 }
 
-std::string TftpOack(const std::vector<std::pair<std::string, std::string>>& options) {
+std::string TftpOack(const TftpOptions& options) {
   std::string out;
   Put16(out, static_cast<uint16_t>(TftpOp::kOack));
-  for (const auto& [k, v] : options) {
-    out += k;
-    out.push_back('\0');
-    out += v;
-    out.push_back('\0');
-  }
+  for (const auto& [k, v] : options) PutStrings(out, {k, v});
   return out;
 }
 

@@ -45,10 +45,19 @@ struct TftpPacket {
 // "netascii"), and option name/value pairs; at most 32 options.
 Result<TftpPacket> ParseTftp(std::string_view bytes);
 
+// The builders: every TFTP packet this project sends (server, uploads, simulator, tests) is
+// assembled here. Option lists are name/value pairs in order.
+using TftpOptions = std::vector<std::pair<std::string, std::string>>;
+// A read (kRrq) or write (kWrq) request.
+std::string TftpRequest(TftpOp op, std::string_view filename, std::string_view mode = "octet",
+                        const TftpOptions& options = {});
 std::string TftpData(uint16_t block, std::string_view payload);
+// DATA for `block` in `out`, reused from packet to packet: the header written and `len` bytes
+// of room after it for the payload, whose start is returned.
+char* TftpDataInto(std::string& out, uint16_t block, size_t len);
 std::string TftpAck(uint16_t block);
 std::string TftpErrorPacket(TftpError code, std::string_view message);
-std::string TftpOack(const std::vector<std::pair<std::string, std::string>>& options);
+std::string TftpOack(const TftpOptions& options);
 
 // What a read request negotiated.
 struct TftpTransferOptions {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 namespace stepup {
 namespace {
 
@@ -81,6 +83,27 @@ TEST(TftpPacket, BuildsPacketsAndNetascii) {
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->block, 65535);
   EXPECT_EQ(d->data, "xyz");
+}
+
+TEST(TftpPacket, BuildsRequestsTheParserReadsBack) {
+  EXPECT_EQ(TftpRequest(TftpOp::kRrq, "f.bin"), std::string("\0\1f.bin\0octet\0", 14));
+  const std::string wrq =
+      TftpRequest(TftpOp::kWrq, "up.txt", "netascii", {{"blksize", "1428"}, {"tsize", "0"}});
+  auto p = ParseTftp(wrq);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->op, TftpOp::kWrq);
+  EXPECT_EQ(p->filename, "up.txt");
+  EXPECT_EQ(p->mode, "netascii");
+  EXPECT_EQ(p->options, (TftpOptions{{"blksize", "1428"}, {"tsize", "0"}}));
+}
+
+TEST(TftpPacket, BuildsDataInPlaceInABufferReusedFromPacketToPacket) {
+  std::string buf = "left over from a bigger packet";
+  char* payload = TftpDataInto(buf, 0x0102, 3);
+  std::memcpy(payload, "abc", 3);
+  EXPECT_EQ(buf, TftpData(0x0102, "abc"));
+  TftpDataInto(buf, 7, 0);  // the last block of a file of a whole number of blocks: empty
+  EXPECT_EQ(buf, std::string("\0\3\0\7", 4));
 }
 
 }  // namespace

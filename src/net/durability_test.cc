@@ -16,6 +16,7 @@
 
 #include "app/provisioner.h"
 #include "core/catalog_loader.h"
+#include "core/tftp_packet.h"
 #include "net/http_server.h"
 #include "net/tftp_server.h"
 
@@ -151,7 +152,7 @@ class DurabilityTest : public ::testing::TestWithParam<bool> {
     timeval tv{5, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     sockaddr_in a = Loopback(tftp_->port());
-    const std::string rrq = std::string("\0\1", 2) + file + '\0' + "octet" + '\0';
+    const std::string rrq = TftpRequest(TftpOp::kRrq, file);
     sendto(fd, rrq.data(), rrq.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
     char buf[2048];
     ssize_t n = recv(fd, buf, sizeof buf, 0);
@@ -173,9 +174,15 @@ class DurabilityTest : public ::testing::TestWithParam<bool> {
 
 TEST_P(DurabilityTest, AnAnswerWithProgressWaitsForItAndIsRefusedIfItWasLost) {
   const bool kept = GetParam();
+  // Each answer comes only once the slow disk (20 ms) has answered: not sooner.
+  using Clock = std::chrono::steady_clock;
+  const auto http_asked = Clock::now();
   EXPECT_EQ(HttpStatusLine("/spa504G.cfg", "Cisco/SPA504G-7.3.7 (58BFEA1104E6)(CCQ16380FYH)"),
             kept ? "HTTP/1.1 200 OK" : "HTTP/1.1 503 Service Unavailable");
+  EXPECT_GE(Clock::now() - http_asked, std::chrono::milliseconds(20));
+  const auto tftp_asked = Clock::now();
   auto [op, message] = TftpFirstAnswer("SEP001B2A893698.cnf.xml");
+  EXPECT_GE(Clock::now() - tftp_asked, std::chrono::milliseconds(20));
   if (kept) {
     EXPECT_EQ(op, 3) << message;  // DATA
   } else {

@@ -8,8 +8,6 @@
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -19,7 +17,9 @@
 #include <set>
 
 #include "net/after_durable.h"
+#include "net/deadline.h"
 #include "net/http_wire.h"
+#include "net/transport_sockets.h"
 
 namespace stepup {
 namespace {
@@ -53,15 +53,15 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 // One connection: read a request, hand it to the provisioner, write the answer, repeat while
 // keep-alive holds. Every step runs on the connection's strand. One deadline covers whatever
-// the connection is doing (reading a request, writing an answer); its timer is re-armed
-// lazily, so a request costs no timer cancellation.
+// the connection is doing (reading a request, writing an answer); moving it costs a request
+// no timer operation (net/deadline.h).
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket&& socket, std::shared_ptr<HttpServer::Impl> srv)
       : socket_(std::move(socket)),
         srv_(std::move(srv)),
         buffer_(srv_->opt.header_limit + 64 * 1024),
-        timer_(socket_.get_executor()) {
+        deadline_(socket_.get_executor()) {
     beast::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     if (!ec) {
@@ -78,6 +78,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void Run() {
+    deadline_.OnExpiry([weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->OnDeadline();
+    });
     net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
   }
 
@@ -94,28 +97,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
  private:
-  void SetDeadline(int seconds) {
-    deadline_ = Clock::now() + std::chrono::seconds(seconds);
-    if (timer_armed_ && armed_for_ <= deadline_) return;  // it fires first and re-arms
-    ArmTimer();
-  }
+  void SetDeadline(int seconds) { deadline_.SetAfter(std::chrono::seconds(seconds)); }
 
-  // A new expiry replaces the pending wait, whose handler then sees a stale sequence number:
-  // needed when the deadline moves earlier (a read's after a long write's).
-  void ArmTimer() {
-    timer_armed_ = true;
-    armed_for_ = deadline_;
-    const uint64_t seq = ++timer_seq_;
-    timer_.expires_at(deadline_);
-    timer_.async_wait([weak = weak_from_this(), seq](beast::error_code ec) {
-      if (auto self = weak.lock(); self && seq == self->timer_seq_) self->OnTimer(ec);
-    });
-  }
-
-  void OnTimer(beast::error_code ec) {
-    timer_armed_ = false;
-    if (ec || !socket_.is_open()) return;
-    if (Clock::now() < deadline_) return ArmTimer();  // progress since: the deadline moved
+  void OnDeadline() {
+    if (!socket_.is_open()) return;
     timed_out_ = true;
     beast::error_code ignored;
     socket_.cancel(ignored);
@@ -207,13 +192,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                           });
     }
     if (r.delay_ms > 0) {  // an address the provisioner slows (app/probe_guard.h)
-      auto timer = std::make_shared<net::steady_timer>(socket_.get_executor(),
-                                                       std::chrono::milliseconds(r.delay_ms));
-      return timer->async_wait(
-          [self = shared_from_this(), timer, r = std::move(r)](beast::error_code ec) mutable {
-            if (ec) return self->Close();
-            self->Answer(r);
-          });
+      return RunAfter(socket_.get_executor(), std::chrono::milliseconds(r.delay_ms),
+                      [self = shared_from_this(), r = std::move(r)](bool fired) mutable {
+                        if (!fired) return self->Close();
+                        self->Answer(r);
+                      });
     }
     Answer(r);
   }
@@ -303,18 +286,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (auto t = ParseHttpDate(head_.if_modified_since); t && st.st_mtime <= *t) {
         BeginHead(304, "", -1);
         Field("Last-Modified", last_modified);
-        out_ += "\r\n";
-        CloseFile();
-        return Write(304, 0, r.device);
+        return SendHeadOnly(304, r.device);
       }
     }
     auto br = ParseRange(head_.range, size);
     if (br && !br->valid) {
       BeginHead(416, "", 0);
       Field("Content-Range", "bytes */" + std::to_string(size));
-      out_ += "\r\n";
-      CloseFile();
-      return Write(416, 0, r.device);
+      return SendHeadOnly(416, r.device);
     }
     const uint64_t first = br ? br->first : 0, end = br ? br->last + 1 : size;
     const int status = br ? 206 : 200;
@@ -325,11 +304,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       Field("Content-Range", "bytes " + std::to_string(br->first) + "-" + std::to_string(br->last) +
                                  "/" + std::to_string(size));
     }
+    if (head_only_) return SendHeadOnly(status, r.device);
     out_ += "\r\n";
-    if (head_only_) {
-      CloseFile();
-      return Write(status, 0, r.device);
-    }
     file_ = {fd, static_cast<off_t>(first), end, size, status, r.device, r.file, first};
     // The head through the socket, then the file with sendfile(2): no copy through user space.
     SetDeadline(srv_->opt.write_timeout_s);
@@ -361,6 +337,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     FinishFile(!ec);
   }
 
+  // Ends the head begun and sends it, without the file.
+  void SendHeadOnly(int status, const std::string& device) {
+    out_ += "\r\n";
+    CloseFile();
+    Write(status, 0, device);
+  }
+
   void CloseFile() {
     if (file_.fd >= 0) ::close(file_.fd);
     file_.fd = -1;
@@ -382,21 +365,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
     line_.clear();
     AppendLogTime(line_);
-    line_ += " peer=";
-    line_ += req_.peer;
-    line_ += " device=";
-    AppendLogValue(line_, device);
-    line_ += " method=";
-    AppendLogValue(line_, req_.method);
-    line_ += " path=";
-    AppendLogValue(line_, req_.target);
-    line_ += " status=";
-    AppendNumber(line_, static_cast<uint64_t>(status));
-    line_ += " bytes=";
-    AppendNumber(line_, bytes);
+    (line_ += " peer=") += req_.peer;
+    AppendLogValue(line_ += " device=", device);
+    AppendLogValue(line_ += " method=", req_.method);
+    AppendLogValue(line_ += " path=", req_.target);
+    AppendNumber(line_ += " status=", static_cast<uint64_t>(status));
+    AppendNumber(line_ += " bytes=", bytes);
     char dur[32];
     std::snprintf(dur, sizeof dur, " ms=%.3f", ms);
     line_ += dur;
+    AppendNumber(line_ += " conn_requests=", ++requests_);  // as nginx's $connection_requests
     srv_->log(line_);
   }
 
@@ -427,10 +405,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   tcp::socket socket_;
   std::shared_ptr<HttpServer::Impl> srv_;
   beast::flat_buffer buffer_;
-  net::steady_timer timer_;
-  Clock::time_point deadline_, armed_for_;
-  uint64_t timer_seq_ = 0;
-  bool timer_armed_ = false, timed_out_ = false;
+  Deadline deadline_;  // of whatever the connection is doing
+  bool timed_out_ = false;
   RequestHead head_;
   std::optional<RequestParser> parser_;
   Request req_;
@@ -438,8 +414,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   unsigned version_ = 11;
   bool keep_alive_ = false, head_only_ = false, reading_ = false, linger_ = false;
   Clock::time_point start_ = Clock::now();
-  int status_ = 0;  // of the answer being written, for the log
-  uint64_t bytes_ = 0;
+  int status_ = 0;                     // of the answer being written, for the log
+  uint64_t bytes_ = 0, requests_ = 0;  // requests_: answered on this connection
   std::string device_;
   struct FileTransfer {
     int fd = -1;
@@ -491,19 +467,9 @@ HttpServer::HttpServer(net::io_context& ioc, Provisioner& p, HttpOptions o, Acce
 HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
-  beast::error_code ec;
-  auto addr = net::ip::make_address(impl_->opt.address, ec);
-  const std::string where = impl_->opt.address + ":" + std::to_string(impl_->opt.port);
-  if (ec) return BadInput("--http " + where + ": " + ec.message());
-  tcp::endpoint ep(addr, impl_->opt.port);
-  auto& a = impl_->acceptor;
-  a.open(ep.protocol(), ec);
-  if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec && addr.is_v6()) a.set_option(net::ip::v6_only(false), ec);
-  if (!ec) a.bind(ep, ec);
-  if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
-  if (!ec) a.non_blocking(true, ec);  // DoAccept takes queued connections without waiting
-  if (ec) return BadInput("--http " + where + ": " + ec.message());
+  // Non-blocking: DoAccept takes queued connections without waiting.
+  if (auto s = OpenTcpListener(impl_->acceptor, "--http", impl_->opt.address, impl_->opt.port); !s)
+    return s;
   impl_->DoAccept();
   return Ok{};
 }

@@ -26,7 +26,8 @@ struct HttpOptions {
   uint64_t body_limit = 64 * 1024;  // provisioning requests carry no body worth more
 };
 
-// One access-log line a request: time, peer, device, method, path, status, bytes, duration.
+// One access-log line a request: time, peer, device, method, path, status, bytes, duration,
+// and the request's number on its connection (conn_requests=1: a new connection).
 using AccessLog = std::function<void(const std::string& line)>;
 
 class HttpServer {

@@ -18,10 +18,15 @@ std::string HttpDate(time_t t) {
 }
 
 std::optional<time_t> ParseHttpDate(const std::string& s) {
-  std::tm tm{};
-  const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (!end || *end != '\0') return std::nullopt;
-  return timegm(&tm);
+  // IMF-fixdate, then the two obsolete forms a recipient must still accept (RFC 9110 5.6.7):
+  // RFC 850 ("Sunday, 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37 1994").
+  for (const char* format :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y"}) {
+    std::tm tm{};
+    const char* end = strptime(s.c_str(), format, &tm);
+    if (end && *end == '\0') return timegm(&tm);
+  }
+  return std::nullopt;
 }
 
 // Appends the access log's time (UTC, milliseconds); the part up to the second is formatted
@@ -81,14 +86,27 @@ void AppendNumber(std::string& out, uint64_t n) {
   out.append(buf, end);
 }
 
+namespace {
+
+// A run of digits; one past uint64 saturates (a last-byte-pos that large means "to the end").
+bool RangeNumber(std::string_view s, uint64_t* out) {
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  if (!ParseDecimal(s, 19, out)) *out = UINT64_MAX;
+  return true;
+}
+
+}  // namespace
+
 std::optional<ByteRange> ParseRange(std::string_view h, uint64_t size) {
-  if (h.empty()) return std::nullopt;
+  // A unit other than bytes (names are case-insensitive) must be ignored, and so is a list of
+  // ranges: the whole file is as good an answer, where 416 would claim none can be served.
+  if (h.size() < 6 || ToLower(h.substr(0, 6)) != "bytes=" || h.find(',') != std::string_view::npos)
+    return std::nullopt;
   ByteRange bad{0, 0, false};
-  if (h.substr(0, 6) != "bytes=" || h.find(',') != std::string_view::npos) return bad;
   std::string_view spec = h.substr(6);
   size_t dash = spec.find('-');
   if (dash == std::string_view::npos) return bad;
-  auto num = [](std::string_view s, uint64_t* out) { return ParseDecimal(s, 19, out); };
+  auto num = RangeNumber;
   uint64_t a = 0, b = 0;
   if (dash == 0) {  // bytes=-N: the last N bytes
     if (!num(spec.substr(1), &b) || b == 0 || size == 0) return bad;

@@ -15,7 +15,8 @@ namespace stepup {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-// RFC 7231 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), and back (nullopt if malformed).
+// RFC 9110 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), and back from it or from the two
+// obsolete forms (RFC 850, asctime); nullopt if malformed.
 std::string HttpDate(time_t t);
 std::optional<time_t> ParseHttpDate(const std::string& s);
 // The Date header's value now, formatted once a second per thread.
@@ -27,8 +28,9 @@ void AppendLogTime(std::string& out);
 void AppendLogValue(std::string& out, std::string_view s, size_t max = 200);
 void AppendNumber(std::string& out, uint64_t n);
 
-// One "Range: bytes=a-b" against a file size: nullopt if there is no header; `valid` false
-// for what cannot be satisfied (416). Several ranges are not supported (also 416).
+// One "Range: bytes=a-b" ("a-", "-n" too) against a file size: nullopt when the header is to
+// be ignored (none, another unit, several ranges: the answer is the whole file); `valid` false
+// for what cannot be satisfied or is malformed (416).
 struct ByteRange {
   uint64_t first = 0, last = 0;
   bool valid = true;

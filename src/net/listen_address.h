@@ -9,7 +9,8 @@
 
 namespace stepup {
 
-// "127.0.0.1:8069", "[::1]:8069", "[::]:8069" -> address and port; the error names the value.
+// "127.0.0.1:8069", "[::1]:8069", "[::]:8069" -> address and port (":8069": on 127.0.0.1; port 0:
+// any free one). IPv6 addresses go in brackets. The error names the flag and the value.
 Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& flag,
                                                             const std::string& value);
 

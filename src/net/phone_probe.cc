@@ -2,11 +2,12 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <memory>
+
+#include "net/deadline.h"
 
 namespace stepup {
 namespace {
@@ -22,19 +23,18 @@ class ProbeSession : public std::enable_shared_from_this<ProbeSession> {
   ProbeSession(net::io_context& ioc, const PhoneProbeOptions& o, std::atomic<size_t>& in_flight,
                std::function<void(std::optional<std::string>)> done)
       : socket_(net::make_strand(ioc)),
-        timer_(socket_.get_executor()),
+        deadline_(socket_.get_executor()),
         opt_(o),
         in_flight_(in_flight),
         done_(std::move(done)) {}
   ~ProbeSession() { --in_flight_; }
 
   void Run(const net::ip::address& a) {
-    timer_.expires_after(std::chrono::milliseconds(opt_.timeout_ms));
-    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec) return;
+    deadline_.OnExpiry([weak = weak_from_this()] {
       beast::error_code ignored;
-      self->socket_.close(ignored);  // the pending operation fails: Finish(nullopt)
+      if (auto self = weak.lock()) self->socket_.close(ignored);  // the pending operation fails
     });
+    deadline_.SetAfter(std::chrono::milliseconds(opt_.timeout_ms));
     host_ = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
     socket_.async_connect(tcp::endpoint(a, opt_.port),
                           [self = shared_from_this()](beast::error_code ec) {
@@ -60,7 +60,7 @@ class ProbeSession : public std::enable_shared_from_this<ProbeSession> {
     });
   }
   void Finish(std::optional<std::string> body) {
-    timer_.cancel();
+    deadline_.Stop();
     beast::error_code ignored;
     socket_.close(ignored);
     if (auto done = std::move(done_)) done(std::move(body));
@@ -68,7 +68,7 @@ class ProbeSession : public std::enable_shared_from_this<ProbeSession> {
   }
 
   tcp::socket socket_;
-  net::steady_timer timer_;
+  Deadline deadline_;  // of the whole read
   PhoneProbeOptions opt_;
   std::atomic<size_t>& in_flight_;
   std::function<void(std::optional<std::string>)> done_;
@@ -92,7 +92,8 @@ bool PhoneProber::PrivateAddress(const net::ip::address& a) {
   return v6.is_link_local() || (v6.to_bytes()[0] & 0xfe) == 0xfc;
 }
 
-void PhoneProber::Probe(const std::string& ip, std::function<void(std::optional<std::string>)> done) {
+void PhoneProber::Probe(const std::string& ip,
+                        std::function<void(std::optional<std::string>)> done) {
   beast::error_code ec;
   auto a = net::ip::make_address(ip, ec);
   const bool allowed = !ec && opt_.allow != PhoneProbeOptions::Allow::kOff &&

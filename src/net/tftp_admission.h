@@ -30,8 +30,9 @@ class TftpAdmission {
   // `received` when the datagram reached the server (its kernel time stamp, not when it was
   // read: a request read late from a long queue keeps its place in time). kStart sets
   // `ticket`, which names this start to Answering and Release.
-  Verdict Admit(const std::string& ip, const std::string& peer, const std::string& file,
-                Clock::time_point received, uint64_t& ticket);
+  [[nodiscard]] Verdict Admit(const std::string& ip, const std::string& peer,
+                              const std::string& file, Clock::time_point received,
+                              uint64_t& ticket);
   // The client acknowledged the transfer's first answer: a request for the file from its port
   // that reaches the server after `copies_until` (the answer's send time plus about a round
   // trip, at most the retransmission time) was sent by a client that had the answer, so it is

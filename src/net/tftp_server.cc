@@ -7,7 +7,6 @@
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/udp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <cstring>
@@ -15,10 +14,12 @@
 
 #include "core/tftp_packet.h"
 #include "net/after_durable.h"
+#include "net/deadline.h"
 #include "net/http_wire.h"
 #include "net/tftp_admission.h"
 #include "net/tftp_upload.h"
 #include "net/tftp_wait_pump.h"
+#include "net/transport_sockets.h"
 #include "net/udp_receive.h"
 #include "store/image_cache.h"
 
@@ -39,16 +40,8 @@ std::string LogLine(const std::string& peer) {
 }
 
 TftpError ErrorFor(int status) {
-  switch (status) {
-    case 403:
-      return TftpError::kAccessViolation;
-    case 404:
-      return TftpError::kNotFound;
-    case 400:
-      return TftpError::kAccessViolation;
-    default:
-      return TftpError::kUndefined;
-  }
+  if (status == 403 || status == 400) return TftpError::kAccessViolation;
+  return status == 404 ? TftpError::kNotFound : TftpError::kUndefined;
 }
 
 }  // namespace
@@ -76,8 +69,8 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
   void OnRequest(const std::string& bytes, const udp::endpoint& peer, Clock::time_point received);
   // Answers an admitted read request (its admission `ticket`) with what the provisioner made
   // of it.
-  void Answer(const Request& req, const TftpPacket& rrq, const udp::endpoint& peer,
-              uint64_t ticket, Response resp, bool may_wait);
+  void Answer(const Request& req, const TftpPacket& rrq, const udp::endpoint& peer, uint64_t ticket,
+              Response resp, bool may_wait);
   void Upload(const TftpPacket& wrq, const udp::endpoint& peer, const Request& req,
               const std::string& path, uint64_t ticket);
   void Reject(const udp::endpoint& peer, TftpError code, const std::string& msg) {
@@ -87,12 +80,10 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
   // The same, delay_ms later (an address the provisioner slows; Response::delay_ms).
   void RejectLater(const udp::endpoint& peer, TftpError code, const std::string& msg,
                    int delay_ms) {
-    auto timer = std::make_shared<net::steady_timer>(socket.get_executor(),
-                                                     std::chrono::milliseconds(delay_ms));
-    timer->async_wait([self = shared_from_this(), timer, peer, code,
-                       msg](boost::system::error_code ec) {
-      if (!ec && !self->stopping) self->Reject(peer, code, msg);
-    });
+    RunAfter(socket.get_executor(), std::chrono::milliseconds(delay_ms),
+             [self = shared_from_this(), peer, code, msg](bool fired) {
+               if (fired && !self->stopping) self->Reject(peer, code, msg);
+             });
   }
 };
 
@@ -107,7 +98,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
         resp_(std::move(resp)),
         peer_(peer),
         socket_(net::make_strand(srv_->ioc)),
-        timer_(socket_.get_executor()) {
+        deadline_(socket_.get_executor()) {
     ++srv_->active;
   }
   ~TftpTransfer() {
@@ -124,11 +115,11 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   }
 
   void Start(const TftpPacket& rrq, bool durable = true) {
-    boost::system::error_code ec;
-    socket_.open(peer_.protocol(), ec);
-    if (!ec) socket_.bind(udp::endpoint(srv_->local_address, 0), ec);
-    if (!ec) socket_.connect(peer_, ec);
-    if (ec) return;
+    if (OpenTransferSocket(socket_, srv_->local_address, peer_)) return;
+    // Retransmission: progress only moves the deadline (an ACK costs no timer operation).
+    deadline_.OnExpiry([weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->OnTimer();
+    });
     if (!durable) {
       resp_.file.clear();
       return SendError(TftpError::kUndefined, Provisioner::Unavailable().reason);
@@ -166,7 +157,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     last_block_ = size_ / opts_.blksize + 1;  // the last block is short (possibly empty)
     timeout_ = base_timeout_ = std::chrono::milliseconds(
         opts_.timeout_s ? opts_.timeout_s * 1000 : srv_->opt.default_timeout_ms);
-    deadline_ = Clock::now() + std::chrono::seconds(srv_->opt.deadline_s);
+    give_up_at_ = Clock::now() + std::chrono::seconds(srv_->opt.deadline_s);
     first_sent_ = Clock::now();
     // Start runs off the transfer's strand: the receive is posted last, so the handlers that
     // answer the client (on the strand, perhaps on another thread) never overlap it. The
@@ -194,15 +185,12 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     const uint64_t off = (n - 1) * opts_.blksize;
     const size_t len =
         static_cast<size_t>(std::min<uint64_t>(opts_.blksize, size_ - std::min(off, size_)));
-    packet_.resize(4 + len);
-    packet_[0] = 0;
-    packet_[1] = static_cast<char>(TftpOp::kData);
-    packet_[2] = static_cast<char>((n >> 8) & 0xff);  // the block number rolls over past 65535
-    packet_[3] = static_cast<char>(n & 0xff);
+    // The block number rolls over past 65535.
+    char* payload = TftpDataInto(packet_, static_cast<uint16_t>(n & 0xffff), len);
     if (fd_ < 0) {
-      if (len) std::memcpy(packet_.data() + 4, content_.data() + off, len);
+      if (len) std::memcpy(payload, content_.data() + off, len);
     } else if (len) {
-      ssize_t got = ::pread(fd_, packet_.data() + 4, len, static_cast<off_t>(off));
+      ssize_t got = ::pread(fd_, payload, len, static_cast<off_t>(off));
       packet_.resize(4 + static_cast<size_t>(std::max<ssize_t>(got, 0)));
     }
     return packet_;
@@ -225,32 +213,13 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     Arm();
   }
 
-  // Retransmission: one timer per transfer, re-armed lazily (progress only moves the deadline;
-  // the timer notices when it fires), so an ACK costs no timer cancellation.
-  void Arm() {
-    resend_at_ = Clock::now() + timeout_;
-    if (timer_armed_ && armed_for_ <= resend_at_) return;  // it fires first and re-arms
-    SetTimer(resend_at_);
-  }
+  // After a backed-off retransmission the deadline moves earlier again: the next loss is
+  // repaired after the short timeout, not after the long one.
+  void Arm() { deadline_.SetAfter(timeout_); }
 
-  // A new deadline replaces the pending wait, whose handler then sees a stale sequence number.
-  // Needed when the deadline moves earlier: after a backed-off retransmission the next loss
-  // must be repaired after the short timeout, not after the long one still armed.
-  void SetTimer(Clock::time_point at) {
-    timer_armed_ = true;
-    armed_for_ = at;
-    const uint64_t seq = ++timer_seq_;
-    timer_.expires_at(at);
-    timer_.async_wait([self = shared_from_this(), seq](boost::system::error_code ec) {
-      if (seq == self->timer_seq_) self->OnTimer(ec);
-    });
-  }
-
-  void OnTimer(boost::system::error_code ec) {
-    timer_armed_ = false;
-    if (ec || done_) return;
-    if (Clock::now() < resend_at_) return SetTimer(resend_at_);  // progress since
-    if (++retries_ > srv_->opt.retries || Clock::now() > deadline_) {
+  void OnTimer() {
+    if (done_) return;
+    if (++retries_ > srv_->opt.retries || Clock::now() > give_up_at_) {
       // Only the final ACK is missing after the last block went out retries+1 times: the
       // client almost surely has the file and stopped listening (see SendWindow).
       if (reported_) return Finish(true, "final ACK never came");
@@ -268,20 +237,15 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   }
 
   void Receive() {
-    socket_.async_receive(net::buffer(buf_),
-                          [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-                            if (ec || self->done_) return;
-                            self->OnPacket(std::string_view(self->buf_.data(), n));
-                            if (!self->done_) self->Receive();
-                          });
+    ReceiveUntilDone(socket_, buf_, done_, shared_from_this(),
+                     [this](const TftpPacket& p) { OnPacket(p); });
   }
 
-  void OnPacket(std::string_view bytes) {
-    auto p = ParseTftp(bytes);
-    if (!p) return;  // garbage on the transfer's port: ignore, keep going
-    if (p->op == TftpOp::kError)
-      return Finish(false, "client error: " + p->error_message.substr(0, 80));
-    if (p->op != TftpOp::kAck) return;
+  // A packet on the transfer's port (garbage there is ignored).
+  void OnPacket(const TftpPacket& p) {
+    if (p.op == TftpOp::kError)
+      return Finish(false, "client error: " + p.error_message.substr(0, 80));
+    if (p.op != TftpOp::kAck) return;
     // The client has our answer: its copies come within a round trip of our first packet.
     if (rtt_ == Clock::duration::zero()) {
       rtt_ = Clock::now() - first_sent_;
@@ -289,7 +253,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
                                 first_sent_ + std::min<Clock::duration>(2 * rtt_, base_timeout_));
     }
     if (oack_pending_) {
-      if (p->block != 0) return;
+      if (p.block != 0) return;
       oack_pending_ = false;
       retries_ = 0;
       timeout_ = base_timeout_;
@@ -297,7 +261,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     }
     // Which block of the window this ACK names (16-bit numbers roll over).
     for (uint64_t n = sent_; n > acked_; --n) {
-      if (static_cast<uint16_t>(n & 0xffff) != p->block) continue;
+      if (static_cast<uint16_t>(n & 0xffff) != p.block) continue;
       acked_ = n;
       retries_ = 0;
       timeout_ = base_timeout_;
@@ -319,7 +283,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     if (done_) return;
     done_ = true;
     completed_ = complete;
-    timer_.cancel();
+    deadline_.Stop();
     boost::system::error_code ec;
     socket_.close(ec);
     if (!resp_.file.empty() && !reported_) srv_->prov.TransferDone(req_, resp_.file, complete);
@@ -343,7 +307,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   Response resp_;
   udp::endpoint peer_;
   udp::socket socket_;
-  net::steady_timer timer_;
+  Deadline deadline_;                         // the next retransmission
   std::array<char, 2048> buf_{};              // a transfer only receives ACKs and ERRORs
   std::string body_;                          // a rendered (or netascii) body
   std::shared_ptr<const std::string> image_;  // or a file held by the image cache
@@ -351,15 +315,13 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   int fd_ = -1;                               // or, neither: the file, read block by block
   uint64_t size_ = 0, last_block_ = 1, acked_ = 0, sent_ = 0;
   uint32_t retries_ = 0;
-  bool oack_pending_ = false, done_ = false, timer_armed_ = false;
+  bool oack_pending_ = false, done_ = false;
   bool reported_ = false;   // TransferDone already told (see SendWindow)
   bool completed_ = false;  // every block acknowledged (or all but the final ACK)
-  Clock::time_point resend_at_, armed_for_;
-  uint64_t timer_seq_ = 0;
   std::string packet_;
   TftpTransferOptions opts_;
   std::chrono::milliseconds timeout_{400}, base_timeout_{400};
-  Clock::time_point deadline_;
+  Clock::time_point give_up_at_;            // the whole transfer's deadline
   Clock::time_point first_sent_;            // our first packet (OACK or DATA) went out
   Clock::duration rtt_{};                   // until the client's first ACK came back
   Clock::time_point begun_ = Clock::now();  // the request came (a wait for durability included)
@@ -445,9 +407,8 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
   Answer(req, *p, peer, ticket, prov.Handle(req), /*may_wait=*/true);
 }
 
-void TftpServer::Impl::Answer(const Request& req, const TftpPacket& rrq,
-                              const udp::endpoint& peer, uint64_t ticket, Response resp,
-                              bool may_wait) {
+void TftpServer::Impl::Answer(const Request& req, const TftpPacket& rrq, const udp::endpoint& peer,
+                              uint64_t ticket, Response resp, bool may_wait) {
   const std::string& ip = req.peer_ip;
   const std::string name = req.target.substr(1);
   if (resp.ready) {
@@ -495,22 +456,16 @@ TftpServer::TftpServer(net::io_context& ioc, Provisioner& p, TftpServerOptions o
 TftpServer::~TftpServer() { Stop(); }
 
 Status TftpServer::Start() {
-  boost::system::error_code ec;
-  auto addr = net::ip::make_address(impl_->opt.address, ec);
-  const std::string where = impl_->opt.address + ":" + std::to_string(impl_->opt.port);
-  if (ec) return BadInput("--tftp " + where + ": " + ec.message());
-  udp::endpoint ep(addr, impl_->opt.port);
-  impl_->socket.open(ep.protocol(), ec);
-  if (!ec) impl_->socket.bind(ep, ec);
-  if (ec) return BadInput("--tftp " + where + ": " + ec.message());
-  // A boot storm sends thousands of requests at once: a deep queue (the kernel caps it at
-  // net.core.rmem_max) drops fewer of them before the server reads them.
-  boost::system::error_code ignored;
+  if (auto s = OpenUdpListener(impl_->socket, "--tftp", impl_->opt.address, impl_->opt.port); !s)
+    return s;
+  // Non-blocking: Receive drains the queue without waiting. A boot storm sends thousands of
+  // requests at once: a deep queue (the kernel caps it at net.core.rmem_max) drops fewer of
+  // them before the server reads them.
+  boost::system::error_code ec, ignored;
   impl_->socket.set_option(udp::socket::receive_buffer_size(4 << 20), ignored);
-  impl_->local_address = impl_->socket.local_endpoint(ec).address();
-  if (!ec) impl_->socket.non_blocking(true, ec);  // Receive drains the queue without waiting
   EnableReceiveTimes(impl_->socket);
-  if (ec) return BadInput("--tftp " + where + ": " + ec.message());
+  impl_->local_address = impl_->socket.local_endpoint(ec).address();
+  if (ec) return IoError("--tftp: " + ec.message());
   impl_->Receive();
   return Ok{};
 }

@@ -7,11 +7,13 @@
 #include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+
+#include "net/deadline.h"
+#include "net/transport_sockets.h"
 
 namespace stepup {
 namespace {
@@ -28,7 +30,7 @@ class TftpUpload : public std::enable_shared_from_this<TftpUpload> {
              const TftpUploadOptions& opt,
              std::function<void(bool, uint64_t, const std::string&)> finished)
       : socket_(ex),
-        timer_(ex),
+        deadline_(ex),
         peer_(peer),
         path_(std::move(path)),
         opt_(opt),
@@ -40,11 +42,11 @@ class TftpUpload : public std::enable_shared_from_this<TftpUpload> {
   }
 
   void Start(const udp::endpoint& local, const TftpPacket& wrq) {
-    boost::system::error_code ec;
-    socket_.open(peer_.protocol(), ec);
-    if (!ec) socket_.bind(udp::endpoint(local.address(), 0), ec);
-    if (!ec) socket_.connect(peer_, ec);
-    if (ec) return Finish(false, "socket: " + ec.message());
+    if (auto ec = OpenTransferSocket(socket_, local.address(), peer_))
+      return Finish(false, "socket: " + ec.message());
+    deadline_.OnExpiry([weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->OnTimeout();
+    });
     netascii_ = wrq.mode == "netascii";
     uint64_t declared = 0;
     for (const auto& [name, value] : wrq.options) {
@@ -66,7 +68,7 @@ class TftpUpload : public std::enable_shared_from_this<TftpUpload> {
     opts_ = NegotiateTftp(wrq, declared, opt_.max_blksize);
     timeout_ = std::chrono::milliseconds(opts_.timeout_s ? opts_.timeout_s * 1000
                                                          : opt_.default_timeout_ms);
-    deadline_ = Clock::now() + std::chrono::seconds(opt_.deadline_s);
+    give_up_at_ = Clock::now() + std::chrono::seconds(opt_.deadline_s);
     last_reply_ = opts_.oack.empty() ? TftpAck(0) : TftpOack(opts_.oack);
     Receive();
     Reply();
@@ -77,32 +79,26 @@ class TftpUpload : public std::enable_shared_from_this<TftpUpload> {
   void Reply() {
     boost::system::error_code ec;
     socket_.send(net::buffer(last_reply_), 0, ec);
-    const uint64_t seq = ++timer_seq_;
-    timer_.expires_after(timeout_);
-    timer_.async_wait([self = shared_from_this(), seq](boost::system::error_code e) {
-      if (e || seq != self->timer_seq_ || self->done_) return;
-      if (self->complete_) return self->Finish(true, "");  // the client had our final ACK
-      if (++self->retries_ > self->opt_.retries || Clock::now() > self->deadline_)
-        return self->Fail(TftpError::kUndefined, "timed out");
-      self->Reply();
-    });
+    deadline_.SetAfter(timeout_);
+  }
+
+  void OnTimeout() {
+    if (done_) return;
+    if (complete_) return Finish(true, "");  // the client had our final ACK
+    if (++retries_ > opt_.retries || Clock::now() > give_up_at_)
+      return Fail(TftpError::kUndefined, "timed out");
+    Reply();
   }
 
   void Receive() {
-    socket_.async_receive(net::buffer(buf_),
-                          [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-                            if (ec || self->done_) return;
-                            self->OnPacket(std::string_view(self->buf_.data(), n));
-                            if (!self->done_) self->Receive();
-                          });
+    ReceiveUntilDone(socket_, buf_, done_, shared_from_this(),
+                     [this](const TftpPacket& p) { OnPacket(p); });
   }
 
-  void OnPacket(std::string_view bytes) {
-    auto p = ParseTftp(bytes);
-    if (!p) return;
-    if (p->op == TftpOp::kError) return Finish(false, "client error: " + p->error_message);
-    if (p->op != TftpOp::kData) return;
-    if (p->block != static_cast<uint16_t>((received_ + 1) & 0xffff)) {
+  void OnPacket(const TftpPacket& p) {
+    if (p.op == TftpOp::kError) return Finish(false, "client error: " + p.error_message);
+    if (p.op != TftpOp::kData) return;
+    if (p.block != static_cast<uint16_t>((received_ + 1) & 0xffff)) {
       // A duplicate or a gap: acknowledge the last block in order (RFC 7440), once a gap when
       // windows are in use (the rest of a window behind a loss must not each draw an ACK,
       // which the sender could answer with a window each); in lock-step, every re-sent block
@@ -122,22 +118,22 @@ class TftpUpload : public std::enable_shared_from_this<TftpUpload> {
     }
     gap_answered_ = false;
     if (complete_) return;
-    if (!Store(p->data)) return;
+    if (!Store(p.data)) return;
     ++received_;
     retries_ = 0;
-    const bool last = p->data.size() < opts_.blksize;
+    const bool last = p.data.size() < opts_.blksize;
     if (last) {
       if (!Commit()) return;
       complete_ = true;
     }
     if (last || ++since_ack_ >= opts_.windowsize) {
-      last_reply_ = TftpAck(p->block);
+      last_reply_ = TftpAck(p.block);
       since_ack_ = 0;
       Reply();  // after the final ACK: linger one timeout for a re-sent final block
     }
   }
 
-  bool Store(std::string_view data) {
+  [[nodiscard]] bool Store(std::string_view data) {
     std::string converted;
     if (netascii_) {  // CR LF -> LF, CR NUL -> CR; a CR may end one block and its pair the next
       for (char c : data) {
@@ -175,7 +171,7 @@ class TftpUpload : public std::enable_shared_from_this<TftpUpload> {
   }
 
   // The file appears under its name only now, and never over an existing one (link fails).
-  bool Commit() {
+  [[nodiscard]] bool Commit() {
     if (pending_cr_ && ::write(fd_, "\r", 1) != 1) {
       Fail(TftpError::kDiskFull, "write failed");
       return false;
@@ -205,14 +201,14 @@ class TftpUpload : public std::enable_shared_from_this<TftpUpload> {
   void Finish(bool ok, const std::string& why) {
     if (done_) return;
     done_ = true;
-    timer_.cancel();
+    deadline_.Stop();
     boost::system::error_code ec;
     socket_.close(ec);
     if (finished_) finished_(ok, bytes_, why);
   }
 
   udp::socket socket_;
-  net::steady_timer timer_;
+  Deadline deadline_;  // the next resend of the last reply
   udp::endpoint peer_;
   std::string path_, temp_;
   TftpUploadOptions opt_;
@@ -221,9 +217,9 @@ class TftpUpload : public std::enable_shared_from_this<TftpUpload> {
   std::array<char, 65536 + 4> buf_{};
   std::string last_reply_;
   std::chrono::milliseconds timeout_{150};
-  Clock::time_point deadline_;
+  Clock::time_point give_up_at_;  // the whole upload's deadline
   int fd_ = -1;
-  uint64_t received_ = 0, bytes_ = 0, timer_seq_ = 0;
+  uint64_t received_ = 0, bytes_ = 0;
   uint32_t retries_ = 0, since_ack_ = 0;
   bool netascii_ = false, pending_cr_ = false, complete_ = false, done_ = false;
   bool gap_answered_ = false;  // a window gap's ACK went out (windowsize > 1)

@@ -1,5 +1,6 @@
 #include "net/tftp_wait_pump.h"
 
+#include "net/deadline.h"
 #include "net/http_wire.h"
 
 namespace stepup {
@@ -26,7 +27,7 @@ TftpWaitPump::TftpWaitPump(const boost::asio::any_io_executor& strand, TftpAdmis
             [this](const std::string& ip, const TftpWaitRoom::Counts& c) {
               if (log_) log_(ThrottledLine(ip, c, admission_.limits().For(ip)));
             }),
-      timer_(strand) {}
+      strand_(strand) {}
 
 bool TftpWaitPump::Hold(const std::string& ip, const std::string& key,
                         TftpWaitRoom::Resume resume) {
@@ -39,8 +40,7 @@ bool TftpWaitPump::Hold(const std::string& ip, const std::string& key,
 }
 
 void TftpWaitPump::Stop() {
-  stopped_ = true;
-  timer_.cancel();
+  stopped_ = true;  // the turn already scheduled ends at once
 }
 
 // Every few milliseconds while anything waits: the held requests that now have room start, in
@@ -51,9 +51,8 @@ void TftpWaitPump::Pump() {
       !stopped_ && room_.Pump([this](const std::string& ip) { return admission_.HasRoom(ip); },
                               TftpWaitRoom::Clock::now()) > 0;
   if (!pumping_) return;
-  timer_.expires_after(std::chrono::milliseconds(5));
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (ec || self->stopped_) {
+  RunAfter(strand_, std::chrono::milliseconds(5), [self = shared_from_this()](bool fired) {
+    if (!fired || self->stopped_) {
       self->pumping_ = false;
       return;
     }

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <string>
 
@@ -25,7 +24,8 @@ class TftpWaitPump : public std::enable_shared_from_this<TftpWaitPump> {
   bool Holds(const std::string& key) const { return room_.Holds(key); }
   // Holds a request from `ip`; `resume` runs it again once the address has room (on the
   // strand). False when the room is full (the caller refuses it). Call on the strand.
-  bool Hold(const std::string& ip, const std::string& key, TftpWaitRoom::Resume resume);
+  [[nodiscard]] bool Hold(const std::string& ip, const std::string& key,
+                          TftpWaitRoom::Resume resume);
   // No more turns (on the strand).
   void Stop();
 
@@ -35,7 +35,7 @@ class TftpWaitPump : public std::enable_shared_from_this<TftpWaitPump> {
   TftpAdmission& admission_;
   AccessLog log_;
   TftpWaitRoom room_;
-  boost::asio::steady_timer timer_;
+  boost::asio::any_io_executor strand_;
   bool pumping_ = false, stopped_ = false;
 };
 

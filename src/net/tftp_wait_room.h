@@ -32,7 +32,8 @@ class TftpWaitRoom {
 
   enum class Verdict { kHeld, kAlreadyHeld, kFull };
   // Holds the request `key` (endpoint and file) from `ip`. kAlreadyHeld: a copy of one held.
-  Verdict Hold(const std::string& ip, const std::string& key, Resume resume, Clock::time_point now);
+  [[nodiscard]] Verdict Hold(const std::string& ip, const std::string& key, Resume resume,
+                             Clock::time_point now);
   // Whether `key` is held (its copies start nothing).
   bool Holds(const std::string& key) const { return keys_.count(key) != 0; }
   // Resumes, address by address in arrival order, as many as `has_room(ip)` allows; lets go

@@ -37,10 +37,12 @@ TEST(TftpWaitRoom, WhatWaitsTooLongIsLetGoAndAFullRoomRefuses) {
   TftpWaitRoom room(2, seconds(5), seconds(10), nullptr);
   const auto t = Clock::now();
   bool ran = false;
-  room.Hold(
-      "a", "a:1", [&] { ran = true; }, t);
-  room.Hold(
-      "b", "b:1", [] {}, t);
+  EXPECT_EQ(room.Hold(
+                "a", "a:1", [&] { ran = true; }, t),
+            TftpWaitRoom::Verdict::kHeld);
+  EXPECT_EQ(room.Hold(
+                "b", "b:1", [] {}, t),
+            TftpWaitRoom::Verdict::kHeld);
   EXPECT_EQ(room.Hold(
                 "c", "c:1", [] {}, t),
             TftpWaitRoom::Verdict::kFull);
@@ -58,12 +60,14 @@ TEST(TftpWaitRoom, EachAddressIsReportedOncePerInterval) {
       [&](const std::string& ip, const TftpWaitRoom::Counts& c) { reports[ip].push_back(c.held); });
   const auto t = Clock::now();
   for (int i = 0; i < 50; ++i) {
-    room.Hold(
-        "a", "a:" + std::to_string(i), [] {}, t + milliseconds(i));
+    EXPECT_EQ(room.Hold(
+                  "a", "a:" + std::to_string(i), [] {}, t + milliseconds(i)),
+              TftpWaitRoom::Verdict::kHeld);
     room.Pump([](const std::string&) { return true; }, t + milliseconds(i));
   }
-  room.Hold(
-      "b", "b:1", [] {}, t);
+  EXPECT_EQ(room.Hold(
+                "b", "b:1", [] {}, t),
+            TftpWaitRoom::Verdict::kHeld);
   room.Pump([](const std::string&) { return true; }, t + milliseconds(60));
   EXPECT_EQ(reports["a"], (std::vector<uint64_t>{1}));  // the first at once, the rest wait
   room.Pump([](const std::string&) { return true; }, t + seconds(11));

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/text.h"
+#include "core/tftp_packet.h"
 #include "sim/sim_fetch.h"
 
 namespace stepup::sim {
@@ -23,11 +24,6 @@ using boost::system::error_code;
 namespace {
 constexpr size_t kTftpBlock = 1428;  // what the simulated phones ask for (RFC 2348)
 constexpr int kTftpTries = 8;
-
-void PutU16(std::string& s, uint16_t v) {
-  s.push_back(static_cast<char>(v >> 8));
-  s.push_back(static_cast<char>(v & 0xff));
-}
 
 }  // namespace
 
@@ -180,13 +176,8 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
   // or with ports reused on purpose, that is exactly what may happen: the port goes back to
   // the pool (or to the phone's next boot) when this transfer ends.
   if (run.nat.empty() && !run.opt.reuse_ports) run.previous_socket[&p] = sock;
-  std::string rrq;
-  PutU16(rrq, 1);
-  for (const std::string& part :
-       {file, std::string("octet"), std::string("blksize"), std::to_string(kTftpBlock)}) {
-    rrq += part;
-    rrq.push_back('\0');
-  }
+  const std::string rrq =
+      TftpRequest(TftpOp::kRrq, file, "octet", {{"blksize", std::to_string(kTftpBlock)}});
   const udp::endpoint server = *run.tftp;
   udp::endpoint peer = server, from;
   bool have_peer = false;
@@ -204,12 +195,6 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
     error_code e;
     co_await sock->async_send_to(asio::buffer(pkt), have_peer ? peer : server,
                                  asio::redirect_error(asio::use_awaitable, e));
-  };
-  auto ack = [](uint16_t block) {
-    std::string a;
-    PutU16(a, 4);
-    PutU16(a, block);
-    return a;
   };
   run.Trace(p, [&] {
     error_code e;
@@ -246,7 +231,8 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
       co_return f;
     }
     if (run.Lost()) continue;  // lost on the way in
-    if (from.address() != server.address() || n < 4) continue;
+    auto pkt = ParseTftp(std::string_view(buf.data(), n));
+    if (from.address() != server.address() || !pkt) continue;
     if (!have_peer) {
       peer = from;
       have_peer = true;
@@ -260,41 +246,31 @@ awaitable<Fetch> TftpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
       continue;  // not our transfer (RFC 1350: answer with error 5; a phone just ignores it)
     }
     tries = 0;
-    uint16_t op =
-        static_cast<uint16_t>((static_cast<uint8_t>(buf[0]) << 8) | static_cast<uint8_t>(buf[1]));
-    uint16_t block =
-        static_cast<uint16_t>((static_cast<uint8_t>(buf[2]) << 8) | static_cast<uint8_t>(buf[3]));
-    if (op == 5) {
-      f.tftp_error = block;
-      f.error = "TFTP error " + std::to_string(block) + ": " +
-                std::string(buf.data() + 4, strnlen(buf.data() + 4, n - 4));
+    if (pkt->op == TftpOp::kError) {
+      f.tftp_error = pkt->error_code;
+      f.error = "TFTP error " + std::to_string(pkt->error_code) + ": " + pkt->error_message;
       run.Trace(p, [&] { return file + ": " + f.error; });
       co_return f;
     }
-    if (op == 6 && expect == 1 && f.body.empty()) {  // OACK: the options it took
-      std::string_view opts(buf.data() + 2, n - 2);
-      while (!opts.empty()) {
-        size_t z1 = opts.find('\0');
-        if (z1 == std::string_view::npos) break;
-        size_t z2 = opts.find('\0', z1 + 1);
-        if (z2 == std::string_view::npos) break;
-        if (ToLower(std::string(opts.substr(0, z1))) == "blksize")
-          blksize = std::clamp<size_t>(
-              std::atoi(std::string(opts.substr(z1 + 1, z2 - z1 - 1)).c_str()), 8, kTftpBlock);
-        opts.remove_prefix(z2 + 1);
+    if (pkt->op == TftpOp::kOack && expect == 1 && f.body.empty()) {  // the options it took
+      for (const auto& [name, value] : pkt->options) {
+        if (name == "blksize")
+          blksize = std::clamp<size_t>(std::atoi(value.c_str()), 8, kTftpBlock);
       }
-      co_await send(ack(0));
+      co_await send(TftpAck(0));
       continue;
     }
-    if (op != 3) continue;
+    if (pkt->op != TftpOp::kData) continue;
+    const uint16_t block = pkt->block;
     if (block == expect) {
-      size_t len = n - 4;
-      f.body.append(buf.data() + 4, len);
-      co_await send(ack(block));
+      const size_t len = pkt->data.size();
+      f.body.append(pkt->data);
+      co_await send(TftpAck(block));
       ++expect;
       if (len < blksize) break;
     } else if (block == static_cast<uint16_t>(expect - 1)) {
-      co_await send(ack(block));  // our ACK was lost: say it again (never more than once a DATA)
+      // Our ACK was lost: say it again (never more than once a DATA).
+      co_await send(TftpAck(block));
     }
   }
   f.status = 200;

@@ -26,7 +26,7 @@ bool Inside(const fs::path& child, const fs::path& root) {
 
 Result<std::string> ReadText(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
-  if (!in) return BadInput("cannot read catalog file \"" + p.string() + "\"");
+  if (!in) return IoError("cannot read catalog file \"" + p.string() + "\"");
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -37,6 +37,9 @@ Result<std::string> ReadText(const fs::path& p) {
 Result<std::unordered_set<std::string>> ListFirmwareNames(const std::string& dir) {
   std::error_code ec;
   fs::path root = fs::canonical(dir, ec);
+  // Not there is the operator's mistake (exit 2); there but unreadable, the system's (exit 5).
+  if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)
+    return IoError("--firmware \"" + dir + "\": " + ec.message());
   if (ec || !fs::is_directory(root, ec)) {
     return BadInput("--firmware \"" + dir + "\" is not a readable directory");
   }
@@ -55,7 +58,7 @@ Result<std::unordered_set<std::string>> ListFirmwareNames(const std::string& dir
     }
     names.insert(std::move(lower));
   }
-  if (ec) return BadInput("--firmware \"" + dir + "\": " + ec.message());
+  if (ec) return IoError("--firmware \"" + dir + "\": " + ec.message());
   for (const auto& [lower, path] : manifests) {
     for (const auto& image : ManifestImages(path.string())) {
       if (!names.count(image)) {
@@ -75,6 +78,7 @@ Result<std::vector<EmbeddedFile>> ReadCatalogPath(const std::string& path) {
     for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
       if (it->path().extension() == ".toml") files.push_back(it->path());
     }
+    if (ec) return IoError("--catalog \"" + path + "\": " + ec.message());
     std::sort(files.begin(), files.end());
     if (files.empty()) return BadInput("--catalog \"" + path + "\" holds no .toml file");
     for (const auto& f : files) {

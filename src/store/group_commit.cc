@@ -78,7 +78,7 @@ Status GroupCommit::SyncWal() {
   std::lock_guard lock(sync_mu_);
   // Linux may drop the pages a failed sync could not write and report the next sync clean:
   // after one failure nothing written through this WAL counts as durable until a restart.
-  if (sync_failed_) return BadInput("inventory: an earlier sync of " + wal_path_ + " failed");
+  if (sync_failed_) return IoError("inventory: an earlier sync of " + wal_path_ + " failed");
   // The WAL keeps its inode while any connection is open; should it be replaced anyway (the
   // last connection closed it), the new file is the one to sync.
   struct stat st {};
@@ -90,12 +90,12 @@ Status GroupCommit::SyncWal() {
     wal_fd_ = ::open(wal_path_.c_str(), O_RDWR | O_CLOEXEC);
     if (wal_fd_ < 0 && errno == ENOENT) return Ok{};  // nothing was ever written through it
     if (wal_fd_ < 0 || ::fstat(wal_fd_, &st) != 0)
-      return BadInput("inventory: open " + wal_path_ + ": " + std::strerror(errno));
+      return IoError("inventory: open " + wal_path_ + ": " + std::strerror(errno));
     wal_ino_ = st.st_ino;
   }
   if (::fdatasync(wal_fd_) != 0) {
     sync_failed_ = true;
-    return BadInput("inventory: sync " + wal_path_ + ": " + std::strerror(errno));
+    return IoError("inventory: sync " + wal_path_ + ": " + std::strerror(errno));
   }
   return Ok{};
 }

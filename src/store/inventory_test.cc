@@ -11,6 +11,8 @@
 #include <future>
 #include <thread>
 
+#include "tests/wait_for.h"
+
 namespace stepup {
 namespace {
 namespace fs = std::filesystem;
@@ -203,8 +205,7 @@ TEST_P(InventoryTest, ProgressFromManyThreadsIsAllDurableAndLastWriteWins) {
   }
   for (auto& w : writers) w.join();
   ASSERT_TRUE(inv_->Flush().ok());  // waits for every ticket
-  for (int i = 0; i < 500 && durable + lost < 400; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(testing::WaitFor([&] { return durable + lost >= 400; }, std::chrono::seconds(5)));
   EXPECT_EQ(durable.load(), 400);
   EXPECT_EQ(lost.load(), 0);
   if (GetParam() == "memory") return;

@@ -48,6 +48,9 @@ Status MakeDirPrivate(const std::string& dir, std::vector<std::string>& notes) {
       return IoError("\"" + dir + "\": " + std::string(std::strerror(errno)));
     return Ok{};
   }
+  // A file where the directory should be is not made private (0700 would make it executable).
+  if (!std::filesystem::is_directory(dir, ec))
+    return IoError("--data \"" + dir + "\": " + std::strerror(ENOTDIR));
   return Restrict(dir, 0700, notes);
 }
 

@@ -24,33 +24,33 @@ void BindEvent(Stmt& st, int64_t device_id, const Event& e) {
   st.Bind(6, e.peer);
 }
 
-// Rolls back the transaction under way; the error names what failed and SQLite's reason.
-Error RollBack(sqlite3* db, const char* what) {
-  Error e = BadInput(std::string("inventory: ") + what + ": " + sqlite3_errmsg(db));
-  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-  return e;
+// The error naming what failed and SQLite's reason (`why`, else the connection's message).
+Error Failed(sqlite3* db, const char* what, const std::string& why = "") {
+  return IoError(std::string("inventory: ") + what + ": " +
+                 (why.empty() ? sqlite3_errmsg(db) : why));
 }
 
 }  // namespace
 
 Status InsertEventRows(sqlite3* db, const std::vector<std::pair<int64_t, Event>>& batch,
                        bool own_transaction) {
-  auto fail = [db, own_transaction](const char* what) -> Error {
-    if (own_transaction) return RollBack(db, what);
-    return BadInput(std::string("inventory: ") + what + ": " + sqlite3_errmsg(db));
+  auto fail = [db, own_transaction](const char* what, const std::string& why = "") -> Error {
+    Error e = Failed(db, what, why);
+    return own_transaction ? RollBackWith(db, std::move(e)) : e;
   };
-  if (own_transaction &&
-      sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return fail("begin");
+  if (own_transaction) {
+    if (auto s = ExecSql(db, "BEGIN IMMEDIATE"); !s) return fail("begin", s.error().message);
+  }
   Stmt st(db, kInsertEvent);
   for (const auto& [id, e] : batch) {
     BindEvent(st, id, e);
-    int rc = sqlite3_step(st.get());
+    int rc = st.Step();
     st.Reset();
-    if (rc != SQLITE_DONE) return fail("append event");
+    if (rc != SQLITE_DONE) return fail("append event", st.error());
   }
-  if (own_transaction && sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return fail("commit events");
+  if (own_transaction) {
+    if (auto s = ExecSql(db, "COMMIT"); !s) return fail("commit events", s.error().message);
+  }
   return Ok{};
 }
 
@@ -61,14 +61,19 @@ Status SqliteEventLog::Open(const std::string& path) {
   // readers do not wait for the writer).
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
       SQLITE_OK) {
-    return BadInput("inventory \"" + path + "\": cannot open a second connection");
+    std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    Close();
+    return IoError("inventory \"" + path + "\": cannot open a second connection: " + why);
   }
   WaitBriefly(db_);
   // Checkpoints run here, and only once the WAL holds 32 MiB: a page written by many
   // batches is copied back into the database once.
   for (const char* pragma : {"PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-65536",
                              "PRAGMA wal_autocheckpoint=8192"}) {
-    sqlite3_exec(db_, pragma, nullptr, nullptr, nullptr);
+    if (auto s = ExecSql(db_, pragma); !s) {
+      Close();
+      return IoError("inventory \"" + path + "\": " + pragma + ": " + s.error().message);
+    }
   }
   writer_ = std::thread([this] { WriterLoop(); });
   return Ok{};
@@ -103,7 +108,7 @@ Status SqliteEventLog::Flush() {
   // it is written (not while another thread's batch is still being committed), and batches
   // commit in queue order.
   std::lock_guard lock(db_mu_);
-  if (!db_) return BadInput("inventory: event log is closed");
+  if (!db_) return IoError("inventory: event log is closed");
   std::vector<std::pair<int64_t, Event>> batch;
   {
     std::lock_guard qlock(queue_mu_);
@@ -124,21 +129,21 @@ Status SqliteEventLog::Flush() {
 // inserted. The runs live in memory: after a restart a repeat starts a new run.
 Status SqliteEventLog::WriteBatch(const std::vector<std::pair<int64_t, Event>>& batch) {
   sqlite3* db = db_;
-  auto fail = [this, db](const char* what) {
+  auto fail = [this, db](const char* what, const std::string& why) {
     runs_.clear();  // they may name rows the rollback removes
-    return RollBack(db, what);
+    return RollBackWith(db, Failed(db, what, why));
   };
   if (runs_.size() > 100000) runs_.clear();  // bounded: the next repeats start new runs
-  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return fail("begin");
+  if (auto s = ExecSql(db, "BEGIN IMMEDIATE"); !s) return fail("begin", s.error().message);
   Stmt insert(db, kInsertEvent);
   Stmt count(db, "UPDATE events SET repeats=?1, last_time=?2 WHERE id=?3");
+  // False (count.error() says why) when the count could not be written.
   auto write_count = [&count](Run& r) {
     if (r.head.repeats == r.written) return true;
     count.Bind(1, r.head.repeats);
     count.Bind(2, r.head.last_time);
     count.Bind(3, r.event_id);
-    const int rc = sqlite3_step(count.get());
+    const int rc = count.Step();
     count.Reset();
     r.written = r.head.repeats;
     return rc == SQLITE_DONE;
@@ -147,7 +152,8 @@ Status SqliteEventLog::WriteBatch(const std::vector<std::pair<int64_t, Event>>& 
   for (const auto& [id, e] : batch) {
     auto run = runs_.find(id);
     if (e.kind.empty()) {  // a run-ending marker (see AppendEvent)
-      if (run != runs_.end() && !write_count(run->second)) return fail("count repeated event");
+      if (run != runs_.end() && !write_count(run->second))
+        return fail("count repeated event", count.error());
       if (run != runs_.end()) runs_.erase(run);
       continue;
     }
@@ -156,19 +162,20 @@ Status SqliteEventLog::WriteBatch(const std::vector<std::pair<int64_t, Event>>& 
       run->second.head.last_time = e.time;
       continue;
     }
-    if (run != runs_.end() && !write_count(run->second)) return fail("count repeated event");
+    if (run != runs_.end() && !write_count(run->second))
+      return fail("count repeated event", count.error());
     BindEvent(insert, id, e);
-    const int rc = sqlite3_step(insert.get());
+    const int rc = insert.Step();
     insert.Reset();
-    if (rc != SQLITE_DONE) return fail("append event");
+    if (rc != SQLITE_DONE) return fail("append event", insert.error());
     runs_[id] = Run{sqlite3_last_insert_rowid(db), e, 0};
   }
   for (int64_t id : counted) {
     auto run = runs_.find(id);
-    if (run != runs_.end() && !write_count(run->second)) return fail("count repeated event");
+    if (run != runs_.end() && !write_count(run->second))
+      return fail("count repeated event", count.error());
   }
-  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return fail("commit events");
+  if (auto s = ExecSql(db, "COMMIT"); !s) return fail("commit events", s.error().message);
   return Ok{};
 }
 

@@ -33,27 +33,28 @@ class SqliteInventory : public Inventory {
     if (sqlite3_open_v2(path.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK) {
-      return BadInput("inventory \"" + path + "\": " + (db_ ? sqlite3_errmsg(db_) : "cannot open"));
+      return IoError("inventory \"" + path + "\": " + (db_ ? sqlite3_errmsg(db_) : "cannot open"));
     }
     WaitBriefly(db_);
     std::string mode;
     {
       Stmt st(db_, "PRAGMA journal_mode=WAL");
-      if (sqlite3_step(st.get()) == SQLITE_ROW) mode = ToLower(st.Text(0));
+      const int rc = st.Step();
+      if (rc == SQLITE_ROW) mode = ToLower(st.Text(0));
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return IoError("inventory \"" + path + "\": journal mode: " + st.error());
     }
     // In WAL mode commits do not sync by themselves: the group committer (and every operator
     // write, before it returns) syncs the log. Without a WAL each commit syncs.
     const bool wal = mode == "wal";
     for (const char* pragma : {wal ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL",
                                "PRAGMA foreign_keys=ON"}) {
-      if (auto s = Exec(pragma); !s)
-        return BadInput("inventory \"" + path + "\": " + s.error().message);
+      if (auto s = Exec(pragma); !s) return Named(path, s.error());
     }
-    if (auto s = MigrateSchema(db_); !s)
-      return BadInput("inventory \"" + path + "\": " + s.error().message);
+    if (auto s = MigrateSchema(db_); !s) return Named(path, s.error());
     // The request path (this connection commits hop progress) never pays for a checkpoint:
     // the event log's writer runs them.
-    Exec("PRAGMA wal_autocheckpoint=0");
+    if (auto s = Exec("PRAGMA wal_autocheckpoint=0"); !s) return Named(path, s.error());
     if (auto s = events_.Open(path); !s) return s;
     const char* file = sqlite3_db_filename(db_, "main");
     commits_.Start(wal && file && *file ? std::string(file) + "-wal" : "", [this] {
@@ -80,12 +81,9 @@ class SqliteInventory : public Inventory {
       if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
       for (const auto& d : devices) {
         Device copy = d;
-        if (auto s = Insert(copy); !s) {
-          Exec("ROLLBACK");
-          return s;
-        }
+        if (auto s = Insert(copy); !s) return RollBackWith(db_, s.error());
       }
-      if (auto s = Exec("COMMIT"); !s) return s;
+      if (auto s = Exec("COMMIT"); !s) return RollBackWith(db_, s.error());
       AfterOwnWrite(static_cast<int64_t>(devices.size()), std::nullopt);
       return Ok{};
     });
@@ -107,14 +105,13 @@ class SqliteInventory : public Inventory {
       for (const auto& e : events) rows.emplace_back(d.id, e);
       s = InsertEventRows(db_, rows, /*own_transaction=*/false);
     }
+    if (s) s = Exec("RELEASE progress");
     if (!s) {
-      Exec("ROLLBACK TO progress");
-      Exec("RELEASE progress");
+      Error e = RollBackWith(db_, s.error(), "ROLLBACK TO progress");
+      e = RollBackWith(db_, std::move(e), "RELEASE progress");
       LoseCache();  // the device's cached entry may be the one just rolled back
-      EndIfEmpty();
-      return s.error();
+      return EndIfEmpty(std::move(e));
     }
-    Exec("RELEASE progress");
     return commits_.Stage();
   }
 
@@ -133,9 +130,9 @@ class SqliteInventory : public Inventory {
     BindDevice(st, d);
     st.Bind(15, d.updated);
     st.Bind(16, d.id);
-    int rc = sqlite3_step(st.get());
+    int rc = st.Step();
     st.Reset();
-    if (rc != SQLITE_DONE) return Fail("update device " + d.key());
+    if (rc != SQLITE_DONE) return Fail("update device " + d.key(), st);
     if (sqlite3_changes(db_) == 0)
       return Unknown("inventory: no device with id " + std::to_string(d.id));
     AfterOwnWrite(1, d);
@@ -164,9 +161,9 @@ class SqliteInventory : public Inventory {
     Stmt& st = Prepared(std::string("SELECT ") + kDeviceColumns + " FROM devices ORDER BY id");
     std::vector<Device> out;
     int rc;
-    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.push_back(ReadDevice(st));
+    while ((rc = st.Step()) == SQLITE_ROW) out.push_back(ReadDevice(st));
     st.Reset();
-    if (rc != SQLITE_DONE) return Fail("list devices");
+    if (rc != SQLITE_DONE) return Fail("list devices", st);
     return out;
   }
 
@@ -188,12 +185,12 @@ class SqliteInventory : public Inventory {
     st.Bind(1, device_id);
     std::vector<Event> out;
     int rc;
-    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+    while ((rc = st.Step()) == SQLITE_ROW) {
       out.push_back(
           {st.Int(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4), st.Int(5), st.Int(6)});
     }
     st.Reset();
-    if (rc != SQLITE_DONE) return Fail("read events");
+    if (rc != SQLITE_DONE) return Fail("read events", st);
     return out;
   }
 
@@ -206,12 +203,12 @@ class SqliteInventory : public Inventory {
     st.Bind(1, kind);
     std::vector<std::pair<int64_t, Event>> out;
     int rc;
-    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
-      out.emplace_back(st.Int(0), Event{st.Int(1), st.Text(2), st.Text(3), st.Text(4),
-                                        st.Text(5), st.Int(6), st.Int(7)});
+    while ((rc = st.Step()) == SQLITE_ROW) {
+      out.emplace_back(st.Int(0), Event{st.Int(1), st.Text(2), st.Text(3), st.Text(4), st.Text(5),
+                                        st.Int(6), st.Int(7)});
     }
     st.Reset();
-    if (rc != SQLITE_DONE) return Fail("read events of kind " + kind);
+    if (rc != SQLITE_DONE) return Fail("read events of kind " + kind, st);
     return out;
   }
 
@@ -228,13 +225,9 @@ class SqliteInventory : public Inventory {
     st.Bind(4, a.event.transport);
     st.Bind(5, a.event.peer);
     st.Bind(6, a.claimed);
-    int rc = sqlite3_step(st.get());
+    int rc = st.Step();
     st.Reset();
-    if (rc != SQLITE_DONE) {
-      Error e = Fail("record unknown attempt");
-      EndIfEmpty();
-      return e;
-    }
+    if (rc != SQLITE_DONE) return EndIfEmpty(Fail("record unknown attempt", st));
     commits_.Stage();
     return Ok{};
   }
@@ -245,11 +238,11 @@ class SqliteInventory : public Inventory {
         "SELECT time, kind, detail, transport, peer, claimed FROM unknown_attempts ORDER BY id");
     std::vector<UnknownAttempt> out;
     int rc;
-    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+    while ((rc = st.Step()) == SQLITE_ROW) {
       out.push_back({{st.Int(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4)}, st.Text(5)});
     }
     st.Reset();
-    if (rc != SQLITE_DONE) return Fail("read unknown attempts");
+    if (rc != SQLITE_DONE) return Fail("read unknown attempts", st);
     return out;
   }
 
@@ -259,8 +252,9 @@ class SqliteInventory : public Inventory {
   }
 
  private:
-  Error Fail(const std::string& what) {
-    return BadInput("inventory: " + what + ": " + sqlite3_errmsg(db_));
+  // A statement that failed: the database's trouble (exit 5), in SQLite's words.
+  static Error Fail(const std::string& what, const Stmt& st) {
+    return IoError("inventory: " + what + ": " + st.error());
   }
 
   // An operator's write (durable when it returns, contract.md): `write` runs under mu_ in a
@@ -283,13 +277,15 @@ class SqliteInventory : public Inventory {
     in_staged_ = true;
     return Ok{};
   }
-  // A staged transaction that nothing was staged in (its one write failed) ends now: nobody
-  // would ask the committer for it, and it holds the database's write lock. Caller holds mu_.
-  void EndIfEmpty() {
+  // A staged transaction that nothing was staged in (its one write failed, `e`) ends now:
+  // nobody would ask the committer for it, and it holds the database's write lock. Returns
+  // `e`. Caller holds mu_.
+  Error EndIfEmpty(Error e) {
     if (in_staged_ && commits_.Staged() == committed_through_) {
-      Exec("ROLLBACK");
+      e = RollBackWith(db_, std::move(e));
       in_staged_ = false;
     }
+    return e;
   }
   // Commits the open transaction, if any (the group committer, and every other write before
   // its own). Caller holds mu_. On failure its tickets are lost and the cache forgets it.
@@ -298,7 +294,7 @@ class SqliteInventory : public Inventory {
     in_staged_ = false;
     Status s = Exec("COMMIT");
     if (!s) {
-      Exec("ROLLBACK");
+      s = RollBackWith(db_, s.error());
       LoseStaged();
     }
     committed_through_ = commits_.Staged();
@@ -313,6 +309,9 @@ class SqliteInventory : public Inventory {
   }
 
   Status Exec(const std::string& sql) { return ExecSql(db_, sql); }
+  static Error Named(const std::string& path, const Error& e) {
+    return {e.kind, "inventory \"" + path + "\": " + e.message};
+  }
 
   Stmt& Prepared(const std::string& sql) {
     auto it = stmts_.find(sql);
@@ -332,10 +331,10 @@ class SqliteInventory : public Inventory {
     BindDevice(st, d);
     st.Bind(15, d.created);
     st.Bind(16, d.updated);
-    int rc = sqlite3_step(st.get());
+    int rc = st.Step();
     st.Reset();
     if (rc == SQLITE_CONSTRAINT) {
-      std::string what = sqlite3_errmsg(db_);
+      const std::string& what = st.error();
       if (what.find("devices.mac") != std::string::npos) {
         return BadInput("device with MAC " + d.mac + " is already in the inventory");
       }
@@ -344,7 +343,7 @@ class SqliteInventory : public Inventory {
       }
       return BadInput("device " + d.key() + ": " + what);
     }
-    if (rc != SQLITE_DONE) return Fail("add device " + d.key());
+    if (rc != SQLITE_DONE) return Fail("add device " + d.key(), st);
     d.id = sqlite3_last_insert_rowid(db_);
     return Ok{};
   }
@@ -359,11 +358,11 @@ class SqliteInventory : public Inventory {
     Stmt& st =
         Prepared(std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE " + column + "=?1");
     st.Bind(1, value);
-    int rc = sqlite3_step(st.get());
+    int rc = st.Step();
     std::optional<Device> out;
     if (rc == SQLITE_ROW) out = ReadDevice(st);
     st.Reset();
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Fail(std::string("find by ") + column);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Fail(std::string("find by ") + column, st);
     if (out && version >= 0) {
       if (cache_.size() > 200000) ClearCache();
       cache_.emplace(cache_key, out);
@@ -376,9 +375,10 @@ class SqliteInventory : public Inventory {
   // bumped by triggers). Caller holds mu_.
   int64_t ReadVersion() {
     Stmt& ver = Prepared("SELECT value FROM meta WHERE key = 'devices_version'");
-    int64_t version = sqlite3_step(ver.get()) == SQLITE_ROW ? ver.Int(0) : -1;
+    const int rc = ver.Step();
+    const int64_t version = rc == SQLITE_ROW ? ver.Int(0) : -1;
     ver.Reset();
-    return version;
+    return version;  // a failure is -1: nothing cached holds (DevicesVersion reports it)
   }
 
   // Re-reads the version at most once a millisecond (a read transaction costs file-lock

@@ -89,7 +89,9 @@ Status MigrateSchema(sqlite3* db_) {
   int64_t version = 0;
   {
     Stmt st(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
-    if (sqlite3_step(st.get()) == SQLITE_ROW) version = st.Int(0);
+    const int rc = st.Step();
+    if (rc != SQLITE_ROW) return IoError("schema version: " + st.error());
+    version = st.Int(0);
   }
   const int64_t latest = static_cast<int64_t>(std::size(kMigrations));
   if (version > latest) {
@@ -101,11 +103,10 @@ Status MigrateSchema(sqlite3* db_) {
     auto s = ExecSql(db_, kMigrations[v]);
     if (s)
       s = ExecSql(db_, "INSERT INTO schema_version(version) VALUES(" + std::to_string(v + 1) + ")");
-    if (!s) {
-      ExecSql(db_, "ROLLBACK");
-      return BadInput("migration " + std::to_string(v + 1) + ": " + s.error().message);
-    }
-    if (auto c = ExecSql(db_, "COMMIT"); !c) return c;
+    if (!s)
+      return RollBackWith(db_,
+                          IoError("migration " + std::to_string(v + 1) + ": " + s.error().message));
+    if (auto c = ExecSql(db_, "COMMIT"); !c) return RollBackWith(db_, c.error());
   }
   return Ok{};
 }
