@@ -432,8 +432,8 @@ class Builder {
         if (!rf.set || of.set) return;
         auto [it, fresh] = setters.emplace(fact, r.where);
         if (!fresh) {
-          problems.push_back(what + ": both rules at " + it->second + " and " + r.where +
-                             " set '" + fact + "'");
+          problems.push_back(what + ": both rules at " + it->second + " and " + r.where + " set '" +
+                             fact + "'");
         }
       });
     }

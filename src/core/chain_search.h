@@ -130,8 +130,7 @@ class HopRules {
   // taken as the repository shows it (see HopPolicy::on_hand).
   FactStatus NameStatus(const Load& to) const {
     if (!IsShaky(to.status) || !policy_.on_hand) return to.status;
-    return policy_.on_hand->count(ToLower(to.load + ".loads")) ? FactStatus::kConfirmed
-                                                               : to.status;
+    return policy_.on_hand->count(ToLower(to.load + ".loads")) ? FactStatus::kConfirmed : to.status;
   }
 
   // True when ShakyFacts would be non-empty (without building the strings).

@@ -225,10 +225,10 @@ TEST(Identify, NothingRecognisableGivesAnEmptyIdentity) {
     Identity id = IdentifyUserAgent(s, &Cat());
     EXPECT_TRUE(id.mac.empty() && id.serial.empty()) << s;
   }
-  for (const std::string& p : std::vector<std::string>{
-           "/", "../../etc/passwd", "SEP.cnf.xml", "SEPZZZZZZZZZZZZ.cnf.xml", "spa.cfg",
-           "/firmware/spa50x-30x-7-5-2b.bin", "XMLDefault.cnf.xml", "OS79XX.TXT",
-           "MGC.cnf", "P0S3-8-12-00.loads"}) {
+  for (const std::string& p :
+       std::vector<std::string>{"/", "../../etc/passwd", "SEP.cnf.xml", "SEPZZZZZZZZZZZZ.cnf.xml",
+                                "spa.cfg", "/firmware/spa50x-30x-7-5-2b.bin", "XMLDefault.cnf.xml",
+                                "OS79XX.TXT", "MGC.cnf", "P0S3-8-12-00.loads"}) {
     EXPECT_FALSE(IdentifyPath(p, &Cat()).identified()) << p;
   }
   EXPECT_TRUE(IdentifyVendorClass("MSFT 5.0", &Cat()).empty());

@@ -4,6 +4,8 @@
 // names the sheet row (../shared/docs/firmware/) it comes from.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "core/catalog_loader.h"
 #include "core/planner.h"
 
@@ -103,17 +105,41 @@ TEST_F(FamiliesTest, SeventyNineFortyChainsFollowTheSheet) {
     std::string sheet_row;
   };
   const std::vector<Row> rows = {
-      {"P00308001000", "P00308010200", true, PlanStatus::kOk, {"P00308010100", "P00308010200"},
+      {"P00308001000",
+       "P00308010200",
+       true,
+       PlanStatus::kOk,
+       {"P00308010100", "P00308010200"},
        "79xx 4: 8.1(2) 'need to be in 8.1.1 first' (C2, CCOMM2)"},
-      {"P00308001000", "P00308010200", false, PlanStatus::kNoPath, {},
+      {"P00308001000",
+       "P00308010200",
+       false,
+       PlanStatus::kNoPath,
+       {},
        "the 8.1(1) name is inferred: refused unless --allow-uncertain"},
-      {"P00308010100", "P0030801SR02", false, PlanStatus::kOk, {"P0030801SR02"},
+      {"P00308010100",
+       "P0030801SR02",
+       false,
+       PlanStatus::kOk,
+       {"P0030801SR02"},
        "79xx 5: 8.1(2)SR2 is an 8.1(2) build; 8.1(1) may take it"},
-      {"P0S3-06-0-00", "P0S3-07-4-00", false, PlanStatus::kOk, {"P0S3-07-4-00"},
+      {"P0S3-06-0-00",
+       "P0S3-07-4-00",
+       false,
+       PlanStatus::kOk,
+       {"P0S3-07-4-00"},
        "79xx 4: SIP sequence 6.x -> 7.x (C, CMEGUIDE)"},
-      {"P0S3-08-4-00", "P0S3-8-12-00", false, PlanStatus::kOk, {"P0S3-8-12-00"},
+      {"P0S3-08-4-00",
+       "P0S3-8-12-00",
+       false,
+       PlanStatus::kOk,
+       {"P0S3-8-12-00"},
        "79xx 5: no rule for SIP 8.x is given"},
-      {"P0030801SR02", "P0S3-8-12-00", false, PlanStatus::kOk, {"P0S3-8-12-00"},
+      {"P0030801SR02",
+       "P0S3-8-12-00",
+       false,
+       PlanStatus::kOk,
+       {"P0S3-8-12-00"},
        "79xx 5: the universal loader switches SCCP -> SIP in one hop (CCOMM3)"},
   };
   for (const auto& r : rows) {
@@ -123,12 +149,21 @@ TEST_F(FamiliesTest, SeventyNineFortyChainsFollowTheSheet) {
     EXPECT_EQ(p.status, r.status) << r.sheet_row << ": " << p.reason;
     EXPECT_EQ(Loads(p), r.chain) << r.sheet_row;
   }
-  // 79xx 4: 6.x does not install from below 5.3 (an uncatalogued 5.0 start).
-  PlanRequest old{.model = "CP-7940G", .from = "5.0", .to = "P0S3-06-0-00"};
-  old.protocol = Protocol::kSip;
-  Plan p = MustPlan(old);
-  EXPECT_EQ(p.status, PlanStatus::kNoPath);
-  EXPECT_NE(p.reason.find("installs only from 5.3"), std::string::npos) << p.reason;
+  // 79xx 4: 6.x installs from 5.3, not from below it (uncatalogued starts); 8.x from below
+  // 7.x would skip a step of the sequence: inferred doubt, refused by default.
+  for (const auto& [from, to, status] :
+       std::vector<std::tuple<std::string, std::string, PlanStatus>>{
+           {"5.3", "P0S3-06-0-00", PlanStatus::kOk},
+           {"5.0", "P0S3-06-0-00", PlanStatus::kNoPath},
+           {"6.0", "P0S3-8-12-00", PlanStatus::kOk}}) {
+    PlanRequest old{.model = "CP-7940G", .from = from, .to = to};
+    old.protocol = Protocol::kSip;
+    Plan p = MustPlan(old);
+    EXPECT_EQ(p.status, status) << from << " -> " << to << ": " << p.reason;
+    if (from == "6.0") {
+      EXPECT_EQ(Loads(p), (std::vector<std::string>{"P0S3-07-4-00", "P0S3-8-12-00"}));
+    }
+  }
 }
 
 // 79xx 4/seed 000: SIP 9.x straight from a dual-key load is U; SCCP 8.5(3) first is the path.
@@ -143,8 +178,7 @@ TEST_F(FamiliesTest, SeventyNineSeventyDirectSipHopIsDoubtedAndTheSeedPathPrefer
   ASSERT_EQ(strict.status, PlanStatus::kOk) << strict.reason;
   EXPECT_EQ(Loads(strict),
             (std::vector<std::string>{"SCCP70.8-5-2S", "SCCP70.8-5-3S", "SIP70.9-4-2SR1-1S"}));
-  EXPECT_NE(strict.hops[1].why.find("needed as a bridge"), std::string::npos)
-      << strict.hops[1].why;
+  EXPECT_NE(strict.hops[1].why.find("needed as a bridge"), std::string::npos) << strict.hops[1].why;
   // Named by --have only, the 8.5(3) name is inferred and the direct hop doubted: refused...
   r.on_hand.reset();
   Plan refused = MustPlan(r);
@@ -198,20 +232,22 @@ TEST(CatalogFileFacts, BadSizesAndHashesAreRejectedNamingTheEntry) {
   };
   for (const auto& r : rows) {
     std::vector<EmbeddedFile> files = BundledCatalog();
-    files.push_back({"planted.toml", "[[load]]\nfamily = \"spa50x-30x\"\nload = \"7.9.1\"\n"
-                                     "version = \"7.9.1\"\nfiles = [" +
-                                         r.entry + "]\nstatus = \"confirmed\"\nsource = \"WZ\"\n"});
+    files.push_back({"planted.toml",
+                     "[[load]]\nfamily = \"spa50x-30x\"\nload = \"7.9.1\"\n"
+                     "version = \"7.9.1\"\nfiles = [" +
+                         r.entry + "]\nstatus = \"confirmed\"\nsource = \"WZ\"\n"});
     auto c = LoadCatalog(files);
     ASSERT_FALSE(c.ok()) << r.entry;
     EXPECT_NE(c.error().message.find(r.expect), std::string::npos) << c.error().message;
   }
   std::vector<EmbeddedFile> files = BundledCatalog();
-  files.push_back({"ok.toml", "[[load]]\nfamily = \"spa50x-30x\"\nload = \"7.9.1\"\n"
-                              "version = \"7.9.1\"\nfiles = [{ name = \"a.bin\", size = 3, "
-                              "sha256 = \"" +
-                                  std::string(64, 'A') +
-                                  "\", source = \"WZ\" }]\nstatus = \"confirmed\"\n"
-                                  "source = \"WZ\"\n"});
+  files.push_back({"ok.toml",
+                   "[[load]]\nfamily = \"spa50x-30x\"\nload = \"7.9.1\"\n"
+                   "version = \"7.9.1\"\nfiles = [{ name = \"a.bin\", size = 3, "
+                   "sha256 = \"" +
+                       std::string(64, 'A') +
+                       "\", source = \"WZ\" }]\nstatus = \"confirmed\"\n"
+                       "source = \"WZ\"\n"});
   auto c = LoadCatalog(files);
   ASSERT_TRUE(c.ok()) << c.error().message;
   auto checks = FileChecks(*c);
@@ -241,7 +277,7 @@ TEST(CatalogFileFacts, CatalogCheckFailsOnPlantedInflationsOfTheNewFacts) {
        "rule: status 'confirmed' is stronger"},
       {"7940 inferred 8.1(1) name raised", "7940-7960.toml",
        "status = \"inferred\"\nsource = \"pattern: P003",
-       "status = \"secondary\"\nsource = \"pattern: P003", "P00308010100: status 'secondary'"},
+       "status = \"confirmed\"\nsource = \"pattern: P003", "P00308010100: status 'confirmed'"},
       {"7931 key rule raised", "79xx.toml", "status = \"inferred\"\nsource = \"inferred: 79xx",
        "status = \"secondary\"\nsource = \"inferred: 79xx", "rule: status 'secondary'"},
       {"ATA190 family raised", "spa-ata.toml",

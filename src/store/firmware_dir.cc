@@ -1,5 +1,7 @@
 #include "store/firmware_dir.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -8,8 +10,6 @@
 #include <mutex>
 #include <sstream>
 #include <system_error>
-
-#include <openssl/evp.h>
 
 #include "core/text.h"
 #include "store/file_store.h"
@@ -73,8 +73,8 @@ std::string Mismatch(const fs::path& p, const FileCheck& c) {
   if (ec) return "cannot be read (" + ec.message() + ")";
   const std::string h = CachedSha256(p, size, mtime);
   if (h == c.sha256) return "";
-  return "has sha256 " + (h.empty() ? std::string("(unreadable)") : h) +
-         ", the catalog says " + c.sha256 + " (" + c.source + ")";
+  return "has sha256 " + (h.empty() ? std::string("(unreadable)") : h) + ", the catalog says " +
+         c.sha256 + " (" + c.source + ")";
 }
 
 }  // namespace
