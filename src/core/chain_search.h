@@ -203,6 +203,10 @@ class HopRules {
   std::string HopWhy(const Node& from, const Load& to, const Load* next, int64_t now) const {
     std::string why =
         "signed with " + to.facts.signed_with.value + ", which " + from.name + " accepts";
+    if (IsShaky(to.status) && !IsShaky(NameStatus(to))) {
+      why += "; its name (" + std::string(FactStatusName(to.status)) +
+             " in the catalog) is the manifest " + to.load + ".loads in the repository";
+    }
     if (Evidenced(from, to)) {
       why += "; reported installing on phones running " + to.facts.installs_from.value[0].input +
              (to.facts.installs_from.value.size() > 1
