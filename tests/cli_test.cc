@@ -159,6 +159,42 @@ TEST(Cli, PlanReadsAvailabilityFromAFirmwareDirectory) {
   fs::remove_all(dir);
 }
 
+// The 7940/7960 SIP 8.12 files carry the sizes STAS lists (79xx sheet section 5): a file of
+// another size is refused, and plan names it and why.
+TEST(Cli, PlanRefusesAFirmwareFileOfTheWrongSizeNamingIt) {
+  fs::path dir = fs::temp_directory_path() / ("stepup-cli-size-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string manifest = "P0S3-8-12-00.loads\nP003-8-12-00.sbn\nP0S3-8-12-00.sb2\n#";
+  manifest += std::string(458 - manifest.size() - 1, '#') + "\n";
+  std::ofstream(dir / "P0S3-8-12-00.loads") << manifest;
+  std::ofstream(dir / "P0S3-8-12-00.sb2") << std::string(756524, 'b');
+  std::ofstream(dir / "P003-8-12-00.sbn") << std::string(10, 'a');  // truncated
+  const std::vector<std::string> args = {"plan",         "--model",       "CP-7960G",
+                                         "--from",       "P0S3-08-11-00", "--to",
+                                         "P0S3-8-12-00", "--firmware",    dir.string()};
+  std::vector<std::string> json = args;
+  json.push_back("--json");
+  Outcome bad = Stepup(json);
+  ASSERT_EQ(bad.code, 3) << bad.err << bad.out;
+  auto j = nlohmann::json::parse(bad.out);
+  ASSERT_EQ(j["rejected_files"].size(), 1u) << bad.out;
+  EXPECT_EQ(j["rejected_files"][0]["file"], "P003-8-12-00.sbn");
+  EXPECT_NE(
+      j["rejected_files"][0]["why"].get<std::string>().find("is 10 bytes, the catalog says 130956"),
+      std::string::npos)
+      << bad.out;
+  EXPECT_NE(j["missing"][0]["why"].get<std::string>().find("P003-8-12-00.sbn is in the repository"),
+            std::string::npos)
+      << bad.out;
+  EXPECT_NE(Stepup(args).out.find("refused file: P003-8-12-00.sbn: is 10 bytes"),
+            std::string::npos);
+  std::ofstream(dir / "P003-8-12-00.sbn") << std::string(130956, 'a');
+  Outcome good = Stepup(json);
+  EXPECT_EQ(good.code, 0) << good.err << good.out;
+  fs::remove_all(dir);
+}
+
 TEST(Cli, CatalogListAndCheck) {
   Outcome list = Stepup({"catalog", "list", "--model", "7970G", "--json"});
   ASSERT_EQ(list.code, 0) << list.err;

@@ -90,7 +90,7 @@ Result<std::optional<std::unordered_set<const Load*>>> FirmwareAvailability(
       return std::optional<std::unordered_set<const Load*>>();
     dir = def.string();
   }
-  auto names = ListFirmwareNames(dir);
+  auto names = ListFirmwareNames(dir, FileChecks(catalog), nullptr);
   if (!names) return names.error();
   std::unordered_set<const Load*> out;
   for (const auto& l : catalog.loads) {

@@ -34,8 +34,8 @@ Result<int64_t> DateOption(const std::string& value) {
 }
 
 // Loads of the model's family named by --have, plus those whose images are in --firmware.
-Result<std::optional<std::unordered_set<const Load*>>> Available(const Catalog& cat,
-                                                                 const PlanOptions& o) {
+Result<std::optional<std::unordered_set<const Load*>>> Available(
+    const Catalog& cat, const PlanOptions& o, const std::unordered_set<std::string>* names) {
   if (o.have.empty() && o.firmware.empty()) return std::optional<std::unordered_set<const Load*>>();
   const Model* model = cat.FindModel(o.model);
   if (!model) return Unknown("unknown model \"" + o.model + "\"");
@@ -63,9 +63,7 @@ Result<std::optional<std::unordered_set<const Load*>>> Available(const Catalog& 
     if (!found) return BadInput("--have " + name + " is not a catalogued load of " + model->name);
     out.insert(found);
   }
-  if (!o.firmware.empty()) {
-    auto names = ListFirmwareNames(o.firmware);
-    if (!names) return names.error();
+  if (names) {
     for (const auto& f : fams) {
       for (const Load* l : cat.LoadsOf(f)) {
         if (LoadAvailable(*l, *names)) out.insert(l);
@@ -95,14 +93,17 @@ int RunPlan(const PlanOptions& o) {
   if (!now) return Fail(now.error());
   req.now = *now;
   if (!cat->FindModel(o.model)) return Fail(Unknown("unknown model \"" + o.model + "\""));
-  auto avail = Available(*cat, o);
-  if (!avail) return Fail(avail.error());
-  req.available = std::move(avail).value();
   if (!o.firmware.empty()) {
-    auto names = ListFirmwareNames(o.firmware);
+    // Files of the wrong size or hash are not on hand; the plan names them.
+    std::vector<RejectedFile> rejected;
+    auto names = ListFirmwareNames(o.firmware, FileChecks(*cat), &rejected);
     if (!names) return Fail(names.error());
     req.on_hand = std::move(names).value();
+    for (auto& r : rejected) req.rejected_files.emplace_back(r.name, r.why);
   }
+  auto avail = Available(*cat, o, req.on_hand ? &*req.on_hand : nullptr);
+  if (!avail) return Fail(avail.error());
+  req.available = std::move(avail).value();
   auto plan = MakePlan(*cat, req);
   if (!plan) return Fail(plan.error());
   if (o.json) {

@@ -149,6 +149,7 @@ int RunServe(const ServeOptions& o) {
   cfg.renderer = &ws.renderer;
   cfg.inventory = ws.inventory.get();
   cfg.firmware = FileStore(firmware);
+  cfg.firmware.SetChecks(FileChecks(ws.catalog));  // wrong-size/hash images are not offered
   cfg.extras = FileStore((fs::path(o.data.dir) / "files").string());
   cfg.stuck_after = o.stuck_after;
   cfg.defaults = ws.defaults;

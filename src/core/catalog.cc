@@ -10,12 +10,9 @@ namespace {
 
 // Overlays the facts a rule sets onto `into`.
 void Overlay(const ReleaseFacts& from, ReleaseFacts& into) {
-  if (from.signed_with.set) into.signed_with = from.signed_with;
-  if (from.accepts.set) into.accepts = from.accepts;
-  if (from.rejects.set) into.rejects = from.rejects;
-  if (from.min_from.set) into.min_from = from.min_from;
-  if (from.roots.set) into.roots = from.roots;
-  if (from.installs_from.set) into.installs_from = from.installs_from;
+  VisitFactPairs(from, into, [](const char*, const auto& f, auto& t) {
+    if (f.set) t = f;
+  });
 }
 
 }  // namespace
@@ -206,6 +203,22 @@ std::vector<std::string> FilesToFetch(const Load& load,
     return {load.bundles.front()};
   }
   return missing;
+}
+
+std::unordered_map<std::string, FileCheck> FileChecks(const Catalog& catalog) {
+  std::unordered_map<std::string, FileCheck> out;
+  for (const auto& l : catalog.loads) {
+    for (const auto* names : {&l.file_names, &l.bundle_names}) {
+      for (const auto& f : *names) {
+        if (f.size <= 0 && f.sha256.empty()) continue;
+        FileCheck& c = out[ToLower(f.name)];
+        if (f.size > 0) c.size = f.size;
+        if (!f.sha256.empty()) c.sha256 = ToLower(f.sha256);
+        if (c.source.empty()) c.source = l.family + "/" + l.load + ": " + f.source;
+      }
+    }
+  }
+  return out;
 }
 
 bool LoadAvailable(const Load& load, const std::unordered_set<std::string>& lower_names) {

@@ -63,8 +63,9 @@ struct FileName {
   FactStatus status = FactStatus::kConfirmed;
   std::string source;  // "" only for an inferred name
   Access access = Access::kUnknown;
-  int64_t size = 0;  // bytes, 0 when unknown
-  std::string sha1;  // hex, "" when unknown
+  int64_t size = 0;    // bytes, 0 when unknown; a file of another size is not on hand
+  std::string sha1;    // hex, "" when unknown (recorded, not checked)
+  std::string sha256;  // 64 lower-case hex digits, "" when unknown; checked when given
 };
 
 // A source tag ("WZ", "GH#", "seed") and the strongest status it can give a fact.
@@ -110,7 +111,35 @@ struct ReleaseFacts {
   // and min_from facts that model why it works (a key inferred from "factory loads install
   // 8.5(2)" is less sure than the report it was inferred from).
   Fact<std::vector<Version>> installs_from;
+  // Doubt about the hop itself: installing this image on a phone running [value[0],
+  // value[1]) is not confirmed by any source (79xx sheet section 4: "whether 8.5(2) ->
+  // 9.4(2) directly works: U"). Such a hop rests on this fact's (weak) status, so the
+  // default policy refuses it and --allow-uncertain marks it.
+  Fact<std::vector<Version>> doubt_from;
 };
+
+// Calls fn(name, fact) for each release fact of f, in a fixed order.
+template <typename Facts, typename Fn>
+void VisitFacts(Facts& f, Fn&& fn) {
+  fn("signed_with", f.signed_with);
+  fn("accepts", f.accepts);
+  fn("rejects", f.rejects);
+  fn("min_from", f.min_from);
+  fn("roots", f.roots);
+  fn("installs_from", f.installs_from);
+  fn("doubt_from", f.doubt_from);
+}
+// Calls fn(name, a.fact, b.fact) for each release fact, pairing the same fact of a and b.
+template <typename A, typename B, typename Fn>
+void VisitFactPairs(A& a, B& b, Fn&& fn) {
+  fn("signed_with", a.signed_with, b.signed_with);
+  fn("accepts", a.accepts, b.accepts);
+  fn("rejects", a.rejects, b.rejects);
+  fn("min_from", a.min_from, b.min_from);
+  fn("roots", a.roots, b.roots);
+  fn("installs_from", a.installs_from, b.installs_from);
+  fn("doubt_from", a.doubt_from, b.doubt_from);
+}
 
 struct Load {
   std::string family;
@@ -239,5 +268,14 @@ std::vector<std::string> FilesToFetch(const Load& load,
 // True when a load's images are among `names` (lower-case file names): one of its bundles, or
 // all of its files.
 bool LoadAvailable(const Load& load, const std::unordered_set<std::string>& lower_names);
+
+// What the catalog says a file must be: its size and sha256 when recorded, with the source.
+struct FileCheck {
+  int64_t size = 0;    // 0: not checked
+  std::string sha256;  // "": not checked
+  std::string source;  // the load (and source) that records it, for messages
+};
+// Lower-case file or bundle name -> what it must be, for every name with a size or sha256.
+std::unordered_map<std::string, FileCheck> FileChecks(const Catalog& catalog);
 
 }  // namespace stepup

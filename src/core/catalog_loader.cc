@@ -226,10 +226,12 @@ class Builder {
     std::string source = r.Str("source", true);
     std::string why = r.Str("why", false);
     ReadFacts(r, rule.facts, status, source, why, /*allow_tables=*/false);
-    const ReleaseFacts& f = rule.facts;
-    if (!f.signed_with.set && !f.accepts.set && !f.min_from.set && !f.roots.set && !f.rejects.set &&
-        !f.installs_from.set) {
-      r.Problem("sets no fact (signed_with, accepts, rejects, min_from or roots)");
+    bool any = false;
+    VisitFacts(rule.facts, [&](const char*, const auto& fact) { any = any || fact.set; });
+    if (!any) {
+      r.Problem(
+          "sets no fact (signed_with, accepts, rejects, min_from, roots, installs_from or "
+          "doubt_from)");
     }
     if (rule.from && rule.below && Compare(*rule.from, *rule.below) >= 0) {
       r.Problem("empty range: 'from' is not below 'below'");
@@ -417,58 +419,61 @@ class Builder {
     // Facts: the load's own values over the rules; two rules may not set the same fact.
     const ReleaseFacts& own = load_own[i];
     CheckFactRefs(own, what, key_ids);
-    auto strength = [&](const char* fact, FactStatus st, const std::string& src) {
-      if (auto p = StatusExceedsSources(cat.sources, st, src)) {
+    VisitFacts(own, [&](const char* fact, const auto& f) {
+      if (!f.set) return;
+      if (auto p = StatusExceedsSources(cat.sources, f.status, f.source)) {
         problems.push_back(what + ": " + fact + ": " + *p);
       }
-    };
-    if (own.signed_with.set)
-      strength("signed_with", own.signed_with.status, own.signed_with.source);
-    if (own.accepts.set) strength("accepts", own.accepts.status, own.accepts.source);
-    if (own.rejects.set) strength("rejects", own.rejects.status, own.rejects.source);
-    if (own.installs_from.set) {
-      strength("installs_from", own.installs_from.status, own.installs_from.source);
-    }
-    if (own.min_from.set) strength("min_from", own.min_from.status, own.min_from.source);
-    if (own.roots.set) strength("roots", own.roots.status, own.roots.source);
-    ReleaseFacts resolved;
+    });
     std::map<std::string, std::string> setters;
-    auto note_setter = [&](bool set, const char* fact, const Rule& r) {
-      if (!set) return;
-      auto [it, fresh] = setters.emplace(fact, r.where);
-      if (!fresh) {
-        problems.push_back(what + ": both rules at " + it->second + " and " + r.where + " set '" +
-                           fact + "'");
-      }
-    };
     for (const auto& r : cat.rules) {
       if (!r.Covers(l.family, l.protocol, l.version)) continue;
-      note_setter(r.facts.signed_with.set && !own.signed_with.set, "signed_with", r);
-      note_setter(r.facts.accepts.set && !own.accepts.set, "accepts", r);
-      note_setter(r.facts.rejects.set && !own.rejects.set, "rejects", r);
-      note_setter(r.facts.installs_from.set && !own.installs_from.set, "installs_from", r);
-      note_setter(r.facts.min_from.set && !own.min_from.set, "min_from", r);
-      note_setter(r.facts.roots.set && !own.roots.set, "roots", r);
+      VisitFactPairs(r.facts, own, [&](const char* fact, const auto& rf, const auto& of) {
+        if (!rf.set || of.set) return;
+        auto [it, fresh] = setters.emplace(fact, r.where);
+        if (!fresh) {
+          problems.push_back(what + ": both rules at " + it->second + " and " + r.where + " set '" +
+                             fact + "'");
+        }
+      });
     }
-    resolved = cat.RuleFacts(l.family, l.protocol, l.version);
-    if (own.signed_with.set) resolved.signed_with = own.signed_with;
-    if (own.accepts.set) resolved.accepts = own.accepts;
-    if (own.rejects.set) resolved.rejects = own.rejects;
-    if (own.installs_from.set) resolved.installs_from = own.installs_from;
+    ReleaseFacts resolved = cat.RuleFacts(l.family, l.protocol, l.version);
+    VisitFactPairs(own, resolved, [](const char*, const auto& o, auto& res) {
+      if (o.set) res = o;
+    });
     for (const auto& k : resolved.rejects.value) {
       if (std::find(resolved.accepts.value.begin(), resolved.accepts.value.end(), k) !=
           resolved.accepts.value.end()) {
         problems.push_back(what + ": key '" + k + "' both accepted and rejected");
       }
     }
-    if (own.min_from.set) resolved.min_from = own.min_from;
-    if (own.roots.set) resolved.roots = own.roots;
     if (!resolved.signed_with.set)
       problems.push_back(what + ": no signed_with (no rule covers it)");
     if (!resolved.accepts.set) problems.push_back(what + ": no accepts (no rule covers it)");
     l.facts = std::move(resolved);
   }
 };
+
+// One file name, one size and one sha256 across the catalog (loads share images).
+void CheckFileFacts(const Catalog& cat, Problems& problems) {
+  std::map<std::string, std::pair<const FileName*, const Load*>> seen;
+  for (const auto& l : cat.loads) {
+    for (const auto* names : {&l.file_names, &l.bundle_names}) {
+      for (const auto& f : *names) {
+        if (f.size <= 0 && f.sha256.empty()) continue;
+        auto [it, fresh] = seen.emplace(ToLower(f.name), std::make_pair(&f, &l));
+        const FileName& o = *it->second.first;
+        if (fresh || ((f.size <= 0 || o.size <= 0 || f.size == o.size) &&
+                      (f.sha256.empty() || o.sha256.empty() || f.sha256 == o.sha256))) {
+          continue;
+        }
+        problems.push_back("load " + l.family + "/" + l.load + ": file " + f.name +
+                           ": size/sha256 differ from load " + it->second.second->family + "/" +
+                           it->second.second->load + "'s");
+      }
+    }
+  }
+}
 
 }  // namespace
 
@@ -477,6 +482,7 @@ Result<Catalog> LoadCatalog(const std::vector<EmbeddedFile>& sources) {
   if (sources.empty()) b.problems.push_back("the catalog is empty: no TOML sources");
   for (const auto& s : sources) b.ReadDocument(s);
   b.Resolve();
+  CheckFileFacts(b.cat, b.problems);
   for (auto& p : CheckSourceStrength(b.cat)) b.problems.push_back(std::move(p));
   if (!b.problems.empty()) {
     std::string msg = std::to_string(b.problems.size()) + " problem(s) in the catalog:";

@@ -69,19 +69,13 @@ std::vector<std::string> CheckSourceStrength(const Catalog& cat) {
   }
   for (const auto& r : cat.rules) {
     const std::string what = r.where + ": rule";
-    const ReleaseFacts& f = r.facts;
-    if (f.signed_with.set)
-      check(what, f.signed_with.status, f.signed_with.source);
-    else if (f.accepts.set)
-      check(what, f.accepts.status, f.accepts.source);
-    else if (f.rejects.set)
-      check(what, f.rejects.status, f.rejects.source);
-    else if (f.installs_from.set)
-      check(what, f.installs_from.status, f.installs_from.source);
-    else if (f.min_from.set)
-      check(what, f.min_from.status, f.min_from.source);
-    else if (f.roots.set)
-      check(what, f.roots.status, f.roots.source);
+    // A rule's facts share its status and source: judge the first it sets.
+    bool judged = false;
+    VisitFacts(r.facts, [&](const char*, const auto& f) {
+      if (!f.set || judged) return;
+      judged = true;
+      check(what, f.status, f.source);
+    });
   }
   for (const auto& m : cat.migrations) check("migration", m.status, m.source);
   for (const auto& h : cat.hardware) {

@@ -62,21 +62,25 @@ void ReadFacts(TableReader& r, ReleaseFacts& f, FactStatus status, const std::st
   read("rejects", f.rejects, [&](const toml::node& v, Fact<std::vector<std::string>>& fact) {
     fact.value = r.StrList(&v, "rejects");
   });
-  read("installs_from", f.installs_from,
-       [&](const toml::node& v, Fact<std::vector<Version>>& fact) {
-         for (const auto& s : r.StrList(&v, "installs_from")) {
-           auto parsed = ParseVersion(s);
-           if (parsed) {
-             fact.value.push_back(*parsed);
-           } else {
-             r.Problem("'installs_from': " + parsed.error().message);
-           }
-         }
-         if (fact.value.empty() || fact.value.size() > 2) {
-           r.Problem("'installs_from' is [from] or [from, below]");
-           fact.set = false;
-         }
-       });
+  // [from] or [from, below): a range of running releases (installs_from, doubt_from).
+  auto range = [&](const char* key) {
+    return [&r, key](const toml::node& v, Fact<std::vector<Version>>& fact) {
+      for (const auto& s : r.StrList(&v, key)) {
+        auto parsed = ParseVersion(s);
+        if (parsed) {
+          fact.value.push_back(*parsed);
+        } else {
+          r.Problem("'" + std::string(key) + "': " + parsed.error().message);
+        }
+      }
+      if (fact.value.empty() || fact.value.size() > 2) {
+        r.Problem("'" + std::string(key) + "' is [from] or [from, below]");
+        fact.set = false;
+      }
+    };
+  };
+  read("installs_from", f.installs_from, range("installs_from"));
+  read("doubt_from", f.doubt_from, range("doubt_from"));
   read("roots", f.roots, [&](const toml::node& v, Fact<std::vector<std::string>>& fact) {
     fact.value = r.StrList(&v, "roots");
   });
@@ -92,8 +96,35 @@ void ReadFacts(TableReader& r, ReleaseFacts& f, FactStatus status, const std::st
   });
 }
 
+namespace {
+
+// size: a positive integer; sha1 / sha256: 40 / 64 hex digits. Errors name the entry.
+void CheckSizeAndHashes(TableReader& r, const toml::table& t, std::string_view key, FileName& f) {
+  const std::string what = "'" + std::string(key) + "' entry " + f.name + ": ";
+  if (const toml::node* sz = t.get("size")) {
+    f.size = sz->value<int64_t>().value_or(0);
+    if (!sz->is_integer() || f.size <= 0) {
+      r.Problem(what + "'size' must be a positive integer (bytes)");
+      f.size = 0;
+    }
+  }
+  auto hex = [&](const char* k, size_t digits, std::string& out) {
+    const toml::node* h = t.get(k);
+    if (!h) return;
+    out = ToLower(h->value<std::string>().value_or(""));
+    if (out.size() != digits || !IsHexFingerprint(out, digits)) {
+      r.Problem(what + "'" + k + "' must be " + std::to_string(digits) + " hex digits");
+      out.clear();
+    }
+  };
+  hex("sha1", 40, f.sha1);
+  hex("sha256", 64, f.sha256);
+}
+
+}  // namespace
+
 // files / bundles: each a name (as sure as its load, citing the load's source) or a table
-// {name, status, source, access, size, sha1} for a name with its own provenance.
+// {name, status, source, access, size, sha1, sha256} for a name with its own provenance.
 std::vector<FileName> ReadNames(TableReader& r, std::string_view key, const Load& l) {
   std::vector<FileName> out;
   const toml::node* n = r.Node(key);
@@ -114,7 +145,7 @@ std::vector<FileName> ReadNames(TableReader& r, std::string_view key, const Load
       for (const auto& [k, _] : *t) {
         std::string ks(k.str());
         if (ks != "name" && ks != "status" && ks != "source" && ks != "access" && ks != "size" &&
-            ks != "sha1") {
+            ks != "sha1" && ks != "sha256") {
           r.Problem("unknown key '" + ks + "' in a '" + std::string(key) + "' entry");
         }
       }
@@ -135,8 +166,7 @@ std::vector<FileName> ReadNames(TableReader& r, std::string_view key, const Load
           r.Problem("bad access for " + f.name + " (free, contract, unknown)");
         }
       }
-      if (auto sz = t->get("size")) f.size = sz->value<int64_t>().value_or(0);
-      if (auto h = t->get("sha1")) f.sha1 = h->value<std::string>().value_or("");
+      CheckSizeAndHashes(r, *t, key, f);
     } else {
       r.Problem("'" + std::string(key) + "' entries must be names or tables");
       continue;

@@ -7,9 +7,11 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/catalog.h"
+#include "core/text.h"
 
 namespace stepup::chain {
 
@@ -37,6 +39,10 @@ struct HopPolicy {
   // The phone runs a chip-specific build (Load::chip): no build without that chip at or
   // below its release, anywhere in the chain (not only right after it).
   const Load* chip_start = nullptr;
+  // Lower-case file names on hand (--firmware). A load whose name is inferred is as sure as
+  // the repository when its manifest `<load>.loads` is there (the load name is the manifest's
+  // name without .loads: 79xx sheet section 1, UCM-NZ), and the size/hash checks passed.
+  const std::unordered_set<std::string>* on_hand = nullptr;
 };
 
 class HopRules {
@@ -112,9 +118,25 @@ class HopRules {
     return e.value.size() < 2 || Compare(from.version, e.value[1]) < 0;
   }
 
+  // True when the sources doubt the hop itself from what `from` runs (doubt_from).
+  static bool Doubted(const Node& from, const Load& to) {
+    const auto& d = to.facts.doubt_from;
+    if (!d.set || d.value.empty() || !IsShaky(d.status)) return false;
+    if (Compare(from.version, d.value[0]) < 0) return false;
+    return d.value.size() < 2 || Compare(from.version, d.value[1]) < 0;
+  }
+
+  // The status of the load's name: an inferred name whose manifest is in the repository is
+  // taken as the repository shows it (see HopPolicy::on_hand).
+  FactStatus NameStatus(const Load& to) const {
+    if (!IsShaky(to.status) || !policy_.on_hand) return to.status;
+    return policy_.on_hand->count(ToLower(to.load + ".loads")) ? FactStatus::kConfirmed : to.status;
+  }
+
   // True when ShakyFacts would be non-empty (without building the strings).
   bool ShakyHop(const Node& from, const Load& to) const {
-    if (IsShaky(to.status) && &to != policy_.named_target) return true;
+    if (IsShaky(NameStatus(to)) && &to != policy_.named_target) return true;
+    if (Doubted(from, to)) return true;
     if (Evidenced(from, to)) return IsShaky(to.facts.installs_from.status);
     if (keys_matter_ &&
         (IsShaky(to.facts.signed_with.status) || IsShaky(from.facts.accepts.status)))
@@ -124,7 +146,8 @@ class HopRules {
 
   // The weakest status among the load's name and the facts the hop rests on.
   FactStatus HopStatus(const Node& from, const Load& to) const {
-    FactStatus s = to.status;
+    FactStatus s = NameStatus(to);
+    if (Doubted(from, to)) s = Weaker(s, to.facts.doubt_from.status);
     if (Evidenced(from, to)) return Weaker(s, to.facts.installs_from.status);
     if (keys_matter_) {
       s = Weaker(s, to.facts.signed_with.status);
@@ -140,9 +163,15 @@ class HopRules {
   std::vector<std::string> ShakyFacts(const Node& from, const Load& to,
                                       bool for_refusal = false) const {
     std::vector<std::string> out;
-    if (IsShaky(to.status) && !(for_refusal && &to == policy_.named_target)) {
+    if (IsShaky(NameStatus(to)) && !(for_refusal && &to == policy_.named_target)) {
       out.push_back(to.load + " exists under this name: " + std::string(FactStatusName(to.status)) +
                     " (" + to.source + ")");
+    }
+    if (Doubted(from, to)) {
+      const auto& d = to.facts.doubt_from;
+      out.push_back("installing " + to.load + " straight from " + from.name + " is " +
+                    std::string(FactStatusName(d.status)) + " (" + d.source + ")" +
+                    (d.why.empty() ? std::string() : ": " + d.why));
     }
     if (Evidenced(from, to)) {
       if (IsShaky(to.facts.installs_from.status)) {
@@ -174,6 +203,10 @@ class HopRules {
   std::string HopWhy(const Node& from, const Load& to, const Load* next, int64_t now) const {
     std::string why =
         "signed with " + to.facts.signed_with.value + ", which " + from.name + " accepts";
+    if (IsShaky(to.status) && !IsShaky(NameStatus(to))) {
+      why += "; its name (" + std::string(FactStatusName(to.status)) +
+             " in the catalog) is the manifest " + to.load + ".loads in the repository";
+    }
     if (Evidenced(from, to)) {
       why += "; reported installing on phones running " + to.facts.installs_from.value[0].input +
              (to.facts.installs_from.value.size() > 1

@@ -330,10 +330,11 @@ Identity IdentifyPath(std::string_view path, const Catalog* cat) {
       if (ends(suffix)) id.mac = mac_between(3, suffix.size());
     }
     id.vendor = "cisco";
-  } else if (StartsWithI(lower, "sip") && ends(".cnf")) {
+  } else if ((StartsWithI(lower, "sip") || StartsWithI(lower, "mgc")) && ends(".cnf")) {
+    // SIP<MAC>.cnf, MGC<MAC>.cnf: a 7940/7960 (79xx sheet section 6, JHEAD tftplog)
     id.mac = mac_between(3, 4);
     id.vendor = "cisco";
-    if (!id.mac.empty()) id.protocol = Protocol::kSip;
+    if (!id.mac.empty() && lower[0] == 's') id.protocol = Protocol::kSip;
   } else if (StartsWithI(lower, "ata") && ends(".cnf.xml")) {
     id.mac = mac_between(3, 8);
     id.vendor = "cisco";
@@ -348,7 +349,7 @@ Identity IdentifyPath(std::string_view path, const Catalog* cat) {
     id.vendor = "linksys";
     id.model = Canonical("PAP2T", cat);
     id.protocol = Protocol::kSip;
-  } else if (lower == "xmldefault.cnf.xml") {
+  } else if (lower == "xmldefault.cnf.xml" || lower == "os79xx.txt") {
     id.vendor = "cisco";
   } else if (ends(".xml") || ends(".cfg")) {
     sv stem = name.substr(0, name.size() - 4);

@@ -146,6 +146,12 @@ const std::vector<Case>& Cases() {
        "79xx-enterprise.md 6 (secure config)"},
       {Kind::kPath, "SIP001B2A893698.cnf", "cisco", "", "001b2a893698", "", "",
        "79xx-enterprise.md 6 (79x0 SIP)"},
+      {Kind::kPath, "MGC001B2A893698.cnf", "cisco", "", "001b2a893698", "", "",
+       "79xx-enterprise.md 6 (79x0 universal loader, JHEAD tftplog)"},
+      {Kind::kPath, "/SEP001B2A893698.cnf.xml", "cisco", "", "001b2a893698", "", "",
+       "79xx-enterprise.md 6 (79x0 universal loader, JHEAD tftplog)"},
+      {Kind::kVendorClass, "CISCO ATA190", "cisco", "ATA190", "", "", "",
+       "spa-ata-mpp.md 2/4.1 (WZ ciscosmb.conf VCI, now a catalogued model)"},
       {Kind::kPath, "ATA0002FDFF2103.cnf.xml", "cisco", "", "0002fdff2103", "", "",
        "issue 4 (ATA<MAC>.cnf.xml)"},
       {Kind::kPath, "/spa504G.cfg", "cisco", "SPA504G", "", "", "", "seed 003"},
@@ -219,9 +225,10 @@ TEST(Identify, NothingRecognisableGivesAnEmptyIdentity) {
     Identity id = IdentifyUserAgent(s, &Cat());
     EXPECT_TRUE(id.mac.empty() && id.serial.empty()) << s;
   }
-  for (const std::string& p : std::vector<std::string>{
-           "/", "../../etc/passwd", "SEP.cnf.xml", "SEPZZZZZZZZZZZZ.cnf.xml", "spa.cfg",
-           "/firmware/spa50x-30x-7-5-2b.bin", "XMLDefault.cnf.xml"}) {
+  for (const std::string& p :
+       std::vector<std::string>{"/", "../../etc/passwd", "SEP.cnf.xml", "SEPZZZZZZZZZZZZ.cnf.xml",
+                                "spa.cfg", "/firmware/spa50x-30x-7-5-2b.bin", "XMLDefault.cnf.xml",
+                                "OS79XX.TXT", "MGC.cnf", "P0S3-8-12-00.loads"}) {
     EXPECT_FALSE(IdentifyPath(p, &Cat()).identified()) << p;
   }
   EXPECT_TRUE(IdentifyVendorClass("MSFT 5.0", &Cat()).empty());

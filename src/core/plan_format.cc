@@ -137,6 +137,13 @@ nlohmann::json PlanToJson(const Plan& p) {
       {"settings", p.settings},
       {"warnings", p.warnings}};
   if (!p.reason.empty()) j["reason"] = p.reason;
+  if (!p.rejected_files.empty()) {
+    nlohmann::json rejected = nlohmann::json::array();
+    for (const auto& [file, why] : p.rejected_files) {
+      rejected.push_back({{"file", file}, {"why", why}});
+    }
+    j["rejected_files"] = std::move(rejected);
+  }
   if (p.to_model && p.to_model != p.model) j["to_model"] = p.to_model->name;
   return j;
 }
@@ -199,6 +206,9 @@ std::string PlanToText(const Plan& p) {
   }
   for (const auto& s : p.settings) out += "setting the device needs: " + s + "\n";
   for (const auto& w : p.warnings) out += "warning: " + w + "\n";
+  for (const auto& [file, why] : p.rejected_files) {
+    out += "refused file: " + file + ": " + why + "\n";
+  }
   return out;
 }
 

@@ -264,7 +264,8 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
 
   chain::HopPolicy policy{req.allow_uncertain, req.allow_downgrade,
                           req.to == "latest" ? nullptr : to,
-                          from->load && !from->load->chip.empty() ? from->load : nullptr};
+                          from->load && !from->load->chip.empty() ? from->load : nullptr,
+                          req.on_hand ? &*req.on_hand : nullptr};
   HopRules s(cat, *model, floor, to->protocol, policy);
   const auto& all = cat.LoadsOf(fam->id);
   auto have = [&](const Load* l) { return !req.available || req.available->count(l) > 0; };
@@ -272,14 +273,27 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
   for (const Load* l : all) {
     if (have(l)) cands.push_back(l);
   }
-  std::vector<const Load*> chain = chain::ShortestChain(s, *from, cands, to, to->protocol);
+  // --allow-uncertain lifts the refusal only when no chain resting on sure facts exists: a
+  // longer chain every hop of which a source confirms beats a shorter one that rests on a
+  // doubt (seed 000: through SCCP 8.5(3) rather than straight from 8.5(2) to SIP 9.4(2)).
+  chain::HopPolicy sure_policy = policy;
+  sure_policy.allow_uncertain = false;
+  HopRules sure(cat, *model, floor, to->protocol, sure_policy);
+  std::vector<const Load*> chain = chain::ShortestChain(sure, *from, cands, to, to->protocol);
+  const HopRules* used = &sure;  // the rules the chain was found under, to explain it
+  if (chain.empty() && req.allow_uncertain) {
+    chain = chain::ShortestChain(s, *from, cands, to, to->protocol);
+    used = &s;
+  }
+  plan.rejected_files = req.rejected_files;
   if (!chain.empty()) {
     plan.status = PlanStatus::kOk;
     Node prev = *from;
     for (size_t i = 0; i < chain.size(); ++i) {
       PlanHop hop;
       hop.load = chain[i];
-      hop.why = s.HopWhy(prev, *chain[i], i + 1 < chain.size() ? chain[i + 1] : nullptr, req.now);
+      hop.why =
+          used->HopWhy(prev, *chain[i], i + 1 < chain.size() ? chain[i + 1] : nullptr, req.now);
       hop.uncertain_facts = s.ShakyFacts(prev, *chain[i]);
       hop.uncertain = !hop.uncertain_facts.empty();
       hop.status = s.HopStatus(prev, *chain[i]);
@@ -339,6 +353,11 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
     }
     std::sort(m.alternatives.begin(), m.alternatives.end(), NewerThan);
     m.fetch = FilesToFetch(*best[i], req.on_hand ? &*req.on_hand : nullptr);
+    for (const auto& [file, bad] : req.rejected_files) {
+      for (const auto& f : m.fetch) {
+        if (ToLower(f) == ToLower(file)) m.why += "; " + f + " is in the repository but " + bad;
+      }
+    }
     m.access = LoadAccess(*best[i]);
     plan.missing.push_back(std::move(m));
   }

@@ -26,6 +26,9 @@ struct PlanRequest {
   std::optional<std::unordered_set<const Load*>> available;
   // Lower-case file names on hand (--firmware), for naming exactly what to fetch; optional.
   std::optional<std::unordered_set<std::string>> on_hand;
+  // Files in the repository refused because their size or sha256 differs from the catalog's
+  // (store/firmware_dir.h); they are not in on_hand, and the plan names them.
+  std::vector<std::pair<std::string, std::string>> rejected_files;  // (file, why)
   std::string hardware;  // hardware revision ("V15"), "" if unknown
   int64_t now = 0;       // seconds since the epoch, for trust-store expiry; 0: skip
   // Policy. By default a plan takes no hop resting on an inferred or uncertain fact (the
@@ -75,6 +78,7 @@ struct Plan {
   std::vector<MissingLoad> missing;
   std::string reason;                 // why there is no path, in prose
   std::vector<std::string> warnings;  // e.g. expired trust-store roots, unknown hardware
+  std::vector<std::pair<std::string, std::string>> rejected_files;  // (file, why) from the request
   FactStatus to_status = FactStatus::kConfirmed;  // status of the target load's name
   const Model* to_model = nullptr;                // differs from model after a migration
   std::vector<std::string> settings;              // KEY=VALUE the device needs (migration licence)

@@ -411,7 +411,15 @@ int Compare(const Version& a, const Version& b) {
 }
 
 bool SameRelease(const Version& a, const Version& b) {
-  return CompareNumbers(a.release, b.release) == 0 && a.letter == b.letter && a.sr == b.sr;
+  if (a.letter != b.letter || a.sr != b.sr) return false;
+  if (a.any_maintenance || b.any_maintenance) {  // P0030801SR02: major and minor only
+    auto two = [](const Version& v) {
+      return std::vector<int>(v.release.begin(),
+                              v.release.begin() + std::min<size_t>(2, v.release.size()));
+    };
+    return CompareNumbers(two(a), two(b)) == 0;
+  }
+  return CompareNumbers(a.release, b.release) == 0;
 }
 
 std::string ReleaseLabel(const Version& v) {

@@ -204,6 +204,13 @@ TEST(Version, AcceptsTheFormsTheSheetsPrint) {
   EXPECT_EQ(sr.protocol, Protocol::kSccp);
   EXPECT_EQ(sr.sr, 2);
   EXPECT_EQ(V("P0S3-8-12-00").protocol, Protocol::kSip);
+  // 79xx sheet section 5: P0030801SR02 is the 8.1(2)SR2 release (device pack 8.1(2SR2.0)); its
+  // open maintenance field matches the catalog's label, and no other release.
+  EXPECT_TRUE(SameRelease(sr, V("8.1(2)SR2")));
+  EXPECT_FALSE(SameRelease(sr, V("8.1(2)")));
+  EXPECT_FALSE(SameRelease(sr, V("8.2(1)SR2")));
+  EXPECT_TRUE(SameRelease(V("P0S3-8-12-00"), V("8.12(0)")));
+  EXPECT_TRUE(SameRelease(V("P0S3-08-4-00"), V("8.4(0)")));
 }
 
 TEST(Version, ReleaseCandidateOrdersBeforeItsRelease) {

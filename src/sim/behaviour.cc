@@ -34,7 +34,8 @@ Result<PhoneKind> KindOf(std::string_view model) {
     return PhoneKind{BootStyle::kEnterprise, UaStyle::kNone, "ent", "", "",
                      "domain.md: 78xx/88xx enterprise boot like 79xx"};
   }
-  if (Starts(m, "ata19")) {
+  // ATA191/192 MPP only: the enterprise ATA190's boot and User-Agent are not in the sheets.
+  if (Starts(m, "ata191") || Starts(m, "ata192")) {
     return PhoneKind{BootStyle::kFlatProfile, UaStyle::kAta191, "mpp", "", "Cisco",
                      "spa-ata-mpp.md section 4 (ATA191 User-Agent carries the serial only)"};
   }

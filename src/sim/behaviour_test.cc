@@ -17,6 +17,13 @@ const Catalog& Cat() {
 
 Version V(const char* s) { return ParseVersion(s).value(); }
 
+// Catalogued but not simulated: the 7940/7960 boot differently (79xx-enterprise.md section 6:
+// SIP<MAC>.cnf, SIPDefault.cnf, the universal loader), and the sheets give no boot requests or
+// User-Agent for the enterprise ATA190 (spa-ata-mpp.md section 2).
+bool NotSimulated(const std::string& model) {
+  return model == "CP-7940G" || model == "CP-7960G" || model == "ATA190";
+}
+
 std::set<std::string> AsSet(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
 
 // The simulator's behaviour table and the planner's catalog are written apart; any fact on
@@ -25,7 +32,7 @@ TEST(SimBehaviour, AgreesWithTheCatalogOnEveryKeyAndTransitionFact) {
   int compared = 0;
   for (const Load& l : Cat().loads) {
     for (const Model& m : Cat().models) {
-      if (m.family != l.family) continue;
+      if (m.family != l.family || NotSimulated(m.name)) continue;
       auto kind = KindOf(m.name);
       ASSERT_TRUE(kind) << m.name << ": " << kind.error().message;
       const ReleaseFacts& f = l.facts;
@@ -77,6 +84,10 @@ TEST(SimBehaviour, KnowsHowEveryCatalogModelBoots) {
   for (const Model& m : Cat().models) {
     if (m.family.empty()) continue;
     auto kind = KindOf(m.name);
+    if (NotSimulated(m.name)) {
+      EXPECT_FALSE(kind) << m.name;
+      continue;
+    }
     ASSERT_TRUE(kind) << m.name;
     const Family* f = Cat().FindFamily(m.family);
     ASSERT_NE(f, nullptr);

@@ -42,7 +42,7 @@ Result<std::string> FileStore::Resolve(const std::string& name) const {
 
 std::unordered_set<std::string> FileStore::Names() const {
   if (dir_.empty()) return {};
-  auto names = ListFirmwareNames(dir_);
+  auto names = checks_ ? ListFirmwareNames(dir_, *checks_, nullptr) : ListFirmwareNames(dir_);
   return names ? std::move(names).value() : std::unordered_set<std::string>();
 }
 

@@ -1,10 +1,13 @@
 #include "store/firmware_dir.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <system_error>
 
@@ -32,9 +35,57 @@ Result<std::string> ReadText(const fs::path& p) {
   return ss.str();
 }
 
+// sha256 by (path, size, mtime): a repository of large images is hashed once, not per scan.
+std::string CachedSha256(const fs::path& p, uintmax_t size, fs::file_time_type mtime) {
+  struct Entry {
+    uintmax_t size;
+    fs::file_time_type mtime;
+    std::string sha256;
+  };
+  static std::mutex mu;
+  static std::unordered_map<std::string, Entry> cache;
+  const std::string key = p.string();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = cache.find(key);
+    if (it != cache.end() && it->second.size == size && it->second.mtime == mtime) {
+      return it->second.sha256;
+    }
+  }
+  std::string h = FileSha256(key);
+  std::lock_guard<std::mutex> lock(mu);
+  if (cache.size() > 65536) cache.clear();  // a bound, never reached by a real repository
+  cache[key] = {size, mtime, h};
+  return h;
+}
+
+// Why a file is not what the catalog says; "" when it is (or nothing is recorded).
+std::string Mismatch(const fs::path& p, const FileCheck& c) {
+  std::error_code ec;
+  const uintmax_t size = fs::file_size(p, ec);
+  if (ec) return "cannot be read (" + ec.message() + ")";
+  if (c.size > 0 && size != static_cast<uintmax_t>(c.size)) {
+    return "is " + std::to_string(size) + " bytes, the catalog says " + std::to_string(c.size) +
+           " (" + c.source + ")";
+  }
+  if (c.sha256.empty()) return "";
+  const auto mtime = fs::last_write_time(p, ec);
+  if (ec) return "cannot be read (" + ec.message() + ")";
+  const std::string h = CachedSha256(p, size, mtime);
+  if (h == c.sha256) return "";
+  return "has sha256 " + (h.empty() ? std::string("(unreadable)") : h) + ", the catalog says " +
+         c.sha256 + " (" + c.source + ")";
+}
+
 }  // namespace
 
 Result<std::unordered_set<std::string>> ListFirmwareNames(const std::string& dir) {
+  return ListFirmwareNames(dir, {}, nullptr);
+}
+
+Result<std::unordered_set<std::string>> ListFirmwareNames(
+    const std::string& dir, const std::unordered_map<std::string, FileCheck>& checks,
+    std::vector<RejectedFile>* rejected) {
   std::error_code ec;
   fs::path root = fs::canonical(dir, ec);
   // Not there is the operator's mistake (exit 2); there but unreadable, the system's (exit 5).
@@ -53,6 +104,13 @@ Result<std::unordered_set<std::string>> ListFirmwareNames(const std::string& dir
     }
     if (!Inside(target, root) || !fs::is_regular_file(target, ec)) continue;
     std::string lower = ToLower(it->path().filename().string());
+    if (auto c = checks.find(lower); c != checks.end()) {
+      std::string why = Mismatch(target, c->second);
+      if (!why.empty()) {
+        if (rejected) rejected->push_back({it->path().filename().string(), why});
+        continue;
+      }
+    }
     if (lower.size() > 6 && lower.compare(lower.size() - 6, 6, ".loads") == 0) {
       manifests.emplace_back(lower, target);
     }
@@ -68,6 +126,33 @@ Result<std::unordered_set<std::string>> ListFirmwareNames(const std::string& dir
     }
   }
   return names;
+}
+
+std::string FileSha256(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(ctx);
+    return {};
+  }
+  std::vector<char> buf(1 << 16);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    if (in.gcount() > 0) EVP_DigestUpdate(ctx, buf.data(), static_cast<size_t>(in.gcount()));
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  const bool ok = !in.bad() && EVP_DigestFinal_ex(ctx, md, &len) == 1;
+  EVP_MD_CTX_free(ctx);
+  if (!ok) return {};
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 15]);
+  }
+  return out;
 }
 
 Result<std::vector<EmbeddedFile>> ReadCatalogPath(const std::string& path) {

@@ -99,3 +99,62 @@ TEST_F(FirmwareDirTest, AManifestCountsOnlyWithEveryImageItLists) {
 
 }  // namespace
 }  // namespace stepup
+
+namespace stepup {
+namespace {
+
+// catalog/README.md, availability: a file is on hand only with the size and sha256 the
+// catalog records; a manifest listing a refused image is not on hand either.
+TEST_F(FirmwareDirTest, RefusesFilesOfTheWrongSizeOrHashAndSaysWhy) {
+  const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  Touch(root_ / "fw" / "good.sbn", "abc");
+  Touch(root_ / "fw" / "short.sbn", "ab");
+  Touch(root_ / "fw" / "forged.sbn", "abd");
+  Touch(root_ / "fw" / "free.bin", "anything");
+  Touch(root_ / "fw" / "X.loads", "X.loads\nforged.sbn\n");
+  std::unordered_map<std::string, FileCheck> checks = {
+      {"good.sbn", {3, abc, "test/good"}},
+      {"short.sbn", {3, "", "test/short"}},
+      {"forged.sbn", {3, abc, "test/forged"}},
+  };
+  struct Row {
+    std::string file;
+    bool listed;
+    std::string why;  // part of the refusal, "" when listed
+  };
+  const std::vector<Row> rows = {
+      {"good.sbn", true, ""},
+      {"short.sbn", false, "is 2 bytes, the catalog says 3 (test/short)"},
+      {"forged.sbn", false, "has sha256 "},
+      {"free.bin", true, ""},
+      {"x.loads", false, ""},  // lists forged.sbn
+  };
+  for (int pass = 0; pass < 2; ++pass) {  // the second scan reuses the cached hashes
+    std::vector<RejectedFile> rejected;
+    auto names = ListFirmwareNames((root_ / "fw").string(), checks, &rejected);
+    ASSERT_TRUE(names.ok()) << names.error().message;
+    for (const auto& r : rows) {
+      EXPECT_EQ(names->count(r.file) > 0, r.listed) << r.file;
+      if (r.why.empty()) continue;
+      bool found = false;
+      for (const auto& x : rejected) {
+        found = found || (x.name == r.file && x.why.find(r.why) != std::string::npos);
+      }
+      EXPECT_TRUE(found) << r.file;
+    }
+    EXPECT_EQ(rejected.size(), 2u);
+  }
+  // Rewritten with the same size: the cache is keyed on mtime too, so the hash is taken again.
+  fs::last_write_time(root_ / "fw" / "good.sbn",
+                      fs::last_write_time(root_ / "fw" / "good.sbn") + std::chrono::seconds(5));
+  Touch(root_ / "fw" / "good.sbn", "abz");
+  fs::last_write_time(root_ / "fw" / "good.sbn",
+                      fs::file_time_type::clock::now() + std::chrono::seconds(10));
+  auto again = ListFirmwareNames((root_ / "fw").string(), checks, nullptr);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->count("good.sbn"));
+  EXPECT_EQ(FileSha256((root_ / "fw" / "free.bin").string()).size(), 64u);
+}
+
+}  // namespace
+}  // namespace stepup
