@@ -18,6 +18,8 @@
 #include "core/catalog_loader.h"
 #include "net/http_server.h"
 #include "net/tftp_server.h"
+#include "store/file_store.h"
+#include "store/inventory.h"
 
 namespace stepup {
 namespace {
@@ -100,8 +102,8 @@ class DurabilityTest : public ::testing::TestWithParam<bool> {
     cfg.catalog = cat_.get();
     cfg.renderer = renderer_.get();
     cfg.inventory = inv_.get();
-    cfg.firmware = FileStore((dir_ / "firmware").string());
-    cfg.extras = FileStore((dir_ / "files").string());
+    cfg.firmware = DirFileStore((dir_ / "firmware").string());
+    cfg.extras = DirFileStore((dir_ / "files").string());
     prov_ = std::make_unique<Provisioner>(std::move(cfg));
     HttpOptions h;
     h.port = 0;
