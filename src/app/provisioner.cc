@@ -8,7 +8,6 @@
 
 #include "core/phone_report.h"
 #include "core/text.h"
-#include "store/firmware_dir.h"
 
 namespace stepup {
 namespace {

@@ -22,15 +22,15 @@
 #include "app/device_lifecycle.h"
 #include "app/device_profile.h"
 #include "app/download_ledger.h"
+#include "app/file_source.h"
 #include "app/identity_check.h"
+#include "app/inventory.h"
 #include "app/probe_guard.h"
 #include "app/request.h"
 #include "app/settled_answers.h"
 #include "core/catalog.h"
 #include "core/identify.h"
 #include "core/render.h"
-#include "store/file_store.h"
-#include "store/inventory.h"
 
 namespace stepup {
 

@@ -6,7 +6,6 @@
 #include "app/provisioner.h"
 #include "core/phone_report.h"
 #include "core/text.h"
-#include "store/firmware_dir.h"
 
 namespace stepup {
 
@@ -98,7 +97,7 @@ std::set<std::string> Provisioner::FilesOfHop(const Load& l) {
     files.insert(ToLower(f));
     if (ToLower(f).ends_with(".loads")) {
       if (auto path = cfg_.firmware.Resolve(f)) {
-        for (auto& image : ManifestImages(*path)) files.insert(std::move(image));
+        for (auto& image : cfg_.firmware.ManifestImages(*path)) files.insert(std::move(image));
       }
     }
   }

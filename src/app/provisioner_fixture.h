@@ -11,6 +11,8 @@
 
 #include "app/provisioner.h"
 #include "core/catalog_loader.h"
+#include "store/file_store.h"
+#include "store/inventory.h"
 
 namespace stepup {
 namespace {
@@ -50,8 +52,8 @@ class ProvisionerTest : public ::testing::Test {
     cfg.catalog = cat_.get();
     cfg.renderer = renderer_.get();
     cfg.inventory = inv_.get();
-    cfg.firmware = FileStore((dir_ / "firmware").string());
-    cfg.extras = FileStore((dir_ / "files").string());
+    cfg.firmware = DirFileStore((dir_ / "firmware").string());
+    cfg.extras = DirFileStore((dir_ / "files").string());
     cfg.now_ms = [this] { return now_ms_; };
     cfg.auto_enroll = std::move(auto_enroll);
     if (more) more(cfg);

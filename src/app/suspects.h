@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "app/inventory.h"
 #include "core/result.h"
-#include "store/inventory.h"
 
 namespace stepup {
 

@@ -1,4 +1,4 @@
-// A device of the inventory and its history, as plain data. The inventory (store/inventory.h)
+// A device of the inventory and its history, as plain data. The inventory (app/inventory.h)
 // persists them; the provisioner (app/) decides how they change.
 #pragma once
 

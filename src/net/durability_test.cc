@@ -19,6 +19,8 @@
 #include "core/tftp_packet.h"
 #include "net/http_server.h"
 #include "net/tftp_server.h"
+#include "store/file_store.h"
+#include "store/inventory.h"
 
 namespace stepup {
 namespace {
@@ -101,8 +103,8 @@ class DurabilityTest : public ::testing::TestWithParam<bool> {
     cfg.catalog = cat_.get();
     cfg.renderer = renderer_.get();
     cfg.inventory = inv_.get();
-    cfg.firmware = FileStore((dir_ / "firmware").string());
-    cfg.extras = FileStore((dir_ / "files").string());
+    cfg.firmware = DirFileStore((dir_ / "firmware").string());
+    cfg.extras = DirFileStore((dir_ / "files").string());
     prov_ = std::make_unique<Provisioner>(std::move(cfg));
     HttpOptions h;
     h.port = 0;

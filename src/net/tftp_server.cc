@@ -21,7 +21,6 @@
 #include "net/tftp_wait_pump.h"
 #include "net/transport_sockets.h"
 #include "net/udp_receive.h"
-#include "store/image_cache.h"
 
 namespace stepup {
 namespace {
@@ -63,7 +62,6 @@ struct TftpServer::Impl : std::enable_shared_from_this<TftpServer::Impl> {
   std::shared_ptr<TftpWaitPump> waiting =
       std::make_shared<TftpWaitPump>(socket.get_executor(), admission, opt.max_transfers,
                                      std::chrono::milliseconds(opt.max_hold_ms), log);
-  ImageCache images;
 
   void Receive();
   void OnRequest(const std::string& bytes, const udp::endpoint& peer, Clock::time_point received);
@@ -127,7 +125,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     // The content: a rendered body, or a file read block by block.
     if (!resp_.file.empty() && rrq.mode == "octet") {
       // From memory (one copy however many phones fetch it), else block by block from disk.
-      if ((image_ = srv_->images.Get(resp_.file))) {
+      if (srv_->opt.images && (image_ = srv_->opt.images->Get(resp_.file))) {
         content_ = *image_;
         size_ = content_.size();
       } else {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "app/file_source.h"
 #include "app/provisioner.h"
 #include "core/result.h"
 #include "net/http_server.h"
@@ -30,6 +31,9 @@ struct TftpServerOptions {
   uint32_t deadline_s = 600;          // a whole transfer
   uint32_t max_blksize = 65464;
   TftpUploadOptions upload;  // WRQ: refused unless upload.dir is set
+  // Files' bytes held in memory (one copy however many transfers send it); unset: every
+  // transfer reads its file from disk.
+  std::shared_ptr<FileBytes> images;
 };
 
 class TftpServer {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 
 #include "core/text.h"
 #include "store/firmware_dir.h"
@@ -17,9 +18,14 @@ bool ValidFileName(const std::string& name) {
   });
 }
 
-FileStore::FileStore(std::string dir) : dir_(std::move(dir)) {}
+DirFiles::DirFiles(std::string dir, std::unordered_map<std::string, FileCheck> checks)
+    : dir_(std::move(dir)), checks_(std::move(checks)) {}
 
-Result<std::string> FileStore::Resolve(const std::string& name) const {
+FileStore DirFileStore(std::string dir, std::unordered_map<std::string, FileCheck> checks) {
+  return FileStore(std::make_shared<const DirFiles>(std::move(dir), std::move(checks)));
+}
+
+Result<std::string> DirFiles::Resolve(const std::string& name) const {
   if (!ValidFileName(name)) return BadInput("invalid file name \"" + name + "\"");
   if (dir_.empty()) return Unknown("no such file \"" + name + "\"");
   std::error_code ec;
@@ -40,10 +46,14 @@ Result<std::string> FileStore::Resolve(const std::string& name) const {
   return Unknown("no such file \"" + name + "\"");
 }
 
-std::unordered_set<std::string> FileStore::Names() const {
+std::unordered_set<std::string> DirFiles::Names() const {
   if (dir_.empty()) return {};
-  auto names = checks_ ? ListFirmwareNames(dir_, *checks_, nullptr) : ListFirmwareNames(dir_);
+  auto names = ListFirmwareNames(dir_, checks_, nullptr);
   return names ? std::move(names).value() : std::unordered_set<std::string>();
+}
+
+std::vector<std::string> DirFiles::ManifestImages(const std::string& path) const {
+  return stepup::ManifestImages(path);
 }
 
 }  // namespace stepup

@@ -1,8 +1,8 @@
-// Firmware images held in memory for the TFTP transport, which sends them block by block:
-// one copy per file however many transfers read it, and a transfer reads a consistent
-// snapshot even if the operator replaces the file meanwhile. An entry is re-read when the
-// file's inode, size or modification time changes. Files larger than a quarter of the budget
-// are not held (the caller reads them from disk). Entries in use are never evicted; the
+// Firmware images held in memory for the TFTP transport (its FileBytes, app/file_source.h),
+// which sends them block by block: one copy per file however many transfers read it, and a transfer
+// reads a consistent snapshot even if the operator replaces the file meanwhile. An entry is re-read
+// when the file's inode, size or modification time changes. Files larger than a quarter of the
+// budget are not held (the caller reads them from disk). Entries in use are never evicted; the
 // least recently used of the others go when the budget is exceeded. Thread-safe.
 #pragma once
 
@@ -15,14 +15,16 @@
 #include <string>
 #include <unordered_map>
 
+#include "app/file_source.h"
+
 namespace stepup {
 
-class ImageCache {
+class ImageCache : public FileBytes {
  public:
   explicit ImageCache(uint64_t budget_bytes = 512ull << 20) : budget_(budget_bytes) {}
 
   // The file's bytes, or nullptr if it cannot be read or is too large to hold.
-  std::shared_ptr<const std::string> Get(const std::string& path);
+  std::shared_ptr<const std::string> Get(const std::string& path) override;
   uint64_t held_bytes() const;
 
  private:

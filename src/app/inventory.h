@@ -1,0 +1,104 @@
+// The inventory interface the application layer owns: devices, their event history, and
+// attempts by unknown devices. Implemented by the store layer (store/inventory.h: in memory for
+// tests, SQLite by default).
+//
+// Durability (contract.md): a write that returns is durable, except AppendEvent with
+// `batched = true` (phone traffic), which may be written up to 200 ms later; a crash loses at
+// most that window, never an operator's write or the database's integrity.
+// Visibility: this object's own writes are seen by its next read; another process's device
+// writes are seen within 1 ms (readers cache devices and re-check at most once a millisecond).
+// Implementations are safe to call from several threads.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/device.h"
+#include "core/result.h"
+
+namespace stepup {
+
+class Inventory {
+ public:
+  virtual ~Inventory() = default;
+
+  // Adds a device; error naming it if its MAC or serial is already in the inventory.
+  virtual Result<Device> Add(const Device& d) = 0;
+  // Adds all devices or none (one transaction); the error names the first clash.
+  virtual Status AddAll(const std::vector<Device>& devices) = 0;
+  // Replaces a stored device (matched by id).
+  virtual Status Update(const Device& d) = 0;
+  // Hop progress (contract.md): a phone's new state and the events that explain it. Seen by
+  // this object's next read at once; durable when WhenDurable(ticket) calls back with true, so
+  // an answer can wait for it without holding a thread. Many phones' progress shares one commit
+  // and one disk sync (a boot storm otherwise waits for one sync per phone per hop). This
+  // default writes at once and returns ticket 0 (already durable).
+  virtual Result<uint64_t> RecordProgress(const Device& d, const std::vector<Event>& events) {
+    if (auto s = Update(d); !s) return s.error();
+    for (const auto& e : events) {
+      if (auto s = AppendEvent(d.id, e); !s) return s.error();
+    }
+    return uint64_t{0};
+  }
+  // Calls `done` (on any thread, perhaps this one, never under a lock of the caller's) once
+  // the ticket's progress is durable (true) or lost to a failed commit (false).
+  virtual void WhenDurable(uint64_t /*ticket*/, std::function<void(bool durable)> done) {
+    done(true);
+  }
+  // The newest progress ticket not yet durable, 0 if none: an answer read from what is
+  // staged (another request of the same phone, answered while the first one waits) must wait
+  // for it as well.
+  virtual uint64_t PendingProgress() { return 0; }
+  virtual Result<std::optional<Device>> FindByMac(const std::string& mac) = 0;
+  virtual Result<std::optional<Device>> FindBySerial(const std::string& serial) = 0;
+  virtual Result<std::optional<Device>> FindById(int64_t id) = 0;
+  virtual Result<std::vector<Device>> List() = 0;
+
+  virtual Status AppendEvent(int64_t device_id, const Event& e, bool batched = false) = 0;
+  // The device's history, oldest first.
+  virtual Result<std::vector<Event>> Events(int64_t device_id) = 0;
+  // Every device's events of one kind, with the device's id, oldest first. This default reads
+  // each device's history.
+  virtual Result<std::vector<std::pair<int64_t, Event>>> EventsOfKind(const std::string& kind) {
+    auto devices = List();
+    if (!devices) return devices.error();
+    std::vector<std::pair<int64_t, Event>> out;
+    for (const auto& d : *devices) {
+      auto events = Events(d.id);
+      if (!events) return events.error();
+      for (auto& e : *events) {
+        if (e.kind == kind) out.emplace_back(d.id, std::move(e));
+      }
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& a, const auto& b) { return a.second.time < b.second.time; });
+    return out;
+  }
+  virtual Status RecordUnknown(const UnknownAttempt& a) = 0;
+  virtual Result<std::vector<UnknownAttempt>> UnknownAttempts() = 0;
+  // Writes batched events now, and waits until recorded progress is durable.
+  virtual Status Flush() = 0;
+  // A number that moves whenever any device is added, changed or removed: at once for this
+  // object's own writes, within 1 ms for another process's (the CLI's). Cheap enough to call
+  // on every request; callers use it to know that what they derived from devices still holds.
+  // Negative when it cannot be read.
+  virtual int64_t DevicesVersion() = 0;
+
+  // Finds by MAC when given, else by serial.
+  Result<std::optional<Device>> Find(const std::string& mac, const std::string& serial) {
+    if (!mac.empty()) {
+      auto d = FindByMac(mac);
+      if (!d || d->has_value() || serial.empty()) return d;
+    }
+    return serial.empty() ? Result<std::optional<Device>>(std::optional<Device>())
+                          : FindBySerial(serial);
+  }
+};
+
+}  // namespace stepup

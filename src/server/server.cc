@@ -1,0 +1,311 @@
+#include "server/server.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <sys/resource.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include "net/http_server.h"
+#include "net/listen_address.h"
+#include "net/phone_probe.h"
+#include "net/syslog_receiver.h"
+#include "net/tftp_server.h"
+#include "store/access_log_file.h"
+#include "store/file_store.h"
+#include "store/image_cache.h"
+
+namespace stepup {
+namespace {
+
+namespace net = boost::asio;
+namespace fs = std::filesystem;
+using Address = std::pair<std::string, uint16_t>;
+
+// Every connection and TFTP transfer holds a descriptor: raise the soft limit to the hard one
+// (the usual soft 1024 would refuse a boot storm's phones) and return it.
+rlim_t RaiseFileLimit() {
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
+  }
+  return rl.rlim_cur;
+}
+
+// The host part of a URL for a listener's address (wildcards: loopback).
+std::string UrlHost(const std::string& address) {
+  std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+  return host == "0.0.0.0" || host == "[::]" ? "127.0.0.1" : host;
+}
+
+std::string BaseUrl(const std::string& public_url, const std::string& host, uint16_t port) {
+  std::string url = public_url.empty() ? "http://" + host + ":" + std::to_string(port) : public_url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerConfig cfg;
+  Workspace ws;
+  std::string firmware_dir, host;
+  Address http_at;
+  std::optional<Address> tftp_at, syslog_at;
+  SourceLimits tftp_limits;
+  FILE* log_file = stdout;
+  std::unique_ptr<AccessLogFile> sink;
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::unique_ptr<PhoneProber> prober;
+  std::unique_ptr<Provisioner> prov;
+  std::unique_ptr<HttpServer> http;
+  std::unique_ptr<TftpServer> tftp;
+  std::unique_ptr<SyslogReceiver> syslog;
+  std::vector<std::thread> pool;
+  std::mutex house_mu;
+  std::condition_variable house_cv;
+  bool house_stop = false, running = false;
+  std::thread housekeeper;
+
+  Status ParseAddresses();
+  Status OpenFiles();
+  Status MakeProvisioner();
+  Status StartTftp(rlim_t files);
+  void StartHousekeeping();
+  void StopHousekeeping();
+  ~Impl() {
+    sink.reset();
+    if (log_file != stdout) std::fclose(log_file);
+  }
+  AccessLog Log() {
+    return [sink = sink.get()](const std::string& line) { sink->Write(line); };
+  }
+};
+
+Status Server::Impl::ParseAddresses() {
+  auto h = ParseListenAddress("--http", cfg.http);
+  if (!h) return h.error();
+  http_at = *h;
+  host = UrlHost(http_at.first);
+  if (!cfg.syslog.empty()) {
+    auto s = ParseListenAddress("--syslog", cfg.syslog);
+    if (!s) return s.error();
+    syslog_at = *s;
+  }
+  if (!cfg.tftp.empty() && cfg.tftp != "off") {
+    auto t = ParseListenAddress("--tftp", cfg.tftp);
+    if (!t) return t.error();
+    tftp_at = *t;
+    tftp_limits = SourceLimits({cfg.tftp_transfers, cfg.tftp_rate});
+    for (const std::string& rule : cfg.tftp_limits) {
+      if (auto s = tftp_limits.Add(rule); !s) return s.error();
+    }
+  }
+  return Ok{};
+}
+
+Status Server::Impl::OpenFiles() {
+  firmware_dir =
+      cfg.firmware.empty() ? (fs::path(cfg.data.dir) / "firmware").string() : cfg.firmware;
+  for (const fs::path& dir : {fs::path(firmware_dir), fs::path(cfg.data.dir) / "files"}) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return IoError("\"" + dir.string() + "\": " + ec.message());
+  }
+  if (cfg.access_log != "-") {
+    log_file = std::fopen(cfg.access_log.c_str(), "a");
+    if (!log_file) {
+      const int err = errno;
+      log_file = stdout;
+      const std::string what = "--access-log \"" + cfg.access_log + "\" cannot be opened: " +
+                               std::strerror(err);
+      // A missing directory is the operator's to fix (bad input); anything else is I/O.
+      return err == ENOENT || err == ENOTDIR ? BadInput(what) : IoError(what);
+    }
+  }
+  sink = std::make_unique<AccessLogFile>(log_file);
+  return Ok{};
+}
+
+Status Server::Impl::MakeProvisioner() {
+  PhoneProbeOptions popt;
+  popt.allow = cfg.probe_phones == "off"   ? PhoneProbeOptions::Allow::kOff
+               : cfg.probe_phones == "all" ? PhoneProbeOptions::Allow::kAll
+                                           : PhoneProbeOptions::Allow::kPrivate;
+  popt.port = cfg.probe_port;
+  prober = std::make_unique<PhoneProber>(ioc, popt);
+  ProvisionerConfig pc;
+  if (popt.allow != PhoneProbeOptions::Allow::kOff) {
+    pc.probe_phone = [p = prober.get()](const std::string& ip,
+                                        std::function<void(std::optional<std::string>)> done) {
+      p->Probe(ip, std::move(done));
+    };
+  }
+  pc.learn_after_ms = int64_t{cfg.learn_after} * 1000;
+  auto probe = ParseProbeLimits(cfg.probe_limit);
+  if (!probe.ok) return BadInput(probe.error);
+  pc.probe_limits = probe.limits;
+  pc.tftp_secrets = cfg.tftp_secrets == "off"   ? TftpSecrets::kOff
+                    : cfg.tftp_secrets == "any" ? TftpSecrets::kAny
+                                                : TftpSecrets::kFollowed;
+  pc.catalog = &ws.catalog;
+  pc.renderer = &ws.renderer;
+  pc.inventory = ws.inventory.get();
+  pc.firmware = DirFileStore(firmware_dir, FileChecks(ws.catalog));  // wrong size/hash: not offered
+  pc.extras = DirFileStore((fs::path(cfg.data.dir) / "files").string());
+  pc.stuck_after = cfg.stuck_after;
+  pc.defaults = ws.defaults;
+  pc.auto_enroll = cfg.auto_enroll;
+  pc.base_url = BaseUrl(cfg.public_url, host, http_at.second);
+  prov = std::make_unique<Provisioner>(std::move(pc));
+  return Ok{};
+}
+
+Result<std::unique_ptr<Server>> Server::Open(ServerConfig config) {
+  auto impl = std::make_unique<Impl>();
+  impl->cfg = std::move(config);
+  auto opened = OpenWorkspace(impl->cfg.data, impl->cfg.catalog);
+  if (!opened) return opened.error();
+  impl->ws = std::move(opened).value();
+  if (auto s = impl->ParseAddresses(); !s) return s.error();
+  if (auto s = impl->OpenFiles(); !s) return s.error();
+  if (auto s = impl->MakeProvisioner(); !s) return s.error();
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { Stop(); }
+
+Status Server::Impl::StartTftp(rlim_t files) {
+  TftpServerOptions topt;
+  topt.address = tftp_at->first;
+  topt.port = tftp_at->second;
+  topt.limits = tftp_limits;
+  // Half the descriptors at most, the rest for HTTP connections and files.
+  if (files / 2 < topt.max_transfers) topt.max_transfers = static_cast<uint32_t>(files / 2);
+  topt.upload.dir = cfg.tftp_upload_dir;
+  topt.images = std::make_shared<ImageCache>();
+  tftp = std::make_unique<TftpServer>(ioc, *prov, topt, Log());
+  return tftp->Start();
+}
+
+Status Server::Start() {
+  Impl& m = *impl_;
+  // A client that goes away in the middle of a file sent with sendfile(2) must cost the
+  // server that connection (EPIPE), not its life (SIGPIPE's default action).
+  std::signal(SIGPIPE, SIG_IGN);
+  const rlim_t files = RaiseFileLimit();
+  HttpOptions hopt;
+  hopt.address = m.http_at.first;
+  hopt.port = m.http_at.second;
+  hopt.read_timeout_s = m.cfg.read_timeout;
+  m.http = std::make_unique<HttpServer>(m.ioc, *m.prov, hopt, m.Log());
+  if (auto s = m.http->Start(); !s) return s;
+  // The port is known only now (port 0); no request is handled before the threads run.
+  m.prov->SetBaseUrl(BaseUrl(m.cfg.public_url, m.host, m.http->port()));
+  if (m.tftp_at) {
+    if (auto s = m.StartTftp(files); !s) return s;
+  }
+  if (m.syslog_at) {
+    m.syslog = std::make_unique<SyslogReceiver>(m.ioc, *m.prov);
+    if (auto s = m.syslog->Start(m.syslog_at->first, m.syslog_at->second); !s) return s;
+  }
+  m.StartHousekeeping();
+  m.work.emplace(m.ioc.get_executor());
+  const int n = m.cfg.threads > 0
+                    ? m.cfg.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < n; ++i) m.pool.emplace_back([&ioc = m.ioc] { ioc.run(); });
+  m.running = true;
+  return Ok{};
+}
+
+// Housekeeping off the threads that answer phones: new firmware is picked up within a
+// second (the access log writes itself from its own thread).
+void Server::Impl::StartHousekeeping() {
+  housekeeper = std::thread([this] {
+    std::unique_lock lock(house_mu);
+    while (!house_cv.wait_for(lock, std::chrono::seconds(1), [this] { return house_stop; })) {
+      lock.unlock();
+      prov->RescanFirmware();
+      prov->Sweep();
+      lock.lock();
+    }
+  });
+}
+
+void Server::Impl::StopHousekeeping() {
+  {
+    std::lock_guard lock(house_mu);
+    house_stop = true;
+  }
+  house_cv.notify_all();
+  if (housekeeper.joinable()) housekeeper.join();
+}
+
+void Server::Drain() { DrainFor(std::chrono::seconds(impl_->cfg.drain_seconds)); }
+
+void Server::Stop() { DrainFor(std::chrono::milliseconds(0)); }
+
+void Server::DrainFor(std::chrono::milliseconds wait) {
+  Impl& m = *impl_;
+  if (m.http) m.http->Stop();
+  if (m.tftp) m.tftp->Stop();
+  if (m.syslog) m.syslog->Stop();
+  m.StopHousekeeping();
+  if (m.running) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (active() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    m.work.reset();
+    m.ioc.stop();
+    for (auto& t : m.pool) t.join();
+    m.pool.clear();
+    m.running = false;
+  }
+  if (m.sink) m.sink.reset();  // writes what is buffered
+  if (m.ws.inventory) (void)m.ws.inventory->Flush();
+  if (m.log_file != stdout) std::fclose(m.log_file);
+  m.log_file = stdout;
+}
+
+uint16_t Server::http_port() const { return impl_->http ? impl_->http->port() : 0; }
+uint16_t Server::tftp_port() const { return impl_->tftp ? impl_->tftp->port() : 0; }
+std::string Server::base_url() const {
+  return BaseUrl(impl_->cfg.public_url, impl_->host, http_port());
+}
+size_t Server::active() const {
+  return (impl_->http ? impl_->http->active() : 0) + (impl_->tftp ? impl_->tftp->active() : 0);
+}
+Inventory& Server::inventory() { return *impl_->ws.inventory; }
+Provisioner& Server::provisioner() { return *impl_->prov; }
+
+std::string Server::Describe() const {
+  const Impl& m = *impl_;
+  auto devices = m.ws.inventory->List();
+  std::string line = "serving http://" + m.host + ":" + std::to_string(http_port()) +
+                     " (profiles point at " + base_url() + "); data " + m.cfg.data.dir + ", " +
+                     std::to_string(devices ? devices->size() : 0) + " devices, firmware " +
+                     m.firmware_dir + ", catalog of " + std::to_string(m.ws.catalog.loads.size()) +
+                     " loads";
+  if (m.syslog_at) line += ", syslog on " + m.cfg.syslog;
+  if (m.tftp) line += "; tftp " + m.tftp_at->first + ":" + std::to_string(tftp_port());
+  return line;
+}
+
+}  // namespace stepup

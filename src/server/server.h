@@ -1,0 +1,90 @@
+// The server, assembled in one place from one ServerConfig: the workspace (catalog,
+// templates, inventory, operator defaults), the firmware and extras directories, the
+// provisioner, the HTTP and TFTP listeners, the syslog receiver, the phone prober, the
+// housekeeping sweep and the access log, with the durability wiring between them. `stepup
+// serve` parses its flags into a ServerConfig and runs one; tests start one in-process the
+// same way (port 0 binds an ephemeral port; the ports bound are exposed).
+//
+// Lifecycle: Open (validate, open everything, bind nothing) → Start (bind, run threads) →
+// Drain or Stop (stop accepting, let open connections and transfers finish, join threads,
+// write what is buffered). Open, Start, Drain and Stop are called from one thread; the
+// accessors are safe from any thread once Start returned.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/inventory.h"
+#include "app/provisioner.h"
+#include "core/result.h"
+#include "net/source_limits.h"
+#include "server/workspace.h"
+
+namespace stepup {
+
+// Every `stepup serve` flag, by the flag's name (contract.md; `stepup serve --help`).
+struct ServerConfig {
+  DataOptions data;                     // --data, --db
+  std::string catalog;                  // --catalog ("" : bundled)
+  std::string firmware;                 // --firmware ("" : DATA/firmware)
+  std::string http = "127.0.0.1:8069";  // --http ADDR:PORT (port 0: any free port)
+  std::string tftp = "127.0.0.1:6969";  // --tftp ADDR:PORT, "" or "off": no TFTP
+  std::string syslog;                   // --syslog ADDR:PORT, "" : none
+  std::string public_url;               // --public-url ("" : the HTTP listener's URL)
+  std::string access_log = "-";         // --access-log FILE, "-" : stdout
+  std::vector<std::string> auto_enroll;
+  uint32_t tftp_rate = SourceLimit{}.rate, tftp_transfers = SourceLimit{}.transfers;
+  std::vector<std::string> tftp_limits;   // --tftp-limit NET/BITS=TRANSFERS,RATE
+  std::string tftp_upload_dir;            // "" : uploads refused
+  std::string tftp_secrets = "followed";  // followed | off | any
+  std::string probe_limit = "20,200,10";  // SLOW,REFUSE,MINUTES | off
+  std::string probe_phones = "private";   // private | all | off
+  uint16_t probe_port = 80;
+  int learn_after = 30;  // seconds
+  int threads = 0;       // 0 : one per core
+  int stuck_after = 3;
+  int read_timeout = 10;   // seconds
+  int drain_seconds = 10;  // how long Drain waits for open connections
+};
+
+class Server {
+ public:
+  // Validates the configuration and opens what it names; errors name the flag or file.
+  static Result<std::unique_ptr<Server>> Open(ServerConfig config);
+  ~Server();  // Stop() if still running
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listeners (the error names the address), then answers on the worker threads
+  // and starts the once-a-second housekeeping (firmware rescan, Provisioner::Sweep).
+  Status Start();
+  // Stops accepting, waits up to drain_seconds for open connections and transfers, stops
+  // the threads and writes what is buffered (access log, batched events). Idempotent.
+  void Drain();
+  // Drain without waiting for open connections.
+  void Stop();
+
+  uint16_t http_port() const;
+  uint16_t tftp_port() const;  // 0 without TFTP
+  // The base URL written into profiles (--public-url, else the HTTP listener's).
+  std::string base_url() const;
+  // Open HTTP connections and TFTP transfers.
+  size_t active() const;
+  // One line for the operator: where it serves, what from.
+  std::string Describe() const;
+
+  Inventory& inventory();
+  Provisioner& provisioner();
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  void DrainFor(std::chrono::milliseconds wait);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stepup
