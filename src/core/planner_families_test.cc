@@ -1,7 +1,7 @@
 // Issue 14 (second part) against the bundled catalog: the 7940/7960, 7931G and ATA190
 // families, the 7970 SCCP 8.5(3) path and the doubt fact, file sizes and hashes in the
 // catalog format, and catalog check on planted inflations of each new fact kind. Every row
-// names the sheet row (../shared/docs/firmware/) it comes from.
+// names the sheet row (docs/firmware/) it comes from.
 #include <gtest/gtest.h>
 
 #include <tuple>
