@@ -1,5 +1,6 @@
 #include "store/access_log_file.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 namespace stepup {
 namespace {
 constexpr size_t kWakeBytes = 1 << 20;
+constexpr size_t kWriteBytes = 64 << 10;  // bytes per write(2), a yield between
 constexpr size_t kMaxBytes = 64u << 20;
 }  // namespace
 
@@ -42,7 +44,11 @@ void AccessLogFile::Write(std::string_view line) {
 }
 
 void AccessLogFile::Flush() {
-  std::string out;
+  std::lock_guard wlock(write_mu_);
+  // The buffer handed back is the last one written, capacity kept: the threads answering
+  // requests append into memory already there instead of regrowing (and copying) megabytes.
+  std::string out = std::move(spare_);
+  out.clear();
   uint64_t dropped = 0;
   {
     std::lock_guard lock(mu_);
@@ -50,11 +56,17 @@ void AccessLogFile::Flush() {
     dropped = dropped_;
     dropped_ = 0;
   }
-  std::lock_guard lock(write_mu_);
-  if (!out.empty() && std::fwrite(out.data(), 1, out.size(), f_) != out.size()) {
-    std::lock_guard again(mu_);  // the disk refused them: counted, said when it takes lines again
-    dropped_ += static_cast<uint64_t>(std::count(out.begin(), out.end(), '\n'));
-    return;
+  // In pieces, yielding the core between them: one write of megabytes is a pause that the
+  // requests waiting for this core sit behind (bench/http, p99).
+  for (size_t at = 0; at < out.size(); at += kWriteBytes) {
+    if (at > 0) sched_yield();
+    const size_t n = std::min(kWriteBytes, out.size() - at);
+    if (std::fwrite(out.data() + at, 1, n, f_) != n) {
+      std::lock_guard again(mu_);  // the disk refused them: counted, said when it takes lines again
+      dropped_ += static_cast<uint64_t>(std::count(out.begin() + at, out.end(), '\n'));
+      spare_ = std::move(out);
+      return;
+    }
   }
   if (dropped)
     std::fprintf(
@@ -62,6 +74,7 @@ void AccessLogFile::Flush() {
         "stepup: %llu access-log lines dropped (the log fell behind or the disk refused them)\n",
         static_cast<unsigned long long>(dropped));
   std::fflush(f_);
+  spare_ = std::move(out);
 }
 
 void AccessLogFile::Loop() {

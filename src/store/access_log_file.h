@@ -36,7 +36,8 @@ class AccessLogFile {
   std::string buffer_;
   uint64_t dropped_ = 0;
   bool stop_ = false;
-  std::mutex write_mu_;  // one writer of f_ at a time
+  std::mutex write_mu_;  // one writer of f_ at a time; guards spare_
+  std::string spare_;    // the buffer last written, reused for the next lines
   std::thread thread_;
 };
 
