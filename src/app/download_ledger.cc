@@ -1,5 +1,7 @@
 #include "app/download_ledger.h"
 
+#include <algorithm>
+
 namespace stepup {
 namespace {
 
@@ -73,7 +75,7 @@ std::optional<int64_t> DownloadLedger::Started(const std::string& ip, const std:
   if (!owner) owner = fallback;
   if (!owner) return std::nullopt;
   if (transfers_.size() >= kMaxTransfers) transfers_.clear();  // owners of lost transfers
-  transfers_[Key(peer, file)] = *owner;
+  transfers_[Key(peer, file)] = {*owner, ip};
   downloads_[*owner].started.insert(file);
   return owner;
 }
@@ -83,11 +85,17 @@ std::optional<int64_t> DownloadLedger::Finished(const std::string& peer, const s
   std::lock_guard lock(mu_);
   auto t = transfers_.find(Key(peer, file));
   if (t == transfers_.end()) return std::nullopt;
-  const int64_t owner = t->second;
+  const int64_t owner = t->second.owner;
+  const std::string ip = std::move(t->second.ip);
   transfers_.erase(t);
   auto a = awaiting_.find(owner);
   if (complete) {
-    downloads_[owner].completed.insert(file);
+    Downloads& dl = downloads_[owner];
+    dl.completed.insert(file);
+    if (!dl.for_load.empty()) {
+      if (sites_.size() >= kMaxTransfers) sites_.clear();  // bounded; own downloads still count
+      ++sites_[Key(ip, dl.for_load)].completed[file];
+    }
     if (a != awaiting_.end()) a->second.files.erase(file);
   } else if (a != awaiting_.end() && a->second.files.count(file)) {
     // Its retry comes next from this address: it goes first.
@@ -95,6 +103,25 @@ std::optional<int64_t> DownloadLedger::Finished(const std::string& peer, const s
     ++queued_;
   }
   return owner;
+}
+
+bool DownloadLedger::Completes(int64_t device, const std::string& ip, const std::string& load,
+                               const std::set<std::string>& needed) {
+  std::lock_guard lock(mu_);
+  if (needed.empty()) return false;
+  Site& site = sites_[Key(ip, load)];
+  auto own = downloads_.find(device);
+  bool done = own != downloads_.end() && own->second.for_load == load &&
+              std::includes(own->second.completed.begin(), own->second.completed.end(),
+                            needed.begin(), needed.end());
+  if (!done) {
+    done = std::all_of(needed.begin(), needed.end(), [&](const std::string& f) {
+      auto c = site.completed.find(f);
+      return c != site.completed.end() && c->second - site.hops >= 1;
+    });
+  }
+  if (done) ++site.hops;
+  return done;
 }
 
 Downloads DownloadLedger::Of(int64_t device, const std::string& load) const {

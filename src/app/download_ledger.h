@@ -41,6 +41,13 @@ class DownloadLedger {
   std::optional<int64_t> Finished(const std::string& peer, const std::string& file, bool complete);
   // What the device downloaded of `load` since it was offered (empty when nothing).
   Downloads Of(int64_t device, const std::string& load) const;
+  // Whether the device at `ip` has every file of its pending `load` (`needed`, non-empty):
+  // by its own downloads, or, behind NAT, by the address's: phones sharing an address that
+  // were offered the same load fetch in parallel, so a file credited to one may have been
+  // another's. The address's completed downloads of each file, less the hops already
+  // completed from them, must leave a whole set. Counts the hop as completed when true.
+  bool Completes(int64_t device, const std::string& ip, const std::string& load,
+                 const std::set<std::string>& needed);
 
  private:
   struct Awaiting {  // the files of its pending hop a device has not fetched yet, and where
@@ -63,7 +70,16 @@ class DownloadLedger {
   std::unordered_map<int64_t, Downloads> downloads_;
   std::unordered_map<int64_t, Awaiting> awaiting_;
   std::unordered_map<std::string, std::deque<Queued>> queues_;  // ip \0 file
-  std::unordered_map<std::string, int64_t> transfers_;          // peer \0 file -> owner
+  struct Transfer {
+    int64_t owner;
+    std::string ip;
+  };
+  std::unordered_map<std::string, Transfer> transfers_;  // peer \0 file -> owner
+  struct Site {                                          // one address's downloads of one load
+    std::unordered_map<std::string, int64_t> completed;  // file -> completed downloads
+    int64_t hops = 0;                                    // hops completed from them
+  };
+  std::unordered_map<std::string, Site> sites_;  // ip \0 load
 };
 
 // Which device was seen last at an address, and whether it was the only one lately (a site

@@ -88,3 +88,37 @@ TEST(Whereabouts, SoleOnlyWhileNoOtherDeviceWasSeenThereWithinTheWindow) {
 
 }  // namespace
 }  // namespace stepup
+
+namespace stepup {
+namespace {
+
+TEST(DownloadLedger, BehindNatAPhoneWhoseFilesWereCreditedToAnotherCompletesFromTheAddress) {
+  // Phones 1 and 2 behind one address are offered the same load; 2 fetches first, so the
+  // address's downloads are credited to 1 (the older offer), and 2 asks again first.
+  DownloadLedger ledger;
+  ledger.Offered(1, "10.0.0.1", "L", kHop);
+  ledger.Offered(2, "10.0.0.1", "L", kHop);
+  int port = 0;
+  auto fetch_all = [&] {
+    for (const auto& f : kHop) {
+      const std::string peer = "10.0.0.1:" + std::to_string(++port);
+      ASSERT_TRUE(ledger.Started("10.0.0.1", peer, f, std::nullopt).has_value());
+      ledger.Finished(peer, f, true);
+    }
+  };
+  fetch_all();                                   // phone 2's downloads, credited to 1
+  EXPECT_EQ(ledger.Of(1, "L").completed, kHop);  // as credited
+  EXPECT_TRUE(ledger.Of(2, "L").completed.empty());
+  EXPECT_TRUE(ledger.Completes(2, "10.0.0.1", "L", kHop));  // from the address's set
+  // Phone 3 fetched nothing: the one set is used up.
+  ledger.Offered(3, "10.0.0.1", "L", kHop);
+  EXPECT_FALSE(ledger.Completes(3, "10.0.0.1", "L", kHop));
+  fetch_all();  // phone 1's own, credited to 3 (1 has them)
+  EXPECT_TRUE(ledger.Completes(1, "10.0.0.1", "L", kHop));  // its own record
+  // A phone that fetched only the manifest (AUTH FAIL) never completes from the address.
+  EXPECT_FALSE(ledger.Completes(3, "10.0.0.1", "L", kHop));
+  EXPECT_FALSE(ledger.Completes(1, "10.0.0.9", "M", kHop));  // another address and load
+}
+
+}  // namespace
+}  // namespace stepup

@@ -144,7 +144,8 @@ class Provisioner {
   Response XmlDefault(const Request& req);
   void Observe(Device& d, const std::string& running, const Request& req,
                std::vector<Event>& events);
-  bool HopCompletedByDownloads(const Device& d);
+  // Whether its downloads (or, behind NAT, its address's) complete its pending hop.
+  bool HopCompletedByDownloads(const Device& d, const std::string& ip);
   // Every file it completed is a .loads manifest: the AUTH FAIL signature.
   static bool ManifestOnly(const Downloads& dl);
   // Every file a load's hop needs: the catalog's, plus the images its .loads manifest in the

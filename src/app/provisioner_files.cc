@@ -106,13 +106,10 @@ std::set<std::string> Provisioner::FilesOfHop(const Load& l) {
   return files;
 }
 
-bool Provisioner::HopCompletedByDownloads(const Device& d) {
+bool Provisioner::HopCompletedByDownloads(const Device& d, const std::string& ip) {
   const Load* l = FindLoadOf(d, d.pending_load);
   if (!l || l->files.empty()) return false;
-  const std::set<std::string> needed = FilesOfHop(*l);
-  const Downloads dl = ledger_.Of(d.id, d.pending_load);
-  return !dl.for_load.empty() &&
-         std::includes(dl.completed.begin(), dl.completed.end(), needed.begin(), needed.end());
+  return ledger_.Completes(d.id, ip, d.pending_load, FilesOfHop(*l));
 }
 
 bool Provisioner::ManifestOnly(const Downloads& dl) {

@@ -205,7 +205,7 @@ void Provisioner::Observe(Device& d, const std::string& running, const Request& 
       auto v = ParseVersion(running);
       completed = v && LoadMatches(*pending, *v);
     } else if (running.empty()) {
-      completed = HopCompletedByDownloads(d);  // enterprise phones do not say what they run
+      completed = HopCompletedByDownloads(d, req.peer_ip);  // enterprise phones do not say what they run
     }
     if (completed) {
       events.push_back(MakeEvent(req, "hop-completed", d.pending_load));
