@@ -5,12 +5,27 @@
 namespace stepup {
 namespace {
 
-// Queued entries over all addresses (stale ones included) before the queues are rebuilt from
-// what devices still await: bounds memory when phones are offered hops they never fetch.
-constexpr size_t kMaxQueued = 1 << 20;
 constexpr size_t kMaxTransfers = 1 << 18;  // owners of transfers under way
 
 }  // namespace
+
+void DownloadLedger::Unqueue(int64_t device, const Awaiting& a) {
+  for (const auto& f : a.files) {
+    if (a.in_flight.count(f)) continue;
+    auto q = queues_.find(Key(a.ip, f));
+    if (q == queues_.end()) continue;
+    q->second.erase({a.seq, device});
+    if (q->second.empty()) queues_.erase(q);
+  }
+}
+
+void DownloadLedger::Touch(int64_t device, Awaiting& a) {
+  Unqueue(device, a);
+  a.seq = ++next_seq_;
+  for (const auto& f : a.files) {
+    if (!a.in_flight.count(f)) queues_[Key(a.ip, f)].insert({a.seq, device});
+  }
+}
 
 void DownloadLedger::Offered(int64_t device, const std::string& ip, const std::string& load,
                              const std::set<std::string>& files) {
@@ -19,51 +34,36 @@ void DownloadLedger::Offered(int64_t device, const std::string& ip, const std::s
   const bool fresh = dl.for_load != load;
   if (fresh) dl = {load, {}, {}};
   auto it = awaiting_.find(device);
-  if (!fresh && it != awaiting_.end() && it->second.ip == ip) return;  // queued already
-  Awaiting a{ip, ++next_generation_, {}};
+  if (it != awaiting_.end()) {
+    if (!fresh && it->second.ip == ip) return Touch(device, it->second);  // it asked again
+    Unqueue(device, it->second);
+  }
+  Awaiting a{ip, 0, {}, {}};
   for (const auto& f : files) {
     if (!dl.completed.count(f)) a.files.insert(f);
   }
-  Enqueue(device, a);
-  awaiting_[device] = std::move(a);
-}
-
-void DownloadLedger::Enqueue(int64_t device, const Awaiting& a) {
-  if (queued_ + a.files.size() > kMaxQueued) {  // drop the stale entries
-    queues_.clear();
-    queued_ = 0;
-    for (const auto& [id, other] : awaiting_) {
-      for (const auto& f : other.files) queues_[Key(other.ip, f)].push_back({id, other.generation});
-      queued_ += other.files.size();
-    }
-  }
-  for (const auto& f : a.files) queues_[Key(a.ip, f)].push_back({device, a.generation});
-  queued_ += a.files.size();
+  Touch(device, awaiting_[device] = std::move(a));
 }
 
 void DownloadLedger::Settled(int64_t device) {
   std::lock_guard lock(mu_);
-  awaiting_.erase(device);
-}
-
-bool DownloadLedger::Waits(const Queued& q, const std::string& ip, const std::string& file) const {
-  auto it = awaiting_.find(q.device);
-  return it != awaiting_.end() && it->second.generation == q.generation && it->second.ip == ip &&
-         it->second.files.count(file);
+  auto it = awaiting_.find(device);
+  if (it == awaiting_.end()) return;
+  Unqueue(device, it->second);
+  awaiting_.erase(it);
 }
 
 std::optional<int64_t> DownloadLedger::TakeAwaiting(const std::string& ip,
                                                     const std::string& file) {
-  auto qit = queues_.find(Key(ip, file));
-  if (qit == queues_.end()) return std::nullopt;
-  std::deque<Queued>& q = qit->second;
-  std::optional<int64_t> owner;
-  while (!q.empty() && !owner) {
-    if (Waits(q.front(), ip, file)) owner = q.front().device;
-    q.pop_front();
-    --queued_;
-  }
-  if (q.empty()) queues_.erase(qit);
+  auto q = queues_.find(Key(ip, file));
+  if (q == queues_.end()) return std::nullopt;
+  // The device that acted last at this address (asked for its configuration, or ended a
+  // transfer): a phone asks for its next file as soon as it has the last one.
+  const int64_t owner = q->second.rbegin()->second;
+  Awaiting& a = awaiting_[owner];
+  Unqueue(owner, a);
+  a.in_flight.insert(file);
+  Touch(owner, a);
   return owner;
 }
 
@@ -88,19 +88,19 @@ std::optional<int64_t> DownloadLedger::Finished(const std::string& peer, const s
   const int64_t owner = t->second.owner;
   const std::string ip = std::move(t->second.ip);
   transfers_.erase(t);
-  auto a = awaiting_.find(owner);
+  Downloads& dl = downloads_[owner];
   if (complete) {
-    Downloads& dl = downloads_[owner];
     dl.completed.insert(file);
     if (!dl.for_load.empty()) {
       if (sites_.size() >= kMaxTransfers) sites_.clear();  // bounded; own downloads still count
       ++sites_[Key(ip, dl.for_load)].completed[file];
     }
-    if (a != awaiting_.end()) a->second.files.erase(file);
-  } else if (a != awaiting_.end() && a->second.files.count(file)) {
-    // Its retry comes next from this address: it goes first.
-    queues_[Key(a->second.ip, file)].push_front({owner, a->second.generation});
-    ++queued_;
+  }
+  if (auto a = awaiting_.find(owner); a != awaiting_.end() && a->second.ip == ip) {
+    Unqueue(owner, a->second);
+    a->second.in_flight.erase(file);
+    if (complete) a->second.files.erase(file);  // an incomplete one is queued again, first
+    Touch(owner, a->second);
   }
   return owner;
 }
@@ -122,6 +122,13 @@ bool DownloadLedger::Completes(int64_t device, const std::string& ip, const std:
   }
   if (done) ++site.hops;
   return done;
+}
+
+std::optional<std::string> DownloadLedger::AddressOf(int64_t device) const {
+  std::lock_guard lock(mu_);
+  auto it = awaiting_.find(device);
+  if (it == awaiting_.end()) return std::nullopt;
+  return it->second.ip;
 }
 
 Downloads DownloadLedger::Of(int64_t device, const std::string& load) const {

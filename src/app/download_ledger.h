@@ -2,14 +2,14 @@
 // was offered. Image requests carry no MAC (a bare file name over TFTP or /firmware/<name>), so
 // a download is credited by address. Behind NAT a whole site shares one address: the ledger
 // then credits a file to the device at that address that was offered a hop needing it and has
-// not fetched it yet, oldest offer first (phones fetch in the order they asked), and keeps the
-// owner of each transfer until it ends (docs/architecture.md, "Downloads behind NAT").
+// not fetched it yet, the one that acted there last first (a phone asks for its next file as
+// soon as it has its configuration or its last file), and keeps the owner of each transfer
+// until it ends (docs/architecture.md, "Downloads behind NAT").
 //
 // Thread-safe (one internal lock). Pure: the caller passes the clock.
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -39,6 +39,8 @@ class DownloadLedger {
   // The transfer `peer` had of `file` ended: its owner (nullopt if none), recorded as
   // completed when `complete`; an incomplete one is credited to the same device when retried.
   std::optional<int64_t> Finished(const std::string& peer, const std::string& file, bool complete);
+  // The address the device awaits its pending hop's files at, if it awaits any.
+  std::optional<std::string> AddressOf(int64_t device) const;
   // What the device downloaded of `load` since it was offered (empty when nothing).
   Downloads Of(int64_t device, const std::string& load) const;
   // Whether the device at `ip` has every file of its pending `load` (`needed`, non-empty):
@@ -52,24 +54,21 @@ class DownloadLedger {
  private:
   struct Awaiting {  // the files of its pending hop a device has not fetched yet, and where
     std::string ip;
-    uint64_t generation = 0;
+    uint64_t seq = 0;  // when it last acted (an offer, a transfer started or ended)
     std::set<std::string> files;
-  };
-  struct Queued {
-    int64_t device;
-    uint64_t generation;
+    std::set<std::string> in_flight;  // of those, the ones being fetched now
   };
   static std::string Key(const std::string& a, const std::string& b) { return a + '\0' + b; }
-  bool Waits(const Queued& q, const std::string& ip, const std::string& file) const;
-  void Enqueue(int64_t device, const Awaiting& a);
+  void Unqueue(int64_t device, const Awaiting& a);
+  void Touch(int64_t device, Awaiting& a);  // it acted: its queued files, most recent
   std::optional<int64_t> TakeAwaiting(const std::string& ip, const std::string& file);
 
   mutable std::mutex mu_;
-  uint64_t next_generation_ = 0;
-  size_t queued_ = 0;  // entries over all queues (stale ones included), bounded
+  uint64_t next_seq_ = 0;
   std::unordered_map<int64_t, Downloads> downloads_;
   std::unordered_map<int64_t, Awaiting> awaiting_;
-  std::unordered_map<std::string, std::deque<Queued>> queues_;  // ip \0 file
+  // ip \0 file -> (seq, device) of the devices there awaiting it, not fetching it now
+  std::unordered_map<std::string, std::set<std::pair<uint64_t, int64_t>>> queues_;
   struct Transfer {
     int64_t owner;
     std::string ip;

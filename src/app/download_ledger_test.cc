@@ -30,20 +30,25 @@ TEST(DownloadLedger, CreditsEachPhoneBehindOneAddressWithItsOwnDownloads) {
   EXPECT_FALSE(ledger.Started("198.51.100.7", "198.51.100.7:9", *kHop.begin(), std::nullopt));
 }
 
-TEST(DownloadLedger, OldestOfferFirstAndAFailedTransferGoesBackToItsOwner) {
+TEST(DownloadLedger, TheDeviceThatActedLastFirstAndAFailedTransferGoesBackToItsOwner) {
   DownloadLedger ledger;
   ledger.Offered(1, "10.0.0.1", "L", kHop);
-  ledger.Offered(2, "10.0.0.1", "L", kHop);
-  const std::string f = *kHop.rbegin();
-  EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1000", f, std::nullopt), 1);
-  EXPECT_EQ(ledger.Finished("10.0.0.1:1000", f, false), 1);
-  // Its retry (a new port) is still device 1's, before device 2's first try.
-  EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1001", f, std::nullopt), 1);
-  EXPECT_EQ(ledger.Finished("10.0.0.1:1001", f, true), 1);
-  EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1002", f, std::nullopt), 2);
-  EXPECT_TRUE(ledger.Of(1, "L").completed.count(f));
-  EXPECT_TRUE(ledger.Of(2, "L").started.count(f));
-  EXPECT_FALSE(ledger.Of(2, "L").completed.count(f));
+  ledger.Offered(2, "10.0.0.1", "L", kHop);  // asked last: its files come next
+  const std::string manifest = *kHop.rbegin(), image = *kHop.begin();
+  EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1000", manifest, std::nullopt), 2);
+  EXPECT_EQ(ledger.Finished("10.0.0.1:1000", manifest, false), 2);
+  // Its retry (a new port) is still device 2's, before device 1's first try.
+  EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1001", manifest, std::nullopt), 2);
+  EXPECT_EQ(ledger.Finished("10.0.0.1:1001", manifest, true), 2);
+  // The next file after a finished one: the same phone's.
+  EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1002", image, std::nullopt), 2);
+  // While 2 fetches it, another request for it is device 1's.
+  EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1003", image, std::nullopt), 1);
+  ledger.Offered(1, "10.0.0.1", "L", kHop);  // 1 asks again: it acted last
+  EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1004", manifest, std::nullopt), 1);
+  EXPECT_TRUE(ledger.Of(2, "L").completed.count(manifest));
+  EXPECT_TRUE(ledger.Of(1, "L").started.count(image));
+  EXPECT_FALSE(ledger.Of(1, "L").completed.count(manifest));
 }
 
 TEST(DownloadLedger, SettledOrReofferedDevicesAreNotCreditedForTheOldHop) {
@@ -93,30 +98,28 @@ namespace stepup {
 namespace {
 
 TEST(DownloadLedger, BehindNatAPhoneWhoseFilesWereCreditedToAnotherCompletesFromTheAddress) {
-  // Phones 1 and 2 behind one address are offered the same load; 2 fetches first, so the
-  // address's downloads are credited to 1 (the older offer), and 2 asks again first.
+  // Phones 1 and 2 behind one address are offered the same load; 2's downloads happen to be
+  // credited to 1, and 2 asks again first.
   DownloadLedger ledger;
-  ledger.Offered(1, "10.0.0.1", "L", kHop);
   ledger.Offered(2, "10.0.0.1", "L", kHop);
+  ledger.Offered(1, "10.0.0.1", "L", kHop);
   int port = 0;
-  auto fetch_all = [&] {
-    for (const auto& f : kHop) {
+  auto fetch = [&](const std::set<std::string>& files) {
+    for (const auto& f : files) {
       const std::string peer = "10.0.0.1:" + std::to_string(++port);
       ASSERT_TRUE(ledger.Started("10.0.0.1", peer, f, std::nullopt).has_value());
       ledger.Finished(peer, f, true);
     }
   };
-  fetch_all();                                   // phone 2's downloads, credited to 1
-  EXPECT_EQ(ledger.Of(1, "L").completed, kHop);  // as credited
+  fetch(kHop);  // phone 2's downloads, credited to 1
+  EXPECT_EQ(ledger.Of(1, "L").completed, kHop);
   EXPECT_TRUE(ledger.Of(2, "L").completed.empty());
   EXPECT_TRUE(ledger.Completes(2, "10.0.0.1", "L", kHop));  // from the address's set
-  // Phone 3 fetched nothing: the one set is used up.
+  // Phone 3 fetched only the manifest (AUTH FAIL): the one set is used up, it does not complete.
   ledger.Offered(3, "10.0.0.1", "L", kHop);
+  fetch({*kHop.rbegin()});
   EXPECT_FALSE(ledger.Completes(3, "10.0.0.1", "L", kHop));
-  fetch_all();  // phone 1's own, credited to 3 (1 has them)
-  EXPECT_TRUE(ledger.Completes(1, "10.0.0.1", "L", kHop));  // its own record
-  // A phone that fetched only the manifest (AUTH FAIL) never completes from the address.
-  EXPECT_FALSE(ledger.Completes(3, "10.0.0.1", "L", kHop));
+  EXPECT_TRUE(ledger.Completes(1, "10.0.0.1", "L", kHop));   // its own record
   EXPECT_FALSE(ledger.Completes(1, "10.0.0.9", "M", kHop));  // another address and load
 }
 

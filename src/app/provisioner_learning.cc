@@ -189,7 +189,9 @@ bool Provisioner::LearnFromOutcome(Device& d, const Load* pending, const Request
                                    DescribeCandidates(left) + " left"));
     d.candidates = Names(left);
     if (d.candidates.empty()) d.candidates.push_back("");  // none left: say so, offer nothing
-  } else if (dl.started.empty()) {
+  } else if (dl.started.empty() && seen_.Sole(req.peer_ip, cfg_.now_ms()) == d.id) {
+    // (Behind an address other phones share, "it fetched nothing" is not known: a download
+    // credited to another phone there may have been its own.)
     events.push_back(MakeEvent(req, "firmware-learned",
                                pending->load + " from inferred: offered " + pending->load +
                                    " and it asked again without fetching any of it"));
@@ -265,6 +267,8 @@ void Provisioner::Sweep() {
   }
   for (const auto& [id, load] : due) {
     if (!ledger_.Of(id, load).started.empty()) continue;  // its next request tells
+    auto ip = ledger_.AddressOf(id);  // behind a shared address "fetched nothing" is not known
+    if (!ip || seen_.Sole(*ip, now) != id) continue;
     auto d = cfg_.inventory->FindById(id);
     if (!d || !d->has_value() || !(*d)->firmware.empty() || (*d)->pending_load != load) continue;
     Request req;
