@@ -5,20 +5,14 @@
 #include <set>
 
 #include "core/catalog_loader.h"
+#include "core/bundled_catalog_fixture.h"
 #include "core/planner.h"
 
 namespace stepup {
 namespace {
 
-class SeedsTest : public ::testing::Test {
+class SeedsTest : public testing::BundledCatalogTest {
  protected:
-  static void SetUpTestSuite() {
-    auto c = LoadCatalog(BundledCatalog());
-    ASSERT_TRUE(c.ok()) << c.error().message;
-    cat_ = new Catalog(std::move(c).value());
-  }
-  static void TearDownTestSuite() { delete cat_; }
-
   static std::unordered_set<const Load*> Have(const std::string& model,
                                               const std::vector<std::string>& names) {
     const Model* m = cat_->FindModel(model);
@@ -42,11 +36,6 @@ class SeedsTest : public ::testing::Test {
     return out;
   }
 
-  static Plan MustPlan(const PlanRequest& r) {
-    auto p = MakePlan(*cat_, r);
-    EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.error().message);
-    return p.ok() ? std::move(p).value() : Plan{};
-  }
 
   static std::vector<std::string> Loads(const Plan& p) {
     std::vector<std::string> out;
@@ -68,9 +57,7 @@ class SeedsTest : public ::testing::Test {
     return true;
   }
 
-  static Catalog* cat_;
 };
-Catalog* SeedsTest::cat_ = nullptr;
 
 // Seed 000: 7970G factory SIP 8.2(1) to SIP 9.4(2)SR1 with the seed's SCCP images only, in a
 // repository that holds their manifests (what unzipping the seed's bundles gives).

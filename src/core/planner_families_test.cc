@@ -7,25 +7,14 @@
 #include <tuple>
 
 #include "core/catalog_loader.h"
+#include "core/bundled_catalog_fixture.h"
 #include "core/planner.h"
 
 namespace stepup {
 namespace {
 
-class FamiliesTest : public ::testing::Test {
+class FamiliesTest : public testing::BundledCatalogTest {
  protected:
-  static void SetUpTestSuite() {
-    auto c = LoadCatalog(BundledCatalog());
-    ASSERT_TRUE(c.ok()) << c.error().message;
-    cat_ = new Catalog(std::move(c).value());
-  }
-  static void TearDownTestSuite() { delete cat_; }
-
-  static Plan MustPlan(const PlanRequest& r) {
-    auto p = MakePlan(*cat_, r);
-    EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.error().message);
-    return p.ok() ? std::move(p).value() : Plan{};
-  }
   static std::vector<std::string> Loads(const Plan& p) {
     std::vector<std::string> out;
     for (const auto& h : p.hops) out.push_back(h.load->load);
@@ -41,9 +30,7 @@ class FamiliesTest : public ::testing::Test {
     }
     return out;
   }
-  static Catalog* cat_;
 };
-Catalog* FamiliesTest::cat_ = nullptr;
 
 // What the sheets give for each new family, one row per load with its status.
 TEST_F(FamiliesTest, NewFamiliesCarryTheSheetsNamesAndStatuses) {

@@ -6,25 +6,14 @@
 #include <algorithm>
 
 #include "core/catalog_loader.h"
+#include "core/bundled_catalog_fixture.h"
 #include "core/planner.h"
 
 namespace stepup {
 namespace {
 
-class PolicyTest : public ::testing::Test {
+class PolicyTest : public testing::BundledCatalogTest {
  protected:
-  static void SetUpTestSuite() {
-    auto c = LoadCatalog(BundledCatalog());
-    ASSERT_TRUE(c.ok()) << c.error().message;
-    cat_ = new Catalog(std::move(c).value());
-  }
-  static void TearDownTestSuite() { delete cat_; }
-
-  static Plan MustPlan(const PlanRequest& r) {
-    auto p = MakePlan(*cat_, r);
-    EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.error().message);
-    return p.ok() ? std::move(p).value() : Plan{};
-  }
   static const Load* L(const std::string& model, const std::string& name) {
     const Model* m = cat_->FindModel(model);
     return m ? cat_->FindLoad(m->family, name) : nullptr;
@@ -36,9 +25,7 @@ class PolicyTest : public ::testing::Test {
     return false;
   }
 
-  static Catalog* cat_;
 };
-Catalog* PolicyTest::cat_ = nullptr;
 
 // spa-ata-mpp.md 1.2: 7.6.2g (and all 7.6.x) are U; 7.5.6 is the newest C for spa50x-30x.
 TEST_F(PolicyTest, LatestIsTheNewestConfirmedRelease_Spa) {
