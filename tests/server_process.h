@@ -12,12 +12,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -101,6 +103,28 @@ inline Fetched CurlWithHead(const std::string& url, const std::string& extra = "
 }
 
 // Runs the stepup binary with `args`; returns its exit code and, if `out`, its stdout.
+// A fleet CSV as an operator enrols it zero-touch: the same rows with the `firmware` column
+// emptied (what each phone runs is the simulator's truth, never told to the server).
+inline std::string WithoutFirmware(const std::string& csv) {
+  std::istringstream in(csv);
+  std::string out, line;
+  int column = -1;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+    if (!line.empty() && line.back() == ',') f.push_back("");
+    if (column < 0) {
+      column = static_cast<int>(std::find(f.begin(), f.end(), "firmware") - f.begin());
+    } else if (column < static_cast<int>(f.size())) {
+      f[column].clear();
+    }
+    for (size_t i = 0; i < f.size(); ++i) out += (i ? "," : "") + f[i];
+    out += "\n";
+  }
+  return out;
+}
+
 inline int Cli(const std::vector<std::string>& args, std::string* out = nullptr) {
   std::string cmd = Quote(STEPUP_BINARY);
   for (const auto& a : args) cmd += " " + Quote(a);

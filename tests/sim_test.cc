@@ -16,6 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::Cli;
 using testing::Server;
+using testing::WithoutFirmware;
 
 class SimTest : public ::testing::Test {
  protected:
@@ -41,28 +42,9 @@ class SimTest : public ::testing::Test {
     EXPECT_EQ(Cli({"device", "import", enrol, "--data", Data()}), 0);
     return path;
   }
-  static std::string WithoutFirmware(const std::string& csv) {
-    std::istringstream in(csv);
-    std::string out, line;
-    int column = -1;
-    while (std::getline(in, line)) {
-      std::vector<std::string> f;
-      std::stringstream ls(line);
-      for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
-      if (!line.empty() && line.back() == ',') f.push_back("");
-      if (column < 0) {
-        column = static_cast<int>(std::find(f.begin(), f.end(), "firmware") - f.begin());
-      } else if (column < static_cast<int>(f.size())) {
-        f[column].clear();
-      }
-      for (size_t i = 0; i < f.size(); ++i) out += (i ? "," : "") + f[i];
-      out += "\n";
-    }
-    return out;
-  }
   void Fake(const std::string& model, const std::string& load, const std::string& key = "") {
-    std::vector<std::string> args = {"firmware", "fake", "--out", Firmware(), "--model", model,
-                                     "--size", "3000"};
+    std::vector<std::string> args = {"firmware", "fake", "--out",  Firmware(),
+                                     "--model",  model,  "--size", "3000"};
     if (!load.empty()) args.insert(args.end(), {"--load", load});
     if (!key.empty()) args.insert(args.end(), {"--signed-with", key});
     ASSERT_EQ(Cli(args), 0) << model << " " << load;
@@ -75,10 +57,16 @@ class SimTest : public ::testing::Test {
     const std::string web_port = std::to_string(21000 + ::getpid() % 1000);
     Server srv(Data(), {"--stuck-after", "3", "--probe-port", web_port});
     EXPECT_GT(srv.port(), 0) << srv.process().WaitFor("never");
-    std::vector<std::string> args = {"simulate", "--fleet", fleet, "--http",
-                                     srv.url(""), "--tftp",
-                                     "127.0.0.1:" + std::to_string(srv.tftp_port()), "--json",
-                                     "--web-port", web_port};
+    std::vector<std::string> args = {"simulate",
+                                     "--fleet",
+                                     fleet,
+                                     "--http",
+                                     srv.url(""),
+                                     "--tftp",
+                                     "127.0.0.1:" + std::to_string(srv.tftp_port()),
+                                     "--json",
+                                     "--web-port",
+                                     web_port};
     args.insert(args.end(), extra.begin(), extra.end());
     std::string out;
     *exit_code = Cli(args, &out);
@@ -105,8 +93,9 @@ TEST_F(SimTest, SeventyNineSeventyWalksSeed000ChainOverTftp) {
   // Seed 000: the operator has the 8.5(2) and 8.5(3) SCCP images and the SIP 9.4(2)SR1 one.
   for (const char* load : {"SCCP70.8-5-2S", "SCCP70.8-5-3S", "SIP70.9-4-2SR1-1S"})
     Fake("CP-7970G", load);
-  std::string fleet =
-      Fleet("mac,model,firmware,protocol,target\n00270dc01c92,CP-7970G,SIP70.8-2-1S,sip,SIP70.9-4-2SR1-1S\n");
+  std::string fleet = Fleet(
+      "mac,model,firmware,protocol,target\n00270dc01c92,CP-7970G,SIP70.8-2-1S,sip,SIP70.9-4-2SR1-"
+      "1S\n");
   int code = -1;
   auto j = Simulate(fleet, &code);
   ASSERT_EQ(j["devices"].size(), 1u) << j.dump();
@@ -126,8 +115,8 @@ TEST_F(SimTest, SeventyNineSeventyWalksSeed000ChainOverTftp) {
 TEST_F(SimTest, FactoryFreshSpa504GBootstrapsOverTftpThenWalks737To761OverHttp) {
   Fake("SPA504G", "7.5.2b");
   Fake("SPA504G", "7.6.1");
-  std::string fleet = Fleet(
-      "mac,serial,model,firmware,target\n58bfea1104e6,CCQ16380FYH,SPA504G,7.3.7,7.6.1\n");
+  std::string fleet =
+      Fleet("mac,serial,model,firmware,target\n58bfea1104e6,CCQ16380FYH,SPA504G,7.3.7,7.6.1\n");
   int code = -1;
   auto j = Simulate(fleet, &code);
   const auto& d = j["devices"][0];
@@ -139,7 +128,8 @@ TEST_F(SimTest, FactoryFreshSpa504GBootstrapsOverTftpThenWalks737To761OverHttp) 
   bool bootstrap_over_tftp = false, identified_over_http = false;
   for (const auto& e : shown["events"]) {
     std::string detail = e["detail"];
-    if (e["kind"] == "request" && e["transport"] == "http" && detail.find("/cfg/58bfea1104e6.xml") != std::string::npos)
+    if (e["kind"] == "request" && e["transport"] == "http" &&
+        detail.find("/cfg/58bfea1104e6.xml") != std::string::npos)
       identified_over_http = true;
   }
   // The model-only request carries no identity, so it is in the access log, not the history.
@@ -169,8 +159,9 @@ TEST_F(SimTest, SeventyNineFortyOneFromFactory832ReachesTheLatestLoad) {
 
 TEST_F(SimTest, WithoutTheBridgeImageThePhoneStaysAndTheServerSaysNoPath) {
   Fake("CP-7970G", "SIP70.9-4-2SR1-1S");  // the target, but no old-key bridge
-  std::string fleet =
-      Fleet("mac,model,firmware,protocol,target\n00270dc01c92,CP-7970G,SIP70.8-2-1S,sip,SIP70.9-4-2SR1-1S\n");
+  std::string fleet = Fleet(
+      "mac,model,firmware,protocol,target\n00270dc01c92,CP-7970G,SIP70.8-2-1S,sip,SIP70.9-4-2SR1-"
+      "1S\n");
   int code = -1;
   auto j = Simulate(fleet, &code);
   const auto& d = j["devices"][0];
@@ -190,7 +181,8 @@ TEST_F(SimTest, AnImageSignedWithARejectedKeyEndsStuckWithinNAttempts) {
   // accepts: it refuses the .loads (AUTH FAIL) and never fetches the images.
   Fake("CP-7970G", "SIP70.9-4-2SR1-1S", "79xx-old");
   std::string fleet = Fleet(
-      "mac,model,firmware,protocol,target\n00270dc01c92,CP-7970G,SCCP70.8-5-3S,sip,SIP70.9-4-2SR1-1S\n");
+      "mac,model,firmware,protocol,target\n00270dc01c92,CP-7970G,SCCP70.8-5-3S,sip,SIP70.9-4-2SR1-"
+      "1S\n");
   int code = -1;
   auto j = Simulate(fleet, &code);
   const auto& d = j["devices"][0];
@@ -211,8 +203,10 @@ TEST_F(SimTest, MppPhoneAndLossyTftpAndUnknownPhoneInOneFleet) {
   Fake("CP-8841-3PCC", "");
   Fake("CP-7941G", "");
   std::string path = (dir_ / "fleet.csv").string();
-  Fleet("mac,serial,model,firmware,protocol\n00562b043615,FCH1932A3BC,CP-8841-3PCC,sip88xx.11-0-1MPP-376,mpp\n"
-        "001b2a893698,,CP-7941G,8.3(2),sccp\n");
+  Fleet(
+      "mac,serial,model,firmware,protocol\n00562b043615,FCH1932A3BC,CP-8841-3PCC,sip88xx.11-0-1MPP-"
+      "376,mpp\n"
+      "001b2a893698,,CP-7941G,8.3(2),sccp\n");
   std::ofstream(path, std::ios::app) << "0002fdff2103,,SPA504G,7.3.7,\n";  // not imported
   int code = -1;
   auto j = Simulate(path, &code, {"--loss", "0.1", "--seed", "7"});

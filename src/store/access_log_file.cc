@@ -1,8 +1,6 @@
 #include "store/access_log_file.h"
 
 #include <sched.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>

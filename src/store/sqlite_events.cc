@@ -2,8 +2,6 @@
 #include "store/sqlite_events.h"
 
 #include <sched.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
