@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sim/sim_nat.h"
 #include "tests/server_process.h"
 
 namespace stepup {
@@ -255,8 +256,8 @@ TEST_F(SimTest, AFleetBehindOneNatAddressWithRecycledPortsReachesItsTargets) {
   EXPECT_EQ(other, 0);
   int reused = 0;
   for (const auto& [port, n] : tftp_ports) {
-    EXPECT_GE(std::atoi(port.c_str()), 20000) << port;
-    EXPECT_LT(std::atoi(port.c_str()), 20016) << port;
+    EXPECT_GE(std::atoi(port.c_str()), sim::kNatFirstPort) << port;
+    EXPECT_LT(std::atoi(port.c_str()), sim::kNatFirstPort + 16) << port;
     reused += n > 1;
   }
   EXPECT_GT(reused, 0);

@@ -9,9 +9,16 @@ constexpr size_t kMaxTransfers = 1 << 18;  // owners of transfers under way
 
 }  // namespace
 
+bool DownloadLedger::IsManifest(const std::string& file) {
+  return file.size() > 6 && file.ends_with(".loads");
+}
+
+bool DownloadLedger::Queued(const Awaiting& a, const std::string& file) {
+  return !a.in_flight.count(file) && (!a.staged || a.images_open || IsManifest(file));
+}
+
 void DownloadLedger::Unqueue(int64_t device, const Awaiting& a) {
   for (const auto& f : a.files) {
-    if (a.in_flight.count(f)) continue;
     auto q = queues_.find(Key(a.ip, f));
     if (q == queues_.end()) continue;
     q->second.erase({a.seq, device});
@@ -19,11 +26,11 @@ void DownloadLedger::Unqueue(int64_t device, const Awaiting& a) {
   }
 }
 
-void DownloadLedger::Touch(int64_t device, Awaiting& a) {
+void DownloadLedger::Requeue(int64_t device, Awaiting& a, bool acted) {
   Unqueue(device, a);
-  a.seq = ++next_seq_;
+  if (acted) a.seq = ++next_seq_;
   for (const auto& f : a.files) {
-    if (!a.in_flight.count(f)) queues_[Key(a.ip, f)].insert({a.seq, device});
+    if (Queued(a, f)) queues_[Key(a.ip, f)].insert({a.seq, device});
   }
 }
 
@@ -34,15 +41,26 @@ void DownloadLedger::Offered(int64_t device, const std::string& ip, const std::s
   const bool fresh = dl.for_load != load;
   if (fresh) dl = {load, {}, {}};
   auto it = awaiting_.find(device);
-  if (it != awaiting_.end()) {
-    if (!fresh && it->second.ip == ip) return Touch(device, it->second);  // it asked again
-    Unqueue(device, it->second);
-  }
-  Awaiting a{ip, 0, {}, {}};
+  if (it != awaiting_.end()) Unqueue(device, it->second);
+  Awaiting a{ip, 0, {}, {}, false, false};
+  if (it != awaiting_.end() && !fresh && it->second.ip == ip) a = std::move(it->second);
+  a.ip = ip;
   for (const auto& f : files) {
-    if (!dl.completed.count(f)) a.files.insert(f);
+    // Each boot fetches the manifest again before any image (a new round).
+    if (!dl.completed.count(f) || IsManifest(f)) a.files.insert(f);
+    a.staged = a.staged || IsManifest(f);
   }
-  Touch(device, awaiting_[device] = std::move(a));
+  a.images_open = false;
+  Requeue(device, awaiting_[device] = std::move(a), /*acted=*/true);
+}
+
+void DownloadLedger::Rebooted(int64_t device) {
+  std::lock_guard lock(mu_);
+  auto it = awaiting_.find(device);
+  if (it == awaiting_.end() || !it->second.images_open) return;
+  Unqueue(device, it->second);
+  it->second.images_open = false;
+  Requeue(device, it->second, /*acted=*/false);
 }
 
 void DownloadLedger::Settled(int64_t device) {
@@ -63,7 +81,7 @@ std::optional<int64_t> DownloadLedger::TakeAwaiting(const std::string& ip,
   Awaiting& a = awaiting_[owner];
   Unqueue(owner, a);
   a.in_flight.insert(file);
-  Touch(owner, a);
+  Requeue(owner, a, /*acted=*/true);
   return owner;
 }
 
@@ -100,28 +118,44 @@ std::optional<int64_t> DownloadLedger::Finished(const std::string& peer, const s
     Unqueue(owner, a->second);
     a->second.in_flight.erase(file);
     if (complete) a->second.files.erase(file);  // an incomplete one is queued again, first
-    Touch(owner, a->second);
+    if (complete && IsManifest(file)) a->second.images_open = true;  // its images come next
+    Requeue(owner, a->second, /*acted=*/true);
   }
   return owner;
 }
 
-bool DownloadLedger::Completes(int64_t device, const std::string& ip, const std::string& load,
-                               const std::set<std::string>& needed) {
+DownloadLedger::Credit DownloadLedger::Completes(int64_t device, const std::string& ip,
+                                                 const std::string& load,
+                                                 const std::set<std::string>& needed,
+                                                 bool partial) {
   std::lock_guard lock(mu_);
-  if (needed.empty()) return false;
+  if (needed.empty()) return Credit::kNo;
   Site& site = sites_[Key(ip, load)];
   auto own = downloads_.find(device);
-  bool done = own != downloads_.end() && own->second.for_load == load &&
-              std::includes(own->second.completed.begin(), own->second.completed.end(),
-                            needed.begin(), needed.end());
-  if (!done) {
-    done = std::all_of(needed.begin(), needed.end(), [&](const std::string& f) {
-      auto c = site.completed.find(f);
-      return c != site.completed.end() && c->second - site.hops >= 1;
-    });
-  }
-  if (done) ++site.hops;
-  return done;
+  const bool mine = own != downloads_.end() && own->second.for_load == load;
+  Credit credit = mine && std::includes(own->second.completed.begin(),
+                                        own->second.completed.end(), needed.begin(), needed.end())
+                      ? Credit::kOwn
+                      : Credit::kNo;
+  // It fetched the manifest and none of the images credited since (images are credited only to
+  // a device that has its manifest): the AUTH FAIL signature, not a set of its neighbours'.
+  const bool manifest_only =
+      mine && !own->second.completed.empty() &&
+      std::all_of(own->second.completed.begin(), own->second.completed.end(), IsManifest);
+  // Its manifest and at least one image: it took the hop, its other images credited to
+  // neighbours (only when the caller accepts that guess).
+  const bool some = mine && partial &&
+                    std::any_of(own->second.completed.begin(), own->second.completed.end(),
+                                IsManifest) &&
+                    !manifest_only;
+  if (credit == Credit::kNo && !manifest_only &&
+      (some || std::all_of(needed.begin(), needed.end(), [&](const std::string& f) {
+         auto c = site.completed.find(f);
+         return c != site.completed.end() && c->second - site.hops >= 1;
+       })))
+    credit = Credit::kSite;
+  if (credit != Credit::kNo) ++site.hops;
+  return credit;
 }
 
 std::optional<std::string> DownloadLedger::AddressOf(int64_t device) const {

@@ -3,8 +3,10 @@
 // a download is credited by address. Behind NAT a whole site shares one address: the ledger
 // then credits a file to the device at that address that was offered a hop needing it and has
 // not fetched it yet, the one that acted there last first (a phone asks for its next file as
-// soon as it has its configuration or its last file), and keeps the owner of each transfer
-// until it ends (docs/architecture.md, "Downloads behind NAT").
+// soon as it has its configuration or its last file); a hop's images only to a device that
+// fetched its .loads manifest since its boot began (a phone that rejects the manifest, AUTH
+// FAIL, reboots at once and fetches no image); and keeps the owner of each transfer until it
+// ends (docs/architecture.md, "Downloads behind NAT").
 //
 // Thread-safe (one internal lock). Pure: the caller passes the clock.
 #pragma once
@@ -32,6 +34,9 @@ class DownloadLedger {
                const std::set<std::string>& files);
   // The device has no hop pending any more: nothing is credited to it by address.
   void Settled(int64_t device);
+  // The device began a boot (it asked for its trust lists): until it has fetched its hop's
+  // manifest again, none of the images are credited to it.
+  void Rebooted(int64_t device);
   // A firmware file (lower-case) was asked for by `peer` (ip:port) at `ip`: the device it is
   // credited to (a device offered a hop needing it, else `fallback`), recorded as started.
   std::optional<int64_t> Started(const std::string& ip, const std::string& peer,
@@ -47,9 +52,12 @@ class DownloadLedger {
   // by its own downloads, or, behind NAT, by the address's: phones sharing an address that
   // were offered the same load fetch in parallel, so a file credited to one may have been
   // another's. The address's completed downloads of each file, less the hops already
-  // completed from them, must leave a whole set. Counts the hop as completed when true.
-  bool Completes(int64_t device, const std::string& ip, const std::string& load,
-                 const std::set<std::string>& needed);
+  // completed from them, must leave a whole set; or, with `partial`, its own manifest and at
+  // least one of its images. Counts the hop as completed unless kNo; kSite is weaker evidence
+  // (the set may have been another phone's that has not come back yet).
+  enum class Credit { kNo, kOwn, kSite };
+  Credit Completes(int64_t device, const std::string& ip, const std::string& load,
+                   const std::set<std::string>& needed, bool partial = false);
 
  private:
   struct Awaiting {  // the files of its pending hop a device has not fetched yet, and where
@@ -57,10 +65,17 @@ class DownloadLedger {
     uint64_t seq = 0;  // when it last acted (an offer, a transfer started or ended)
     std::set<std::string> files;
     std::set<std::string> in_flight;  // of those, the ones being fetched now
+    bool staged = false;       // the hop has a .loads manifest, fetched before its images
+    bool images_open = false;  // it fetched the manifest this boot: its images may be credited
   };
   static std::string Key(const std::string& a, const std::string& b) { return a + '\0' + b; }
+  static bool IsManifest(const std::string& file);
+  // Whether a file it awaits is queued for it now (not in flight; an image only once it has
+  // the manifest).
+  static bool Queued(const Awaiting& a, const std::string& file);
   void Unqueue(int64_t device, const Awaiting& a);
-  void Touch(int64_t device, Awaiting& a);  // it acted: its queued files, most recent
+  // Queues its files again; `acted`: it acted now (most recent at its address).
+  void Requeue(int64_t device, Awaiting& a, bool acted);
   std::optional<int64_t> TakeAwaiting(const std::string& ip, const std::string& file);
 
   mutable std::mutex mu_;

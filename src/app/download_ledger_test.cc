@@ -2,10 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace stepup {
 namespace {
 
+using Credit = DownloadLedger::Credit;
+
 const std::set<std::string> kHop = {"sip70.9-4-2sr3-1s.loads", "jar70sip.9-4-2-11.sbn"};
+// The order a phone fetches them in: the manifest, then the images it lists.
+const std::vector<std::string> kBootOrder = {"sip70.9-4-2sr3-1s.loads", "jar70sip.9-4-2-11.sbn"};
 
 TEST(DownloadLedger, CreditsEachPhoneBehindOneAddressWithItsOwnDownloads) {
   // Three phones behind one NAT address, offered the same hop in turn; each then fetches both
@@ -15,7 +21,7 @@ TEST(DownloadLedger, CreditsEachPhoneBehindOneAddressWithItsOwnDownloads) {
   for (int64_t id : {1, 2, 3}) ledger.Offered(id, "198.51.100.7", "SIP70.9-4-2SR3-1S", kHop);
   int port = 5000;
   for (int round = 0; round < 3; ++round) {
-    for (const auto& f : kHop) {
+    for (const auto& f : kBootOrder) {
       const std::string peer = "198.51.100.7:" + std::to_string(port++ % 5002);
       auto owner = ledger.Started("198.51.100.7", peer, f, std::nullopt);
       ASSERT_TRUE(owner.has_value());
@@ -42,20 +48,21 @@ TEST(DownloadLedger, TheDeviceThatActedLastFirstAndAFailedTransferGoesBackToItsO
   EXPECT_EQ(ledger.Finished("10.0.0.1:1001", manifest, true), 2);
   // The next file after a finished one: the same phone's.
   EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1002", image, std::nullopt), 2);
-  // While 2 fetches it, another request for it is device 1's.
-  EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1003", image, std::nullopt), 1);
+  // While 2 fetches it, another request for it is no one's: device 1 has not its manifest.
+  EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1003", image, std::nullopt), std::nullopt);
   ledger.Offered(1, "10.0.0.1", "L", kHop);  // 1 asks again: it acted last
   EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1004", manifest, std::nullopt), 1);
+  EXPECT_EQ(ledger.Finished("10.0.0.1:1004", manifest, true), 1);
+  EXPECT_EQ(ledger.Started("10.0.0.1", "10.0.0.1:1005", image, std::nullopt), 1);
   EXPECT_TRUE(ledger.Of(2, "L").completed.count(manifest));
   EXPECT_TRUE(ledger.Of(1, "L").started.count(image));
-  EXPECT_FALSE(ledger.Of(1, "L").completed.count(manifest));
 }
 
 TEST(DownloadLedger, SettledOrReofferedDevicesAreNotCreditedForTheOldHop) {
   DownloadLedger ledger;
   ledger.Offered(1, "10.0.0.1", "L1", kHop);
   ledger.Settled(1);
-  const std::string f = *kHop.begin();
+  const std::string f = kBootOrder.front();
   EXPECT_EQ(ledger.Started("10.0.0.1", "p:1", f, std::nullopt), std::nullopt);
   EXPECT_EQ(ledger.Started("10.0.0.1", "p:2", f, 7), 7);  // the caller's fallback
   // A new load starts afresh; the old load's downloads are not its.
@@ -104,23 +111,60 @@ TEST(DownloadLedger, BehindNatAPhoneWhoseFilesWereCreditedToAnotherCompletesFrom
   ledger.Offered(2, "10.0.0.1", "L", kHop);
   ledger.Offered(1, "10.0.0.1", "L", kHop);
   int port = 0;
-  auto fetch = [&](const std::set<std::string>& files) {
+  auto fetch = [&](const std::vector<std::string>& files) {
     for (const auto& f : files) {
       const std::string peer = "10.0.0.1:" + std::to_string(++port);
       ASSERT_TRUE(ledger.Started("10.0.0.1", peer, f, std::nullopt).has_value());
       ledger.Finished(peer, f, true);
     }
   };
-  fetch(kHop);  // phone 2's downloads, credited to 1
+  fetch(kBootOrder);  // phone 2's downloads, credited to 1
   EXPECT_EQ(ledger.Of(1, "L").completed, kHop);
   EXPECT_TRUE(ledger.Of(2, "L").completed.empty());
-  EXPECT_TRUE(ledger.Completes(2, "10.0.0.1", "L", kHop));  // from the address's set
+  EXPECT_EQ(ledger.Completes(2, "10.0.0.1", "L", kHop), Credit::kSite);  // the address's set
   // Phone 3 fetched only the manifest (AUTH FAIL): the one set is used up, it does not complete.
   ledger.Offered(3, "10.0.0.1", "L", kHop);
-  fetch({*kHop.rbegin()});
-  EXPECT_FALSE(ledger.Completes(3, "10.0.0.1", "L", kHop));
-  EXPECT_TRUE(ledger.Completes(1, "10.0.0.1", "L", kHop));   // its own record
-  EXPECT_FALSE(ledger.Completes(1, "10.0.0.9", "M", kHop));  // another address and load
+  fetch({kBootOrder.front()});
+  EXPECT_EQ(ledger.Completes(3, "10.0.0.1", "L", kHop), Credit::kNo);
+  EXPECT_EQ(ledger.Completes(1, "10.0.0.1", "L", kHop), Credit::kOwn);  // its own record
+  EXPECT_EQ(ledger.Completes(1, "10.0.0.9", "M", kHop), Credit::kNo);   // another address, load
+}
+
+}  // namespace
+}  // namespace stepup
+
+namespace stepup {
+namespace {
+
+TEST(DownloadLedger, ImagesAreCreditedOnlyToAPhoneThatHasItsManifestThisBoot) {
+  // Behind one address: phone 1 rejects the manifest (AUTH FAIL) and asks again at once, so it
+  // acted last; phone 2 has its manifest and fetches the images. They are phone 2's.
+  const std::string manifest = "sip70.9-4-2sr3-1s.loads", image = "jar70sip.9-4-2-11.sbn";
+  DownloadLedger ledger;
+  ledger.Offered(2, "10.0.0.1", "L", kHop);
+  ledger.Offered(1, "10.0.0.1", "L", kHop);
+  ASSERT_EQ(ledger.Started("10.0.0.1", "p:1", manifest, std::nullopt), 1);
+  ledger.Finished("p:1", manifest, true);
+  ASSERT_EQ(ledger.Started("10.0.0.1", "p:2", manifest, std::nullopt), 2);
+  ledger.Finished("p:2", manifest, true);
+  ledger.Rebooted(1);  // phone 1 asks for its trust lists: a new boot
+  ledger.Offered(1, "10.0.0.1", "L", kHop);  // and its configuration: the last to act
+  EXPECT_EQ(ledger.Started("10.0.0.1", "p:3", image, std::nullopt), 2);
+  ledger.Finished("p:3", image, true);
+  EXPECT_EQ(ledger.Of(2, "L").completed, kHop);
+  EXPECT_EQ(ledger.Of(1, "L").completed, std::set<std::string>{manifest});
+  // Phone 1's manifest only: the AUTH FAIL signature, never completed from the address's set,
+  // even with a whole set there uncounted.
+  EXPECT_EQ(ledger.Completes(1, "10.0.0.1", "L", kHop), Credit::kNo);
+  EXPECT_EQ(ledger.Completes(2, "10.0.0.1", "L", kHop), Credit::kOwn);
+  // A new boot asks for the manifest again: queued for phone 1 once more.
+  EXPECT_EQ(ledger.Started("10.0.0.1", "p:4", manifest, std::nullopt), 1);
+}
+
+TEST(DownloadLedger, AHopWithoutManifestCreditsItsImageAtOnce) {
+  DownloadLedger ledger;
+  ledger.Offered(5, "10.0.0.1", "S", {"spa50x-7-6-1.bin"});
+  EXPECT_EQ(ledger.Started("10.0.0.1", "p:1", "spa50x-7-6-1.bin", std::nullopt), 5);
 }
 
 }  // namespace

@@ -58,6 +58,11 @@ struct ProvisionerConfig {
   int64_t reprobe_after_ms = 10 * 60 * 1000;  // a phone whose page was off is not asked sooner
 };
 
+// The firmware source of a hop completed by downloads at an address other phones share (its
+// own by the ledger's guess, or the address's whole set): as weak as "inferred" (a phone page
+// or syslog overrules it).
+inline constexpr std::string_view kSiteDownloads = "site-downloads";
+
 class Provisioner {
  public:
   explicit Provisioner(ProvisionerConfig config);
@@ -145,7 +150,7 @@ class Provisioner {
   void Observe(Device& d, const std::string& running, const Request& req,
                std::vector<Event>& events);
   // Whether its downloads (or, behind NAT, its address's) complete its pending hop.
-  bool HopCompletedByDownloads(const Device& d, const std::string& ip);
+  DownloadLedger::Credit HopCompletedByDownloads(const Device& d, const std::string& ip);
   // Every file it completed is a .loads manifest: the AUTH FAIL signature.
   static bool ManifestOnly(const Downloads& dl);
   // Every file a load's hop needs: the catalog's, plus the images its .loads manifest in the
@@ -181,6 +186,11 @@ class Provisioner {
   // manifest only: narrowed; nothing: it runs the offer). True when it learned something.
   bool LearnFromOutcome(Device& d, const Load* pending, const Request& req,
                         std::vector<Event>& events);
+  static constexpr int kMaxDoubts = 2;
+  // Its next hop stalled (offered stuck_after times) while what it runs was credited from
+  // downloads at a shared address (kSiteDownloads): that hop may have been another phone's, so what it
+  // runs is unknown again (at most kMaxDoubts times a device). True when it doubted.
+  bool DoubtSiteCredit(Device& d, const Request& req, std::vector<Event>& events);
   // A plan for a device whose firmware is unknown: the uncertain offer as its one hop.
   Result<Plan> UncertainPlan(const ProfileSetup& setup, Device& d, std::string& why);
   static bool Enterprise(const Catalog& cat, const Device& d);
@@ -215,6 +225,7 @@ class Provisioner {
   // Offers to phones whose firmware is unknown: device id -> (when, load), for Sweep.
   std::unordered_map<int64_t, std::pair<int64_t, std::string>> uncertain_offers_;
   std::unordered_map<int64_t, int> unlearned_asks_;  // device id -> requests, nothing learned
+  std::unordered_map<int64_t, int> doubts_;          // device id -> site credits doubted
   DownloadLedger ledger_;
   std::unordered_map<std::string, std::set<std::string>> hop_files_;  // load -> files
   SettledAnswers settled_;

@@ -106,10 +106,20 @@ std::set<std::string> Provisioner::FilesOfHop(const Load& l) {
   return files;
 }
 
-bool Provisioner::HopCompletedByDownloads(const Device& d, const std::string& ip) {
+DownloadLedger::Credit Provisioner::HopCompletedByDownloads(const Device& d,
+                                                            const std::string& ip) {
   const Load* l = FindLoadOf(d, d.pending_load);
-  if (!l || l->files.empty()) return false;
-  return ledger_.Completes(d.id, ip, d.pending_load, FilesOfHop(*l));
+  if (!l || l->files.empty()) return DownloadLedger::Credit::kNo;
+  // Behind an address other phones share, its own manifest and one image of a hop short of its
+  // target are taken as the hop: were it wrong, the next hop stalls and the credit is doubted
+  // (DoubtSiteCredit); taken wrongly for the target, nothing would ever say so.
+  bool partial = false;
+  if (seen_.Sole(ip, cfg_.now_ms()) != d.id) {
+    std::shared_ptr<const std::unordered_set<const Load*>> keep;
+    auto beyond = PlanForDevice(Setup(keep), d, d.pending_load);
+    partial = beyond && beyond->status == PlanStatus::kOk;  // a hop short of its target
+  }
+  return ledger_.Completes(d.id, ip, d.pending_load, FilesOfHop(*l), partial);
 }
 
 bool Provisioner::ManifestOnly(const Downloads& dl) {

@@ -14,7 +14,7 @@ namespace {
 
 // How sure a source of what a phone runs is; a weaker one never overrules a surer one.
 int Strength(const std::string& source) {
-  if (source == "inferred") return 1;
+  if (source == "inferred" || source == kSiteDownloads) return 1;
   if (source.empty()) return 2;  // recorded before sources were
   return 3;
 }
@@ -203,6 +203,43 @@ bool Provisioner::LearnFromOutcome(Device& d, const Load* pending, const Request
   }
   d.pending_load.clear();
   d.pending_offers = 0;
+  std::lock_guard lock(learn_mu_);
+  uncertain_offers_.erase(d.id);
+  return true;
+}
+
+bool Provisioner::DoubtSiteCredit(Device& d, const Request& req, std::vector<Event>& events) {
+  if (d.firmware_source != kSiteDownloads || !Enterprise(*cfg_.catalog, d)) return false;
+  {
+    std::lock_guard lock(learn_mu_);
+    if (doubts_.size() > (1u << 20)) doubts_.clear();  // bounded; a doubt is a retry, no more
+    int& n = doubts_[d.id];
+    if (n >= kMaxDoubts) return false;
+    ++n;
+  }
+  const std::string was = d.firmware;
+  const Load* stalled = FindLoadOf(d, d.pending_load);
+  d.firmware.clear();
+  d.firmware_source.clear();
+  d.candidates.clear();
+  auto left = Candidates(*cfg_.catalog, d);
+  // On `was` it would have installed the stalled hop (its key is accepted there): what it runs
+  // most likely rejects that key, unless no candidate does.
+  if (stalled) {
+    auto rejecting = RejectedBy(left, *stalled);
+    if (!rejecting.empty()) left = std::move(rejecting);
+  }
+  d.candidates = Names(left);
+  events.push_back(MakeEvent(
+      req, "firmware-doubted",
+      "offered " + d.pending_load + " " + std::to_string(d.pending_offers) +
+          " times without it installing; the hop to " + was +
+          " was credited from downloads at an address other phones share and may have been "
+          "another phone's: what it runs is unknown again; " +
+          DescribeCandidates(left)));
+  d.pending_load.clear();
+  d.pending_offers = 0;
+  ledger_.Settled(d.id);
   std::lock_guard lock(learn_mu_);
   uncertain_offers_.erase(d.id);
   return true;

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "app/provisioner_fixture.h"
+#include "core/text.h"
 
 namespace stepup {
 namespace {
@@ -89,6 +90,42 @@ TEST_F(LearningTest, WithNothingSafeToOfferAndNothingLearnedItIsStuckSayingWhatW
   EXPECT_NE(d.state_detail.find("its web page: none"), std::string::npos) << d.state_detail;
   EXPECT_FALSE(d.candidates.empty());
   EXPECT_TRUE(d.pending_load.empty());
+}
+
+TEST_F(LearningTest, AStalledHopAfterACreditAtASharedAddressReopensWhatItRuns) {
+  // Behind NAT the hop to SCCP 8.5(2) was credited from downloads others there made too; the
+  // phone then never takes the next hop. With a credit of its own the same phone is stuck.
+  Pages(std::nullopt);
+  for (const char* source : {"site-downloads", "installed"}) {
+    Device d;
+    d.mac = source[0] == 's' ? "00270dc01c92" : "00270dc01c93";
+    d.model = "CP-7970G";
+    d.target = "SIP70.9-4-2SR1-1S";
+    d.firmware = "SCCP70.8-5-2S";
+    d.firmware_source = source;
+    ASSERT_TRUE(inv_->Add(d).ok());
+    const std::string sep = "SEP" + ToUpper(d.mac) + ".cnf.xml";
+    for (int i = 0; i < 4; ++i) {  // offered stuck_after (3) times, then once more
+      Response r = Tftp(sep, "127.0.0.40");
+      ASSERT_EQ(r.status, 200);
+    }
+    Device now = Stored(d.mac);
+    auto kinds = Kinds(now);
+    const bool doubted = std::find(kinds.begin(), kinds.end(), "firmware-doubted") != kinds.end();
+    if (source[0] == 's') {
+      EXPECT_TRUE(doubted);
+      EXPECT_EQ(now.firmware, "");
+      EXPECT_EQ(now.state, kStateUnknownFirmware) << now.state_detail;
+      EXPECT_FALSE(now.candidates.empty());  // the loads that reject the stalled hop's key
+      EXPECT_EQ(std::find(now.candidates.begin(), now.candidates.end(), "SCCP70.8-5-2S"),
+                now.candidates.end());
+      EXPECT_FALSE(now.pending_load.empty());  // walked on: an offer from what it may run
+    } else {
+      EXPECT_FALSE(doubted);
+      EXPECT_EQ(now.firmware, "SCCP70.8-5-2S");
+      EXPECT_EQ(now.state, kStateStuck) << now.state_detail;
+    }
+  }
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ Response Provisioner::FollowBoot(Device d, const Request& req, const std::string
   // The first files of an enterprise phone's boot: the server follows it from here.
   Remember(req, d.id);
   NoteBoot(req, d.id);
+  ledger_.Rebooted(d.id);  // a new boot: its images are credited after its manifest again
   bool started = false;  // firmware unknown: its page is read while it boots
   (void)ProbeFor(d, req, &started);
   if (started) {  // the answer waits for this device's lock: no race
@@ -201,16 +202,23 @@ void Provisioner::Observe(Device& d, const std::string& running, const Request& 
   const Load* pending = d.pending_load.empty() ? nullptr : FindLoadOf(d, d.pending_load);
   if (!d.pending_load.empty()) {
     bool completed = false;
+    std::string_view source = "user-agent";
     if (!running.empty() && pending) {
       auto v = ParseVersion(running);
       completed = v && LoadMatches(*pending, *v);
-    } else if (running.empty()) {
-      completed = HopCompletedByDownloads(d, req.peer_ip);  // enterprise phones do not say what they run
+    } else if (running.empty()) {  // enterprise phones do not say what they run
+      const auto credit = HopCompletedByDownloads(d, req.peer_ip);
+      completed = credit != DownloadLedger::Credit::kNo;
+      // Behind an address other phones share, even "its own" downloads are credited by guess.
+      const bool shared = credit == DownloadLedger::Credit::kSite ||
+                          seen_.Sole(req.peer_ip, cfg_.now_ms()) != d.id;
+      source = shared ? kSiteDownloads : "installed";
     }
     if (completed) {
+      // (The detail is the load alone; firmware_source says how sure the server is.)
       events.push_back(MakeEvent(req, "hop-completed", d.pending_load));
       if (d.firmware.empty()) d.candidates.clear();
-      d.firmware_source = running.empty() ? "installed" : "user-agent";
+      d.firmware_source = std::string(source);
       d.firmware = running.empty() ? d.pending_load : running;
       d.pending_load.clear();
       d.pending_offers = 0;
@@ -226,6 +234,7 @@ void Provisioner::Observe(Device& d, const std::string& running, const Request& 
     d.firmware_source = "user-agent";
   }
   if (!d.pending_load.empty() && d.pending_offers >= cfg_.stuck_after) {
+    if (DoubtSiteCredit(d, req, events)) return;
     std::string reason = StuckReason(d, pending);
     if (const char* event = Move(d, Happening::kOffersExhausted))
       events.push_back(MakeEvent(req, event, reason));

@@ -1,5 +1,5 @@
 // stepup simulate --fleet FILE.csv --http URL [--tftp HOST:PORT] [--concurrency N] [--seed S]
-//                 [--loss P] [--delay-ms N] [--max-boots N] [--nat N [--nat-ports P]]
+//                 [--loss P] [--delay-ms N] [--max-boots N] [--nat N [--nat-ports P] [--nat-hold-ms T]]
 //                 [--reuse-ports] [--json]
 #include <sys/resource.h>
 #include <unistd.h>
@@ -89,8 +89,12 @@ void AddSimulateCommand(CLI::App& app, Action& action) {
       ->capture_default_str();
   cmd->add_option("--nat", o->sim.nat,
                   "Put the fleet behind N shared addresses (127.3.0.1...), TFTP ports from each "
-                  "address's small pool reused oldest-free first, as a site's NAT does");
+                  "address's pool reused oldest-free first, as a site's NAT does");
   cmd->add_option("--nat-ports", o->sim.nat_ports, "Outside ports per shared address (--nat)")
+      ->capture_default_str();
+  cmd->add_option("--nat-hold-ms", o->sim.nat_hold_ms,
+                  "A port a transfer let go waits this long before the NAT hands it out again "
+                  "(its mapping time-out; 30 s is Linux conntrack's UDP default)")
       ->capture_default_str();
   cmd->add_flag("--reuse-ports", o->sim.reuse_ports,
                 "Phones' TFTP ports start over at every boot (40000, 40001, ...)");

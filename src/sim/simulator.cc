@@ -254,11 +254,15 @@ Result<SimReport> Simulate(const Catalog& catalog, const std::vector<PhoneSpec>&
     run.tftp = udp::endpoint(asio::ip::make_address(u->host), u->port);
   }
   if (opt.nat < 0 || opt.nat > 1000) return BadInput("--nat must be between 0 and 1000");
-  if (opt.nat_ports < 16 || opt.nat_ports > 20000)
-    return BadInput("--nat-ports must be between 16 and 20000");
+  // The pool stays below the kernel's ephemeral ports (32768 up), which fill in when it is dry.
+  if (opt.nat_ports < 16 || opt.nat_ports > kNatPortsMax)
+    return BadInput("--nat-ports must be between 16 and " + std::to_string(kNatPortsMax));
+  if (opt.nat_hold_ms < 0 || opt.nat_hold_ms > 3600000)
+    return BadInput("--nat-hold-ms must be between 0 and 3600000");
   for (int i = 0; i < opt.nat; ++i) {
     run.nat[NatAddress(static_cast<size_t>(i)).to_v4().to_uint()] =
-        std::make_unique<NatPorts>(20000, static_cast<size_t>(opt.nat_ports));
+        std::make_unique<NatPorts>(kNatFirstPort, static_cast<size_t>(opt.nat_ports),
+                                   std::chrono::milliseconds(opt.nat_hold_ms));
   }
   std::vector<PhoneState> phones;
   phones.reserve(fleet.size());
@@ -325,10 +329,14 @@ Result<SimReport> Simulate(const Catalog& catalog, const std::vector<PhoneSpec>&
   ioc.run();
   run.previous_socket.clear();  // sockets go before their io_context
   if (opt.nat > 0) {
-    uint64_t reused = 0;
-    for (const auto& kv : run.nat) reused += kv.second->reused();
+    uint64_t reused = 0, early = 0;
+    for (const auto& kv : run.nat) {
+      reused += kv.second->reused();
+      early += kv.second->early();
+    }
     std::cerr << "simulate: " << phones.size() << " phones behind " << opt.nat
-              << " addresses; TFTP ports handed out again " << reused << " times\n";
+              << " addresses; TFTP ports handed out again " << reused << " times after "
+              << opt.nat_hold_ms << " ms, " << early << " times sooner (pool dry)\n";
   }
   if (opt.progress) std::cerr << "\r\033[K";
   SimReport rep;

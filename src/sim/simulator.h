@@ -15,6 +15,7 @@
 #include "core/catalog.h"
 #include "core/result.h"
 #include "sim/phone.h"
+#include "sim/sim_nat.h"
 
 namespace stepup::sim {
 
@@ -29,7 +30,8 @@ struct SimOptions {
   int timeout_ms = 15000;   // per HTTP request
   int tftp_timeout_ms = 250;  // TFTP retransmission timeout
   int nat = 0;              // > 0: the fleet behind this many shared addresses (sim_nat.h)
-  int nat_ports = 1024;     // outside ports per shared address, reused oldest-free first
+  int nat_ports = kNatPortsMax;  // outside ports per shared address, oldest-free first
+  int nat_hold_ms = 30000;  // a let-go port waits this long before its next user (sim_nat.h)
   bool reuse_ports = false;  // a phone's TFTP ports start over at every boot (sim_nat.h)
   bool progress = false;    // a progress line on stderr
   std::string trace_mac;    // this phone's exchanges on stderr, with times (diagnosis)
