@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +28,10 @@ namespace {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+
+// The most one sendfile(2) call is asked for: the socket's send buffer takes less anyway, and
+// a bound keeps one download from holding the thread.
+constexpr uint64_t kFileChunk = uint64_t{4} << 20;
 
 }  // namespace
 
@@ -308,8 +313,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     out_ += "\r\n";
     file_ = {fd, static_cast<off_t>(first), end, size, status, r.device, r.file, first};
     // The head through the socket, then the file with sendfile(2): no copy through user space.
+    // The head goes with MSG_MORE: the kernel holds it for the file's first bytes (one segment,
+    // one read for the client) instead of sending it alone.
     SetDeadline(srv_->opt.write_timeout_s);
-    net::async_write(socket_, net::buffer(out_),
+    ssize_t sent = ::send(socket_.native_handle(), out_.data(), out_.size(),
+                          MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent == static_cast<ssize_t>(out_.size())) return PumpFile();
+    if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return FinishFile(false);
+    net::async_write(socket_, net::buffer(out_.data() + std::max<ssize_t>(sent, 0),
+                                          out_.size() - std::max<ssize_t>(sent, 0)),
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        if (ec) return self->FinishFile(false);
                        self->PumpFile();
@@ -321,7 +333,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     socket_.non_blocking(true, ec);
     while (!ec && static_cast<uint64_t>(file_.offset) < file_.end) {
       const size_t chunk =
-          std::min<uint64_t>(file_.end - static_cast<uint64_t>(file_.offset), 1u << 20);
+          std::min<uint64_t>(file_.end - static_cast<uint64_t>(file_.offset), kFileChunk);
       ssize_t n = ::sendfile(socket_.native_handle(), file_.fd, &file_.offset, chunk);
       if (n > 0) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
