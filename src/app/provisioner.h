@@ -84,7 +84,8 @@ class Provisioner {
   // Calls fn (on any thread) once what Response::ready names is settled: at once if it is.
   void WhenReady(uint64_t ticket, std::function<void()> fn);
   // Periodic work (call about once a second): an offer to a phone whose firmware is unknown
-  // that it fetched nothing of within learn_after_ms means it already runs that load.
+  // that it fetched nothing of within learn_after_ms means it already runs that load; so does
+  // a target offered again behind a shared address and met with silence (SweepQuietTargets).
   void Sweep();
   // Sets the base URL written into profiles; call before requests are handled (the listener's
   // port is known only once it is bound).
@@ -191,6 +192,10 @@ class Provisioner {
   // downloads at a shared address (kSiteDownloads): that hop may have been another phone's, so what it
   // runs is unknown again (at most kMaxDoubts times a device). True when it doubted.
   bool DoubtSiteCredit(Device& d, const Request& req, std::vector<Event>& events);
+  // Sweep's part for quiet_targets_: offered its target again at an address other phones
+  // share and silent for learn_after_ms since, it runs it (one that does not reboots at once
+  // to fetch it): the hop completes, as weakly as kSiteDownloads.
+  void SweepQuietTargets(int64_t now);
   // A plan for a device whose firmware is unknown: the uncertain offer as its one hop.
   Result<Plan> UncertainPlan(const ProfileSetup& setup, Device& d, std::string& why);
   static bool Enterprise(const Catalog& cat, const Device& d);
@@ -226,6 +231,8 @@ class Provisioner {
   std::unordered_map<int64_t, std::pair<int64_t, std::string>> uncertain_offers_;
   std::unordered_map<int64_t, int> unlearned_asks_;  // device id -> requests, nothing learned
   std::unordered_map<int64_t, int> doubts_;          // device id -> site credits doubted
+  // Devices behind a shared address offered their target again (Sweep): id -> (when, load).
+  std::unordered_map<int64_t, std::pair<int64_t, std::string>> quiet_targets_;
   DownloadLedger ledger_;
   std::unordered_map<std::string, std::set<std::string>> hop_files_;  // load -> files
   SettledAnswers settled_;

@@ -288,8 +288,48 @@ void Provisioner::NothingLearned(Device& d, const Request& req, const std::strin
   if (event) events.push_back(MakeEvent(req, event, d.state_detail));
 }
 
+void Provisioner::SweepQuietTargets(int64_t now) {
+  std::vector<std::pair<int64_t, std::string>> due;
+  {
+    std::lock_guard lock(learn_mu_);
+    std::erase_if(quiet_targets_, [&](const auto& kv) {
+      if (now - kv.second.first < cfg_.learn_after_ms) return false;
+      due.emplace_back(kv.first, kv.second.second);
+      return true;
+    });
+  }
+  for (const auto& [id, load] : due) {
+    auto first = cfg_.inventory->FindById(id);
+    if (!first || !first->has_value()) continue;
+    std::lock_guard lock(LockFor((*first)->key()));
+    auto found = cfg_.inventory->FindById(id);
+    if (!found || !found->has_value() || (*found)->pending_load != load) continue;  // it asked
+    Device d = **found;
+    Request req;
+    req.transport = "server";
+    std::vector<Event> events{
+        MakeEvent(req, "hop-completed", load),
+        MakeEvent(req, "firmware-learned",
+                  load + " from " + std::string(kSiteDownloads) + ": offered " + load +
+                      ", its target, " + std::to_string(d.pending_offers) +
+                      " times at an address other phones share, and it has not asked again in " +
+                      std::to_string(cfg_.learn_after_ms / 1000) +
+                      " s (a phone that does not run it reboots to fetch it)")};
+    d.firmware = load;
+    d.firmware_source = std::string(kSiteDownloads);
+    d.pending_load.clear();
+    d.pending_offers = 0;
+    Move(d, Happening::kPlannedCurrent);
+    d.state_detail.clear();
+    ledger_.Settled(id);
+    d.updated = now / 1000;
+    (void)cfg_.inventory->RecordProgress(d, events);
+  }
+}
+
 void Provisioner::Sweep() {
   const int64_t now = cfg_.now_ms();
+  SweepQuietTargets(now);
   std::vector<std::pair<int64_t, std::string>> due;
   {
     std::lock_guard lock(learn_mu_);

@@ -128,5 +128,46 @@ TEST_F(LearningTest, AStalledHopAfterACreditAtASharedAddressReopensWhatItRuns) {
   }
 }
 
+TEST_F(LearningTest, BehindASharedAddressATargetOfferedAgainAndMetWithSilenceIsItsLoad) {
+  // Two 7970s behind one address; the first is offered its target twice (its downloads were
+  // credited to its neighbour) and then never asks again: it runs it. At an address of its
+  // own the same silence teaches nothing.
+  Pages(std::nullopt);
+  auto add = [&](const std::string& mac) {
+    Device d;
+    d.mac = mac;
+    d.model = "CP-7970G";
+    d.target = "SIP70.9-4-2SR1-1S";
+    d.firmware = "SCCP70.8-5-3S";
+    d.firmware_source = "installed";
+    EXPECT_TRUE(inv_->Add(d).ok());
+  };
+  add("00270dc01c92");
+  add("00270dc01c93");
+  add("00270dc01c94");
+  Tftp("SEP00270DC01C93.cnf.xml", "127.0.0.41");  // the neighbour, at the same address
+  for (int i = 0; i < 2; ++i) {
+    Tftp("SEP00270DC01C92.cnf.xml", "127.0.0.41");
+    Tftp("SEP00270DC01C94.cnf.xml", "127.0.0.42");  // alone at its address
+  }
+  ASSERT_EQ(Stored("00270dc01c92").pending_load, "SIP70.9-4-2SR1-1S");
+  ASSERT_EQ(Stored("00270dc01c92").pending_offers, 2);
+  now_ms_ += 27000;  // 28 s after its offer (each request above moved the clock 1 s)
+  prov_->Sweep();
+  EXPECT_EQ(Stored("00270dc01c92").state, kStateUpgrading);  // not yet: 30 s of silence
+  now_ms_ += 3000;
+  prov_->Sweep();
+  Device shared = Stored("00270dc01c92");
+  EXPECT_EQ(shared.state, kStateCurrent) << shared.state_detail;
+  EXPECT_EQ(shared.firmware, "SIP70.9-4-2SR1-1S");
+  EXPECT_EQ(shared.firmware_source, "site-downloads");
+  EXPECT_TRUE(shared.pending_load.empty());
+  auto kinds = Kinds(shared);
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "hop-completed"), kinds.end());
+  Device alone = Stored("00270dc01c94");
+  EXPECT_EQ(alone.state, kStateUpgrading);
+  EXPECT_EQ(alone.firmware, "SCCP70.8-5-3S");
+}
+
 }  // namespace
 }  // namespace stepup

@@ -137,6 +137,14 @@ void Provisioner::ApplyPlan(Device& d, const Device& before, const Plan& plan, c
     d.pending_offers = 0;
   } else {
     Offer(d, before, *plan.hops.front().load, req, events, uncertain_why);
+    // Its target again, where its downloads are guessed: if it runs it now, it will not ask
+    // again, and only its silence can say so (SweepQuietTargets).
+    if (!uncertain_why && plan.hops.size() == 1 && d.pending_offers >= 2 &&
+        seen_.Sole(req.peer_ip, cfg_.now_ms()) != d.id) {
+      std::lock_guard lock(learn_mu_);
+      if (quiet_targets_.size() > (1u << 20)) quiet_targets_.clear();  // bounded
+      quiet_targets_[d.id] = {cfg_.now_ms(), d.pending_load};
+    }
   }
   if (uncertain_why) {  // what it may run, not what it is doing, is the news
     const bool offered = plan.status == PlanStatus::kOk;

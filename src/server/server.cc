@@ -181,6 +181,8 @@ Result<std::unique_ptr<Server>> Server::Open(ServerConfig config) {
   auto opened = OpenWorkspace(impl->cfg.data, impl->cfg.catalog);
   if (!opened) return opened.error();
   impl->ws = std::move(opened).value();
+  if (impl->cfg.wrap_inventory)
+    impl->ws.inventory = impl->cfg.wrap_inventory(std::move(impl->ws.inventory));
   if (auto s = impl->ParseAddresses(); !s) return s.error();
   if (auto s = impl->OpenFiles(); !s) return s.error();
   if (auto s = impl->MakeProvisioner(); !s) return s.error();

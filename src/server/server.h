@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,9 @@ struct ServerConfig {
   int stuck_after = 3;
   int read_timeout = 10;   // seconds
   int drain_seconds = 10;  // how long Drain waits for open connections
+  // Not a flag: wraps the inventory --data opened before anything uses it (tests: one whose
+  // commits are slow or lost, to show the transports wait for durability). Empty: as opened.
+  std::function<std::unique_ptr<Inventory>(std::unique_ptr<Inventory>)> wrap_inventory;
 };
 
 class Server {

@@ -1,6 +1,7 @@
 // The server assembled in-process, as `stepup serve` assembles it: started on loopback port 0,
 // asked over real sockets (HTTP and TFTP), stopped cleanly.
 #include "server/server.h"
+#include "server/server_fixture.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -103,16 +104,7 @@ class ServerInProcess : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  ServerConfig Config() const {
-    ServerConfig c;
-    c.data.dir = (dir_ / "data").string();
-    c.http = "127.0.0.1:0";
-    c.tftp = "127.0.0.1:0";
-    c.access_log = (dir_ / "access.log").string();
-    c.probe_phones = "off";
-    c.threads = 2;
-    return c;
-  }
+  ServerConfig Config() const { return TestServerConfig(dir_); }
 
   fs::path dir_;
   std::string image_;

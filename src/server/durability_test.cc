@@ -7,30 +7,25 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <thread>
 
-#include "app/provisioner.h"
-#include "core/catalog_loader.h"
 #include "core/tftp_packet.h"
-#include "net/http_server.h"
-#include "net/tftp_server.h"
-#include "store/file_store.h"
-#include "store/inventory.h"
+#include "server/server_fixture.h"
 
 namespace stepup {
 namespace {
 namespace fs = std::filesystem;
 
-// The in-memory inventory, whose progress becomes durable (or is lost) 20 ms later, on
-// another thread, as with the SQLite group committer.
+// The inventory --data opened, whose progress becomes durable (or is lost) 20 ms later, on
+// another thread, as with the SQLite group committer on a slow disk.
 class SlowDiskInventory : public Inventory {
  public:
-  explicit SlowDiskInventory(bool durable) : durable_(durable) {}
+  SlowDiskInventory(std::unique_ptr<Inventory> inner, bool durable)
+      : durable_(durable), inner_(std::move(inner)) {}
   ~SlowDiskInventory() override {
     std::lock_guard lock(mu_);
     for (auto& t : threads_) t.join();
@@ -54,7 +49,7 @@ class SlowDiskInventory : public Inventory {
   Result<std::vector<UnknownAttempt>> UnknownAttempts() override {
     return inner_->UnknownAttempts();
   }
-  Status Flush() override { return Ok{}; }
+  Status Flush() override { return inner_->Flush(); }
   int64_t DevicesVersion() override { return inner_->DevicesVersion(); }
 
   Result<uint64_t> RecordProgress(const Device& d, const std::vector<Event>& events) override {
@@ -73,54 +68,45 @@ class SlowDiskInventory : public Inventory {
 
  private:
   bool durable_;
-  std::unique_ptr<Inventory> inner_ = NewMemoryInventory();
+  std::unique_ptr<Inventory> inner_;
   std::atomic<uint64_t> tickets_{0};
   std::mutex mu_;
   std::vector<std::thread> threads_;
 };
 
+// A server started as `stepup serve` starts one (server/server.h), its inventory slowed.
 class DurabilityTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
-    cat_ = std::make_unique<Catalog>(std::move(LoadCatalog(BundledCatalog())).value());
-    renderer_ = std::make_unique<Renderer>(std::move(Renderer::Create(BundledTemplates())).value());
-    inv_ = std::make_unique<SlowDiskInventory>(GetParam());
     dir_ = fs::temp_directory_path() /
            ("stepup-durable-" + std::to_string(::getpid()) + (GetParam() ? "-kept" : "-lost"));
-    fs::create_directories(dir_ / "firmware");
-    std::ofstream(dir_ / "firmware" / "spa50x-30x-7-5-2b.bin") << "image";
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "data" / "firmware");
+    std::ofstream(dir_ / "data" / "firmware" / "spa50x-30x-7-5-2b.bin") << "image";
+    ServerConfig c = TestServerConfig(dir_);
+    c.wrap_inventory = [this](std::unique_ptr<Inventory> opened) -> std::unique_ptr<Inventory> {
+      auto slow = std::make_unique<SlowDiskInventory>(std::move(opened), GetParam());
+      inv_ = slow.get();
+      return slow;
+    };
+    auto opened = Server::Open(std::move(c));
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    server_ = std::move(opened).value();
     Device spa;
     spa.mac = "58bfea1104e6";
     spa.model = "SPA504G";
     spa.target = "7.6.1";
-    ASSERT_TRUE(inv_->Add(spa).ok());
+    ASSERT_TRUE(server_->inventory().Add(spa).ok());
     Device cp;
     cp.mac = "001b2a893698";
     cp.model = "CP-7970G";
     cp.firmware = "SIP70.8-2-1S";
-    ASSERT_TRUE(inv_->Add(cp).ok());
-    ProvisionerConfig cfg;
-    cfg.catalog = cat_.get();
-    cfg.renderer = renderer_.get();
-    cfg.inventory = inv_.get();
-    cfg.firmware = DirFileStore((dir_ / "firmware").string());
-    cfg.extras = DirFileStore((dir_ / "files").string());
-    prov_ = std::make_unique<Provisioner>(std::move(cfg));
-    HttpOptions h;
-    h.port = 0;
-    http_ = std::make_unique<HttpServer>(ioc_, *prov_, h, nullptr);
-    ASSERT_TRUE(http_->Start().ok());
-    TftpServerOptions t;
-    t.port = 0;
-    tftp_ = std::make_unique<TftpServer>(ioc_, *prov_, t, nullptr);
-    ASSERT_TRUE(tftp_->Start().ok());
-    runner_ = std::thread([this] { ioc_.run(); });
+    ASSERT_TRUE(server_->inventory().Add(cp).ok());
+    ASSERT_TRUE(server_->Start().ok());
   }
   void TearDown() override {
-    http_->Stop();
-    tftp_->Stop();
-    ioc_.stop();
-    runner_.join();
+    if (server_) server_->Stop();
+    server_.reset();
     fs::remove_all(dir_);
   }
 
@@ -136,7 +122,7 @@ class DurabilityTest : public ::testing::TestWithParam<bool> {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     timeval tv{5, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in a = Loopback(http_->port());
+    sockaddr_in a = Loopback(server_->http_port());
     if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return "connect failed";
     std::string req = "GET " + target + " HTTP/1.1\r\nHost: x\r\nUser-Agent: " + ua +
                       "\r\nConnection: close\r\n\r\n";
@@ -153,7 +139,7 @@ class DurabilityTest : public ::testing::TestWithParam<bool> {
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     timeval tv{5, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in a = Loopback(tftp_->port());
+    sockaddr_in a = Loopback(server_->tftp_port());
     const std::string rrq = TftpRequest(TftpOp::kRrq, file);
     sendto(fd, rrq.data(), rrq.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
     char buf[2048];
@@ -163,14 +149,8 @@ class DurabilityTest : public ::testing::TestWithParam<bool> {
     return {buf[1], buf[1] == 5 ? std::string(buf + 4) : ""};
   }
 
-  boost::asio::io_context ioc_;
-  std::unique_ptr<Catalog> cat_;
-  std::unique_ptr<Renderer> renderer_;
-  std::unique_ptr<SlowDiskInventory> inv_;
-  std::unique_ptr<Provisioner> prov_;
-  std::unique_ptr<HttpServer> http_;
-  std::unique_ptr<TftpServer> tftp_;
-  std::thread runner_;
+  SlowDiskInventory* inv_ = nullptr;  // owned by the server
+  std::unique_ptr<Server> server_;
   fs::path dir_;
 };
 
