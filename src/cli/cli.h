@@ -46,5 +46,6 @@ void AddPlanCommand(CLI::App& app, Action& action);
 void AddIdentifyCommand(CLI::App& app, Action& action);
 void AddFirmwareCommand(CLI::App& app, Action& action);
 void AddSimulateCommand(CLI::App& app, Action& action);
+void AddTrustCommand(CLI::App& app, Action& action);
 
 }  // namespace stepup::cli

@@ -9,7 +9,8 @@
 namespace stepup::cli {
 
 const char* const kExitCodesHelp =
-    "Exit codes: 0 success; 1 a negative verdict (simulate: a phone not current); 2 bad input "
+    "Exit codes: 0 success; 1 a negative verdict (trust check: the chain rejected; simulate: a "
+    "phone not current); 2 bad input "
     "or usage; 3 no upgrade path; 4 unknown device or model; 5 an I/O failure (a file, "
     "directory, socket or the database).";
 
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   AddServeCommand(app, action);
   AddFirmwareCommand(app, action);
   AddSimulateCommand(app, action);
+  AddTrustCommand(app, action);
   app.footer(kExitCodesHelp);
   for (CLI::App* sub : app.get_subcommands({})) {
     sub->footer(kExitCodesHelp);
