@@ -235,6 +235,13 @@ class Server {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
   Child& process() { return *child_; }
+  // `stepup simulate` of `fleet` against this server over HTTP and TFTP, the JSON report on
+  // stdout, the phones' web pages on `web_port` (where the server reads what they run).
+  std::vector<std::string> SimulateArgs(const std::string& fleet, int web_port) const {
+    return {"simulate", "--fleet", fleet, "--http", url(""), "--tftp",
+            "127.0.0.1:" + std::to_string(tftp_port_), "--json", "--web-port",
+            std::to_string(web_port)};
+  }
 
  private:
   std::unique_ptr<Child> child_;

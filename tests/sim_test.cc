@@ -55,19 +55,10 @@ class SimTest : public ::testing::Test {
                           std::vector<std::string> extra = {}) {
     // The phones' web pages are on (the factory default), where the server learns what an
     // enterprise phone runs.
-    const std::string web_port = std::to_string(21000 + ::getpid() % 1000);
-    Server srv(Data(), {"--stuck-after", "3", "--probe-port", web_port});
+    const int web_port = 21000 + ::getpid() % 1000;
+    Server srv(Data(), {"--stuck-after", "3", "--probe-port", std::to_string(web_port)});
     EXPECT_GT(srv.port(), 0) << srv.process().WaitFor("never");
-    std::vector<std::string> args = {"simulate",
-                                     "--fleet",
-                                     fleet,
-                                     "--http",
-                                     srv.url(""),
-                                     "--tftp",
-                                     "127.0.0.1:" + std::to_string(srv.tftp_port()),
-                                     "--json",
-                                     "--web-port",
-                                     web_port};
+    std::vector<std::string> args = srv.SimulateArgs(fleet, web_port);
     args.insert(args.end(), extra.begin(), extra.end());
     std::string out;
     *exit_code = Cli(args, &out);

@@ -94,16 +94,7 @@ class ZeroTouchTest : public ::testing::Test {
       serve.insert(serve.end(), {"--syslog", "127.0.0.1:" + std::to_string(syslog_port)});
     Server srv(data.string(), serve);
     EXPECT_GT(srv.port(), 0) << srv.process().WaitFor("never");
-    std::vector<std::string> args = {"simulate",
-                                     "--fleet",
-                                     (base_ / "fleet.csv").string(),
-                                     "--http",
-                                     srv.url(""),
-                                     "--tftp",
-                                     "127.0.0.1:" + std::to_string(srv.tftp_port()),
-                                     "--json",
-                                     "--web-port",
-                                     std::to_string(web_port)};
+    std::vector<std::string> args = srv.SimulateArgs((base_ / "fleet.csv").string(), web_port);
     if (mode == Mode::kWebOff || mode == Mode::kWebOffSyslog)
       args.insert(args.end(), {"--web-off-share", "1"});
     if (mode == Mode::kWebOffSyslog)

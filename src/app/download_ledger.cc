@@ -58,7 +58,6 @@ void DownloadLedger::Rebooted(int64_t device) {
   std::lock_guard lock(mu_);
   auto it = awaiting_.find(device);
   if (it == awaiting_.end() || !it->second.images_open) return;
-  Unqueue(device, it->second);
   it->second.images_open = false;
   Requeue(device, it->second, /*acted=*/false);
 }
@@ -79,7 +78,6 @@ std::optional<int64_t> DownloadLedger::TakeAwaiting(const std::string& ip,
   // transfer): a phone asks for its next file as soon as it has the last one.
   const int64_t owner = q->second.rbegin()->second;
   Awaiting& a = awaiting_[owner];
-  Unqueue(owner, a);
   a.in_flight.insert(file);
   Requeue(owner, a, /*acted=*/true);
   return owner;
@@ -115,7 +113,6 @@ std::optional<int64_t> DownloadLedger::Finished(const std::string& peer, const s
     }
   }
   if (auto a = awaiting_.find(owner); a != awaiting_.end() && a->second.ip == ip) {
-    Unqueue(owner, a->second);
     a->second.in_flight.erase(file);
     if (complete) a->second.files.erase(file);  // an incomplete one is queued again, first
     if (complete && IsManifest(file)) a->second.images_open = true;  // its images come next
@@ -146,8 +143,7 @@ DownloadLedger::Credit DownloadLedger::Completes(int64_t device, const std::stri
   // neighbours (only when the caller accepts that guess).
   const bool some = mine && partial &&
                     std::any_of(own->second.completed.begin(), own->second.completed.end(),
-                                IsManifest) &&
-                    !manifest_only;
+                                IsManifest);
   if (credit == Credit::kNo && !manifest_only &&
       (some || std::all_of(needed.begin(), needed.end(), [&](const std::string& f) {
          auto c = site.completed.find(f);

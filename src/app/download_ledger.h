@@ -74,7 +74,8 @@ class DownloadLedger {
   // the manifest).
   static bool Queued(const Awaiting& a, const std::string& file);
   void Unqueue(int64_t device, const Awaiting& a);
-  // Queues its files again; `acted`: it acted now (most recent at its address).
+  // Queues its files again as they stand now (every file's old entry goes first, whatever
+  // changed since); `acted`: it acted now (most recent at its address).
   void Requeue(int64_t device, Awaiting& a, bool acted);
   std::optional<int64_t> TakeAwaiting(const std::string& ip, const std::string& file);
 

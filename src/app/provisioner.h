@@ -206,6 +206,9 @@ class Provisioner {
   // `name` as this model's firmware: its load name, a release it could run, or "" if neither.
   std::string FirmwareName(const Model& m, const std::string& name) const;
 
+  // The device by id, read again under its lock (held in `lock` on return), for work outside
+  // a request (a page read, the sweep); nullopt when it is gone.
+  std::optional<Device> LockedDevice(int64_t id, std::unique_lock<std::mutex>& lock);
   // One device's requests are serialised by a lock chosen by its identity (MAC, else serial).
   std::mutex& LockFor(const std::string& key) {
     return device_mu_[std::hash<std::string>{}(key) % device_mu_.size()];

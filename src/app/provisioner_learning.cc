@@ -133,15 +133,22 @@ void Provisioner::OnProbe(int64_t device_id, const Request& req, uint64_t ticket
   for (auto& fn : ready) fn();
 }
 
+std::optional<Device> Provisioner::LockedDevice(int64_t id, std::unique_lock<std::mutex>& lock) {
+  auto first = cfg_.inventory->FindById(id);
+  if (!first || !first->has_value()) return std::nullopt;
+  lock = std::unique_lock(LockFor((*first)->key()));
+  auto found = cfg_.inventory->FindById(id);  // as it is now that no request changes it
+  if (!found || !found->has_value()) return std::nullopt;
+  return **found;
+}
+
 void Provisioner::LearnFirmware(int64_t device_id, const std::string& load,
                                 const std::string& source, const std::string& how,
                                 const Request& req) {
-  auto first = cfg_.inventory->FindById(device_id);
-  if (!first || !first->has_value()) return;
-  std::lock_guard lock(LockFor((*first)->key()));
-  auto found = cfg_.inventory->FindById(device_id);
-  if (!found || !found->has_value()) return;
-  Device d = **found;
+  std::unique_lock<std::mutex> lock;
+  auto found = LockedDevice(device_id, lock);
+  if (!found) return;
+  Device d = std::move(*found);
   if (d.firmware == load) return;
   if (!d.firmware.empty() && Strength(source) < Strength(d.firmware_source)) return;
   std::vector<Event> events;
@@ -299,12 +306,10 @@ void Provisioner::SweepQuietTargets(int64_t now) {
     });
   }
   for (const auto& [id, load] : due) {
-    auto first = cfg_.inventory->FindById(id);
-    if (!first || !first->has_value()) continue;
-    std::lock_guard lock(LockFor((*first)->key()));
-    auto found = cfg_.inventory->FindById(id);
-    if (!found || !found->has_value() || (*found)->pending_load != load) continue;  // it asked
-    Device d = **found;
+    std::unique_lock<std::mutex> lock;
+    auto found = LockedDevice(id, lock);
+    if (!found || found->pending_load != load) continue;  // it asked again meanwhile
+    Device d = std::move(*found);
     Request req;
     req.transport = "server";
     std::vector<Event> events{
