@@ -55,6 +55,11 @@ void CheckSerial(const IdentityFacts& f, IdentityVerdict& v) {
   }
 }
 
+// A verified client certificate (HTTPS) that names this device's MAC.
+bool CertNamesDevice(const IdentityFacts& f) {
+  return f.cert && !f.cert->mac.empty() && f.cert->mac == f.device->mac;
+}
+
 }  // namespace
 
 bool FlatProfileFamily(const Family* family) {
@@ -93,7 +98,10 @@ std::string IdentityVerdict::Describe() const {
   return out;
 }
 
-IdentityVerdict CheckIdentity(const IdentityFacts& f) {
+namespace {
+
+// Everything but the device's client_cert setting.
+IdentityVerdict Screen(const IdentityFacts& f) {
   IdentityVerdict v;
   const Device& d = *f.device;
   const std::string name = f.request->target.substr(0, f.request->target.find('?'));
@@ -128,6 +136,8 @@ IdentityVerdict CheckIdentity(const IdentityFacts& f) {
   }
   if (tftp && f.tftp_secrets == TftpSecrets::kAny) {
     v.clearance = Clearance::kSecrets;
+  } else if (CertNamesDevice(f)) {  // HTTPS with the phone's own verified certificate
+    v.clearance = Clearance::kSecrets;
   } else if (tftp && f.tftp_secrets == TftpSecrets::kOff) {
     v.clearance = Clearance::kWalkOnly;  // policy, not a disagreement
   } else if (f.boot_followed) {
@@ -139,6 +149,23 @@ IdentityVerdict CheckIdentity(const IdentityFacts& f) {
     // HTTP an enterprise phone's config request comes after its TFTP boot, so none is refused.
     v.clearance = tftp ? Clearance::kWalkOnly : Clearance::kRefuse;
   }
+  return v;
+}
+
+}  // namespace
+
+bool RequiresClientCert(const Device& d) {
+  auto it = d.settings.find(kClientCertSetting);
+  return it != d.settings.end() && ToLower(it->second) == "required";
+}
+
+// Secrets only over mTLS: the operator's device setting client_cert=required withholds a
+// device's secrets from any request without a verified certificate naming it; its walk goes
+// on (policy, not a disagreement).
+IdentityVerdict CheckIdentity(const IdentityFacts& f) {
+  IdentityVerdict v = Screen(f);
+  if (v.clearance == Clearance::kSecrets && RequiresClientCert(*f.device) && !CertNamesDevice(f))
+    v.clearance = Clearance::kWalkOnly;
   return v;
 }
 

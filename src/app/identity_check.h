@@ -69,6 +69,11 @@ struct IdentityVerdict {
 
 IdentityVerdict CheckIdentity(const IdentityFacts& facts);
 
+// The device setting that keeps a device's secrets for HTTPS requests with a verified client
+// certificate naming it ("secrets only over mTLS"): client_cert=required.
+inline constexpr const char* kClientCertSetting = "client_cert";
+bool RequiresClientCert(const Device& d);
+
 // Whether a family's phones take a flat profile (SPA, ATA, MPP) rather than SEP<MAC>.cnf.xml.
 bool FlatProfileFamily(const Family* family);
 // Whether a requested file name is one an enterprise phone asks for (SEP<MAC>.cnf.xml and its

@@ -16,6 +16,7 @@ struct Asked {
   std::string transport = "http", target, ua;
   bool boot_followed = false;
   TftpSecrets tftp = TftpSecrets::kFollowed;
+  std::string cert;  // a verified client certificate's subject (HTTPS), "" none
 };
 
 IdentityVerdict Check(const Device& d, const Asked& a) {
@@ -26,10 +27,12 @@ IdentityVerdict Check(const Device& d, const Asked& a) {
   std::vector<Observation> obs;
   if (!a.ua.empty()) obs.push_back({"user-agent", IdentifyUserAgent(a.ua, &Cat())});
   obs.push_back({"path", IdentifyPath(a.target, &Cat())});
+  if (!a.cert.empty()) obs.push_back({"cert", IdentifyCertSubject(a.cert, &Cat())});
   MergedIdentity merged = MergeIdentities(obs);
   IdentityFacts f;
   f.request = &req;
   f.user_agent = a.ua.empty() ? nullptr : &obs[0].identity;
+  f.cert = a.cert.empty() ? nullptr : &obs.back().identity;
   f.merged = &merged;
   f.device = &d;
   f.model = Cat().FindModel(d.model);
@@ -115,6 +118,36 @@ TEST(IdentityCheck, EachRequestGetsTheClearanceItsIdentityEarns) {
   }
   EXPECT_EQ(Check(spa_no_serial, {"http", "/spa504G.cfg", spa_ua}).learn_serial, "CCQ16380FYH");
   EXPECT_EQ(Check(spa, {"http", "/spa504G.cfg", spa_ua}).learn_serial, "");
+}
+
+TEST(IdentityCheck, AVerifiedCertificateNamingTheDeviceIsItsStrongestProof) {
+  Device mpp = Dev("CP-8841-3PCC", "00562b043615", "FCH1932A3BC");
+  Device ent = Dev("CP-8861", "001122334455", "");
+  const std::string ua = "Cisco-CP-8841-3PCC/11.0 (00562b043615)";
+  const std::string cert = "C=US, O=Cisco Systems Inc., OU=CP-8841-3PCC, L=FCH1932A3BC, "
+                           "ST=00562b043615, CN=CP-8841-3PCC-SEP00562B043615";
+  const std::string path = "/cfg/00562b043615.xml";
+  // Its certificate alone (no User-Agent) names model, serial and MAC.
+  EXPECT_EQ(Check(mpp, {"https", path, "", false, TftpSecrets::kFollowed, cert}).clearance,
+            Clearance::kSecrets);
+  // An enterprise phone over HTTPS with its certificate needs no followed TFTP boot.
+  const std::string ent_cert = "CN=CP-8861-SEP001122334455";
+  EXPECT_EQ(Check(ent, {"https", "/SEP001122334455.cnf.xml", "", false}).clearance,
+            Clearance::kRefuse);
+  EXPECT_EQ(
+      Check(ent, {"https", "/SEP001122334455.cnf.xml", "", false, TftpSecrets::kFollowed, ent_cert})
+          .clearance,
+      Clearance::kSecrets);
+  // client_cert=required: without the certificate, the walk but not the secrets.
+  mpp.settings[kClientCertSetting] = "required";
+  EXPECT_TRUE(RequiresClientCert(mpp));
+  IdentityVerdict ua_only = Check(mpp, {"https", path + "?sn=FCH1932A3BC", ua});
+  EXPECT_EQ(ua_only.clearance, Clearance::kWalkOnly);
+  EXPECT_TRUE(ua_only.disagreements.empty()) << ua_only.Describe();  // policy, not a mismatch
+  EXPECT_EQ(Check(mpp, {"https", path, ua, false, TftpSecrets::kFollowed, cert}).clearance,
+            Clearance::kSecrets);
+  mpp.settings[kClientCertSetting] = "no";
+  EXPECT_EQ(Check(mpp, {"https", path + "?sn=FCH1932A3BC", ua}).clearance, Clearance::kSecrets);
 }
 
 TEST(IdentityCheck, SecretSettingsAreTheOnesThatAuthenticate) {

@@ -88,6 +88,13 @@ Response Provisioner::Handle(const Request& req) {
   if (!SafePath(path)) return TextResponse(400, "bad request path");
   if (path == "/healthz") return TextResponse(200, "ok");
   if (auto refused = RefuseProber(req)) return std::move(*refused);
+  if (!req.cert_error.empty()) {  // HTTPS: a refused client certificate, or none where required
+    std::vector<Observation> claimed;
+    if (!req.user_agent.empty())
+      claimed.push_back({"user-agent", IdentifyUserAgent(req.user_agent, cfg_.catalog)});
+    claimed.push_back({"path", IdentifyPath(req.target, cfg_.catalog)});
+    return RefuseClaim(req, claimed, req.cert_error);
+  }
   std::string name = path.substr(path.rfind('/') + 1);
   if (StartsWith(path, "/firmware/")) {
     // /firmware/<name> or /firmware/retry<N>/<name> (a distinct URL per attempt)
@@ -121,6 +128,7 @@ Response Provisioner::Handle(const Request& req) {
   if (!id.conflicts.empty()) {
     std::string why = "conflicting identity:";
     for (const auto& c : id.conflicts) why += " " + c.Describe();
+    if (!req.cert_subject.empty()) return RefuseClaim(req, obs, why);
     return Unknown(req, id, why);
   }
   if (id.identity.identified()) return ForIdentity(who, req, name, stamp);

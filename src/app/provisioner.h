@@ -146,6 +146,12 @@ class Provisioner {
   Response ServeFile(const Result<std::string>& path, const std::string& name, const Request& req,
                      bool firmware);
   Response Unknown(const Request& req, const MergedIdentity& id, const std::string& why);
+  // 403 for a request refused before it is served (a client certificate that failed
+  // verification, or contradicts what the request claims): recorded in the history of the
+  // device the request names apart from the certificate, if one is enrolled, else among the
+  // unknown attempts; counted against the address either way.
+  Response RefuseClaim(const Request& req, const std::vector<Observation>& observations,
+                       const std::string& why);
   Response Bootstrap(const Model& model);
   Response XmlDefault(const Request& req);
   void Observe(Device& d, const std::string& running, const Request& req,

@@ -120,6 +120,35 @@ void Provisioner::NoteMismatch(const Device& d, const IdentityVerdict& v, const 
       /*batched=*/true);
 }
 
+Response Provisioner::RefuseClaim(const Request& req, const std::vector<Observation>& observations,
+                                  const std::string& why) {
+  std::vector<Observation> claimed;  // what the request names apart from its certificate
+  for (const auto& o : observations) {
+    if (o.source != "cert") claimed.push_back(o);
+  }
+  const MergedIdentity id = MergeIdentities(claimed);
+  const Identity& named = id.identity;
+  if (id.conflicts.empty() && (!named.mac.empty() || !named.serial.empty())) {
+    auto found = cfg_.inventory->Find(named.mac, named.serial);
+    if (found && found->has_value() && (named.mac.empty() || (*found)->mac == named.mac)) {
+      const Device& d = **found;
+      Response r = TextResponse(403, "forbidden");
+      r.reason = why;
+      r.device = d.key();
+      if (CountFailure(req, r)) {
+        (void)cfg_.inventory->AppendEvent(
+            d.id,
+            MakeEvent(req, "identity-mismatch",
+                      req.method + " " + RequestedFile(req.target).substr(0, 100) + " from " +
+                          req.peer_ip + ": " + why.substr(0, 400)),
+            /*batched=*/true);
+      }
+      return r;
+    }
+  }
+  return Unknown(req, id, why);
+}
+
 void Provisioner::LearnSerial(Device& d, const std::string& serial, const Request& req,
                               std::vector<Event>& events) {
   auto other = cfg_.inventory->FindBySerial(serial);

@@ -14,7 +14,10 @@ struct Request {
   std::string method = "GET";      // GET, HEAD (TFTP: GET)
   std::string target;              // path as requested, with its query string
   std::string user_agent;
-  std::string cert_subject;  // client certificate subject (HTTPS), "" if none
+  std::string cert_subject;  // verified client certificate's subject (HTTPS), "" if none
+  // A client certificate was presented and failed verification, or the listener requires one
+  // and none came (net/tls_context.h): why. Such a request is refused.
+  std::string cert_error;
 };
 
 struct Response {

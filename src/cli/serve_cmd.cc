@@ -1,4 +1,5 @@
-// stepup serve [--data DIR] [--http ADDR:PORT] [--firmware DIR] [--catalog FILE] [--public-url URL]
+// stepup serve [--data DIR] [--http ADDR:PORT] [--https ADDR:PORT --tls-cert F --tls-key F
+//              [--client-ca F] [--require-client-cert] [--tls-legacy]] [--firmware DIR] [--catalog FILE] [--public-url URL]
 //              [--threads N] [--stuck-after N] [--auto-enroll MODEL-PATTERN] [--syslog ADDR:PORT]
 //              [--tftp-secrets followed|off|any] [--probe-limit SLOW,REFUSE,MINUTES|off]
 // The flags fill a ServerConfig; the server module (server/server.h) assembles and runs it.
@@ -46,6 +47,18 @@ void AddServeCommand(CLI::App& app, Action& action) {
   cmd->add_option("--http", o->http, "HTTP listener ADDR:PORT, [::]:PORT accepted")
       ->capture_default_str();
   cmd->add_option("--tftp", o->tftp, "TFTP listener ADDR:PORT, or 'off'")->capture_default_str();
+  cmd->add_option("--https", o->https, "HTTPS listener ADDR:PORT (default: none)");
+  cmd->add_option("--tls-cert", o->tls.cert_file,
+                  "HTTPS: PEM file, the server's certificate then its intermediates");
+  cmd->add_option("--tls-key", o->tls.key_file, "HTTPS: PEM private key of --tls-cert");
+  cmd->add_option("--client-ca", o->tls.client_ca,
+                  "HTTPS: PEM CA certificate(s) phones' client certificates are verified "
+                  "against; a verified certificate's subject identifies the phone");
+  cmd->add_flag("--require-client-cert", o->tls.require_client_cert,
+                "HTTPS: a request without a verified client certificate gets 403");
+  cmd->add_flag("--tls-legacy", o->tls.legacy,
+                "HTTPS: also TLS 1.0/1.1, old cipher suites and SHA-1 (old SPA/PAP firmware); "
+                "off by default, flagged in the log");
   cmd->add_option("--tftp-upload-dir", o->tftp_upload_dir,
                   "accept TFTP uploads (WRQ) into DIR (default: uploads refused)")
       ->check(CLI::ExistingDirectory);

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -20,6 +21,7 @@
 #include "net/after_durable.h"
 #include "net/deadline.h"
 #include "net/http_wire.h"
+#include "net/tls_context.h"
 #include "net/transport_sockets.h"
 
 namespace stepup {
@@ -28,10 +30,14 @@ namespace {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using TlsStream = net::ssl::stream<tcp::socket&>;
 
 // The most one sendfile(2) call is asked for: the socket's send buffer takes less anyway, and
 // a bound keeps one download from holding the thread.
 constexpr uint64_t kFileChunk = uint64_t{4} << 20;
+// Over TLS a file goes through user space (no kernel TLS here): read and encrypted this much
+// at a time.
+constexpr size_t kTlsFileChunk = 64 * 1024;
 
 }  // namespace
 
@@ -58,8 +64,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 // One connection: read a request, hand it to the provisioner, write the answer, repeat while
 // keep-alive holds. Every step runs on the connection's strand. One deadline covers whatever
-// the connection is doing (reading a request, writing an answer); moving it costs a request
-// no timer operation (net/deadline.h).
+// the connection is doing (a TLS handshake, reading a request, writing an answer); moving it
+// costs a request no timer operation (net/deadline.h). Over HTTPS the same steps run through
+// a TLS stream on the socket: the handshake first, files read and written in chunks instead
+// of sendfile(2).
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket&& socket, std::shared_ptr<HttpServer::Impl> srv)
@@ -67,6 +75,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         srv_(std::move(srv)),
         buffer_(srv_->opt.header_limit + 64 * 1024),
         deadline_(socket_.get_executor()) {
+    if (srv_->opt.tls) {
+      tls_ = std::make_unique<TlsStream>(socket_, *srv_->opt.tls);
+      tls_->set_verify_callback([this](bool preverified, net::ssl::verify_context& vc) {
+        return NoteVerification(preverified, vc.native_handle(), first_cert_error_);
+      });
+    }
     beast::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     if (!ec) {
@@ -74,7 +88,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       req_.peer = (ep.address().is_v6() ? "[" + req_.peer_ip + "]" : req_.peer_ip) + ":" +
                   std::to_string(ep.port());
     }
-    req_.transport = "http";
+    req_.transport = tls_ ? "https" : "http";
     ++srv_->active;
   }
   ~HttpSession() {
@@ -86,7 +100,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     deadline_.OnExpiry([weak = weak_from_this()] {
       if (auto self = weak.lock()) self->OnDeadline();
     });
-    net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+    net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+      if (self->tls_) return self->Handshake();
+      self->DoRead();
+    });
   }
 
   // Closes the connection if it is idle between requests (used by a draining server).
@@ -103,6 +120,36 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   void SetDeadline(int seconds) { deadline_.SetAfter(std::chrono::seconds(seconds)); }
+
+  // The socket, or the TLS stream over it.
+  template <class Buffers, class Handler>
+  void ReadSomeInto(const Buffers& b, Handler&& h) {
+    if (tls_) return tls_->async_read_some(b, std::forward<Handler>(h));
+    socket_.async_read_some(b, std::forward<Handler>(h));
+  }
+  template <class Handler>
+  void WriteAll(net::const_buffer b, Handler&& h) {
+    if (tls_) return net::async_write(*tls_, b, std::forward<Handler>(h));
+    net::async_write(socket_, b, std::forward<Handler>(h));
+  }
+
+  void Handshake() {
+    SetDeadline(srv_->opt.read_timeout_s);
+    tls_->async_handshake(net::ssl::stream_base::server,
+                          [self = shared_from_this()](beast::error_code ec) {
+                            if (ec) {  // not TLS, no shared protocol, cut at the deadline
+                              beast::error_code ignored;
+                              self->socket_.close(ignored);
+                              return;
+                            }
+                            TlsPeer peer = ReadTlsPeer(self->tls_->native_handle(),
+                                                       self->first_cert_error_,
+                                                       self->srv_->opt.require_client_cert);
+                            self->req_.cert_subject = std::move(peer.subject);
+                            self->req_.cert_error = std::move(peer.error);
+                            self->DoRead();
+                          });
+  }
 
   void OnDeadline() {
     if (!socket_.is_open()) return;
@@ -128,9 +175,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void ReadSome() {
     const size_t room = std::min<size_t>(16 * 1024, buffer_.max_size() - buffer_.size());
     if (room == 0) return Refuse(431, "request header fields too large");
-    socket_.async_read_some(
-        buffer_.prepare(room),
-        [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnReadSome(ec, n); });
+    ReadSomeInto(buffer_.prepare(room), [self = shared_from_this()](beast::error_code ec,
+                                                                      size_t n) {
+      self->OnReadSome(ec, n);
+    });
   }
 
   void OnReadSome(beast::error_code ec, size_t n) {
@@ -266,13 +314,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     bytes_ = bytes;
     device_ = device;
     SetDeadline(srv_->opt.write_timeout_s);
-    net::async_write(socket_, net::buffer(out_),
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->Log(self->device_, self->status_, ec ? 0 : self->bytes_);
-                       if (!ec && self->linger_) return self->Linger();
-                       if (ec || !self->keep_alive_) return self->Close();
-                       self->DoRead();
-                     });
+    WriteAll(net::buffer(out_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->Log(self->device_, self->status_, ec ? 0 : self->bytes_);
+      if (!ec && self->linger_) return self->Linger();
+      if (ec || !self->keep_alive_) return self->Close();
+      self->DoRead();
+    });
   }
 
   void SendFile(const Response& r) {
@@ -312,10 +359,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (head_only_) return SendHeadOnly(status, r.device);
     out_ += "\r\n";
     file_ = {fd, static_cast<off_t>(first), end, size, status, r.device, r.file, first};
+    SetDeadline(srv_->opt.write_timeout_s);
+    if (tls_) {
+      return WriteAll(net::buffer(out_), [self = shared_from_this()](beast::error_code ec, size_t) {
+        if (ec) return self->FinishFile(false);
+        self->PumpFileTls();
+      });
+    }
     // The head through the socket, then the file with sendfile(2): no copy through user space.
     // The head goes with MSG_MORE: the kernel holds it for the file's first bytes (one segment,
     // one read for the client) instead of sending it alone.
-    SetDeadline(srv_->opt.write_timeout_s);
     ssize_t sent = ::send(socket_.native_handle(), out_.data(), out_.size(),
                           MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent == static_cast<ssize_t>(out_.size())) return PumpFile();
@@ -347,6 +400,23 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return FinishFile(false);
     }
     FinishFile(!ec);
+  }
+
+  // Over TLS: read a chunk, write it through the stream, until the range is sent.
+  void PumpFileTls() {
+    if (static_cast<uint64_t>(file_.offset) >= file_.end) return FinishFile(true);
+    if (chunk_.empty()) chunk_.resize(kTlsFileChunk);
+    const size_t want =
+        std::min<uint64_t>(file_.end - static_cast<uint64_t>(file_.offset), chunk_.size());
+    const ssize_t n = ::pread(file_.fd, chunk_.data(), want, file_.offset);
+    if (n <= 0) return FinishFile(false);
+    SetDeadline(srv_->opt.write_timeout_s);
+    WriteAll(net::buffer(chunk_.data(), static_cast<size_t>(n)),
+             [self = shared_from_this()](beast::error_code ec, size_t written) {
+               if (ec) return self->FinishFile(false);
+               self->file_.offset += static_cast<off_t>(written);
+               self->PumpFileTls();
+             });
   }
 
   // Ends the head begun and sends it, without the file.
@@ -391,6 +461,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void Close() {
+    if (tls_ && !closing_) {  // close_notify first, then the TCP half-close
+      closing_ = true;
+      SetDeadline(2);
+      return tls_->async_shutdown([self = shared_from_this()](beast::error_code) { self->Close(); });
+    }
     beast::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_send, ec);
   }
@@ -399,6 +474,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // once with unread input would send a reset that can destroy the answer before the client
   // reads it. So: stop sending, read and drop what comes for up to 2 s (16 MiB), then close.
   void Linger() {
+    if (tls_) return Close();  // TLS cannot read past a refused request cheaply: close_notify
     Close();
     buffer_.clear();
     SetDeadline(2);
@@ -415,6 +491,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   tcp::socket socket_;
+  std::unique_ptr<TlsStream> tls_;  // over socket_ (HTTPS); nullptr: HTTP
+  std::string first_cert_error_;    // the handshake's first client-certificate failure
+  bool closing_ = false;            // close_notify sent or being sent
+  std::vector<char> chunk_;         // a file's chunk on its way through TLS
   std::shared_ptr<HttpServer::Impl> srv_;
   beast::flat_buffer buffer_;
   Deadline deadline_;  // of whatever the connection is doing
@@ -480,7 +560,8 @@ HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
   // Non-blocking: DoAccept takes queued connections without waiting.
-  if (auto s = OpenTcpListener(impl_->acceptor, "--http", impl_->opt.address, impl_->opt.port); !s)
+  const char* flag = impl_->opt.tls ? "--https" : "--http";
+  if (auto s = OpenTcpListener(impl_->acceptor, flag, impl_->opt.address, impl_->opt.port); !s)
     return s;
   impl_->DoAccept();
   return Ok{};

@@ -1,4 +1,4 @@
-// The HTTP transport (Boost.Beast): asynchronous sessions with a deadline on every read and
+// The HTTP and HTTPS transport (Boost.Beast, Asio SSL streams): asynchronous sessions with a deadline on every read and
 // write, header and body limits, keep-alive, HEAD, Range/206 and If-Modified-Since for files,
 // /healthz via the provisioner, a structured access log, and a graceful drain on Stop().
 // It turns bytes into Requests and Responses into bytes; it decides nothing about devices.
@@ -14,6 +14,10 @@
 #include "core/result.h"
 #include "net/listen_address.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace stepup {
 
 struct HttpOptions {
@@ -24,6 +28,10 @@ struct HttpOptions {
   int idle_timeout_s = 30;   // keep-alive connections idle longer are closed
   uint32_t header_limit = 16 * 1024;
   uint64_t body_limit = 64 * 1024;  // provisioning requests carry no body worth more
+  // HTTPS: every connection starts with a TLS handshake (within read_timeout_s) and its
+  // requests carry what the client certificate established (net/tls_context.h). nullptr: HTTP.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  bool require_client_cert = false;
 };
 
 // One access-log line a request: time, peer, device, method, path, status, bytes, duration,

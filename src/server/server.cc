@@ -7,6 +7,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -64,7 +65,8 @@ struct Server::Impl {
   Workspace ws;
   std::string firmware_dir, host;
   Address http_at;
-  std::optional<Address> tftp_at, syslog_at;
+  std::optional<Address> tftp_at, syslog_at, https_at;
+  std::shared_ptr<net::ssl::context> tls;
   SourceLimits tftp_limits;
   FILE* log_file = stdout;
   std::unique_ptr<AccessLogFile> sink;
@@ -72,7 +74,7 @@ struct Server::Impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::unique_ptr<PhoneProber> prober;
   std::unique_ptr<Provisioner> prov;
-  std::unique_ptr<HttpServer> http;
+  std::unique_ptr<HttpServer> http, https;
   std::unique_ptr<TftpServer> tftp;
   std::unique_ptr<SyslogReceiver> syslog;
   std::vector<std::thread> pool;
@@ -82,6 +84,8 @@ struct Server::Impl {
   std::thread housekeeper;
 
   Status ParseAddresses();
+  Status MakeTls();
+  Status StartHttps();
   Status OpenFiles();
   Status MakeProvisioner();
   Status StartTftp(rlim_t files);
@@ -106,6 +110,11 @@ Status Server::Impl::ParseAddresses() {
     if (!s) return s.error();
     syslog_at = *s;
   }
+  if (!cfg.https.empty()) {
+    auto s = ParseListenAddress("--https", cfg.https);
+    if (!s) return s.error();
+    https_at = *s;
+  }
   if (!cfg.tftp.empty() && cfg.tftp != "off") {
     auto t = ParseListenAddress("--tftp", cfg.tftp);
     if (!t) return t.error();
@@ -116,6 +125,34 @@ Status Server::Impl::ParseAddresses() {
     }
   }
   return Ok{};
+}
+
+// The HTTPS listener's TLS context, built at Open so a bad certificate or key stops the
+// command before anything is bound.
+Status Server::Impl::MakeTls() {
+  const TlsOptions& t = cfg.tls;
+  if (!https_at) {
+    if (!t.cert_file.empty() || !t.key_file.empty() || !t.client_ca.empty() ||
+        t.require_client_cert || t.legacy)
+      return BadInput("--tls-cert, --tls-key, --client-ca, --require-client-cert and "
+                      "--tls-legacy need --https ADDR:PORT");
+    return Ok{};
+  }
+  auto ctx = MakeTlsContext(t);
+  if (!ctx) return ctx.error();
+  tls = std::move(ctx).value();
+  return Ok{};
+}
+
+Status Server::Impl::StartHttps() {
+  HttpOptions o;
+  o.address = https_at->first;
+  o.port = https_at->second;
+  o.read_timeout_s = cfg.read_timeout;
+  o.tls = tls;
+  o.require_client_cert = cfg.tls.require_client_cert;
+  https = std::make_unique<HttpServer>(ioc, *prov, o, Log());
+  return https->Start();
 }
 
 Status Server::Impl::OpenFiles() {
@@ -184,6 +221,7 @@ Result<std::unique_ptr<Server>> Server::Open(ServerConfig config) {
   if (impl->cfg.wrap_inventory)
     impl->ws.inventory = impl->cfg.wrap_inventory(std::move(impl->ws.inventory));
   if (auto s = impl->ParseAddresses(); !s) return s.error();
+  if (auto s = impl->MakeTls(); !s) return s.error();
   if (auto s = impl->OpenFiles(); !s) return s.error();
   if (auto s = impl->MakeProvisioner(); !s) return s.error();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
@@ -220,6 +258,9 @@ Status Server::Start() {
   if (auto s = m.http->Start(); !s) return s;
   // The port is known only now (port 0); no request is handled before the threads run.
   m.prov->SetBaseUrl(BaseUrl(m.cfg.public_url, m.host, m.http->port()));
+  if (m.https_at) {
+    if (auto s = m.StartHttps(); !s) return s;
+  }
   if (m.tftp_at) {
     if (auto s = m.StartTftp(files); !s) return s;
   }
@@ -267,6 +308,7 @@ void Server::Stop() { DrainFor(std::chrono::milliseconds(0)); }
 void Server::DrainFor(std::chrono::milliseconds wait) {
   Impl& m = *impl_;
   if (m.http) m.http->Stop();
+  if (m.https) m.https->Stop();
   if (m.tftp) m.tftp->Stop();
   if (m.syslog) m.syslog->Stop();
   m.StopHousekeeping();
@@ -288,11 +330,13 @@ void Server::DrainFor(std::chrono::milliseconds wait) {
 
 uint16_t Server::http_port() const { return impl_->http ? impl_->http->port() : 0; }
 uint16_t Server::tftp_port() const { return impl_->tftp ? impl_->tftp->port() : 0; }
+uint16_t Server::https_port() const { return impl_->https ? impl_->https->port() : 0; }
 std::string Server::base_url() const {
   return BaseUrl(impl_->cfg.public_url, impl_->host, http_port());
 }
 size_t Server::active() const {
-  return (impl_->http ? impl_->http->active() : 0) + (impl_->tftp ? impl_->tftp->active() : 0);
+  return (impl_->http ? impl_->http->active() : 0) + (impl_->https ? impl_->https->active() : 0) +
+         (impl_->tftp ? impl_->tftp->active() : 0);
 }
 Inventory& Server::inventory() { return *impl_->ws.inventory; }
 Provisioner& Server::provisioner() { return *impl_->prov; }
@@ -306,6 +350,15 @@ std::string Server::Describe() const {
                      m.firmware_dir + ", catalog of " + std::to_string(m.ws.catalog.loads.size()) +
                      " loads";
   if (m.syslog_at) line += ", syslog on " + m.cfg.syslog;
+  if (m.https) {
+    line += "; https " + UrlHost(m.https_at->first) + ":" + std::to_string(https_port());
+    if (!m.cfg.tls.client_ca.empty())
+      line += m.cfg.tls.require_client_cert ? " (client certificates required)"
+                                            : " (client certificates verified)";
+    if (m.cfg.tls.legacy)
+      line += " WITH LEGACY TLS (1.0/1.1, old cipher suites, SHA-1: --tls-legacy, for old "
+              "SPA/PAP firmware only)";
+  }
   if (m.tftp) line += "; tftp " + m.tftp_at->first + ":" + std::to_string(tftp_port());
   return line;
 }

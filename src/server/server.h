@@ -22,6 +22,7 @@
 #include "app/provisioner.h"
 #include "core/result.h"
 #include "net/source_limits.h"
+#include "net/tls_context.h"
 #include "server/workspace.h"
 
 namespace stepup {
@@ -33,6 +34,8 @@ struct ServerConfig {
   std::string firmware;                 // --firmware ("" : DATA/firmware)
   std::string http = "127.0.0.1:8069";  // --http ADDR:PORT (port 0: any free port)
   std::string tftp = "127.0.0.1:6969";  // --tftp ADDR:PORT, "" or "off": no TFTP
+  std::string https;                    // --https ADDR:PORT, "" : no HTTPS (port 0: any free)
+  TlsOptions tls;  // --tls-cert, --tls-key, --client-ca, --require-client-cert, --tls-legacy
   std::string syslog;                   // --syslog ADDR:PORT, "" : none
   std::string public_url;               // --public-url ("" : the HTTP listener's URL)
   std::string access_log = "-";         // --access-log FILE, "-" : stdout
@@ -73,6 +76,7 @@ class Server {
 
   uint16_t http_port() const;
   uint16_t tftp_port() const;  // 0 without TFTP
+  uint16_t https_port() const;  // 0 without HTTPS
   // The base URL written into profiles (--public-url, else the HTTP listener's).
   std::string base_url() const;
   // Open HTTP connections and TFTP transfers.
