@@ -228,12 +228,16 @@ class Server {
     at = err.find("; tftp 127.0.0.1:");
     if (at != std::string::npos)
       tftp_port_ = static_cast<int>(std::strtol(err.c_str() + at + 17, nullptr, 10));
+    at = err.find("; admin http://127.0.0.1:");
+    if (at != std::string::npos)
+      admin_port_ = static_cast<int>(std::strtol(err.c_str() + at + 25, nullptr, 10));
     at = err.find("; https 127.0.0.1:");
     if (at != std::string::npos)
       https_port_ = static_cast<int>(std::strtol(err.c_str() + at + 18, nullptr, 10));
   }
   int port() const { return port_; }
   int https_port() const { return https_port_; }  // 0 without --https
+  int admin_port() const { return admin_port_; }  // 0 without --admin
   std::string https_url(const std::string& path) const {
     return "https://127.0.0.1:" + std::to_string(https_port_) + path;
   }
@@ -252,7 +256,7 @@ class Server {
 
  private:
   std::unique_ptr<Child> child_;
-  int port_ = 0, tftp_port_ = 0, https_port_ = 0;
+  int port_ = 0, tftp_port_ = 0, https_port_ = 0, admin_port_ = 0;
 };
 
 // A raw TCP connection to 127.0.0.1:port with a receive timeout.

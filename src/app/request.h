@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace stepup {
 
@@ -14,6 +16,7 @@ struct Request {
   std::string method = "GET";      // GET, HEAD (TFTP: GET)
   std::string target;              // path as requested, with its query string
   std::string user_agent;
+  std::string authorization;  // HTTP Authorization (the admin API's bearer token); never logged
   std::string cert_subject;  // verified client certificate's subject (HTTPS), "" if none
   // A client certificate was presented and failed verification, or the listener requires one
   // and none came (net/tls_context.h): why. Such a request is refused.
@@ -34,6 +37,8 @@ struct Response {
   // Send the answer no sooner than this many milliseconds from now (an address that keeps
   // naming unknown devices or failing the identity check is slowed; app/probe_guard.h).
   int delay_ms = 0;
+  // More header fields for the answer (HTTP; WWW-Authenticate on a 401).
+  std::vector<std::pair<std::string, std::string>> headers;
   // Nonzero: no answer yet. The transport calls Provisioner::WhenReady(ready, ...) and hands
   // the same request to Handle again then (the server is reading the phone's web page).
   uint64_t ready = 0;

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -56,6 +57,12 @@ void AddServeCommand(CLI::App& app, Action& action) {
                   "against; a verified certificate's subject identifies the phone");
   cmd->add_flag("--require-client-cert", o->tls.require_client_cert,
                 "HTTPS: a request without a verified client certificate gets 403");
+  cmd->add_option("--admin", o->admin,
+                  "admin API listener ADDR:PORT (/api/v1); must be loopback unless --admin-token "
+                  "is given (default: the admin API is on the HTTP listener when it is loopback)");
+  cmd->add_option("--admin-token", o->admin_token,
+                  "every /api/v1 route but openapi.json needs 'Authorization: Bearer TOKEN' "
+                  "(default: $STEPUP_ADMIN_TOKEN)");
   cmd->add_flag("--tls-legacy", o->tls.legacy,
                 "HTTPS: also TLS 1.0/1.1, old cipher suites and SHA-1 (old SPA/PAP firmware); "
                 "off by default, flagged in the log");
@@ -119,7 +126,12 @@ void AddServeCommand(CLI::App& app, Action& action) {
       ->check(CLI::Range(1, 3600));
   cmd->add_option("--drain-seconds", o->drain_seconds, "how long a stop waits for open connections")
       ->capture_default_str();
-  cmd->callback([&action, o] { action = [o] { return RunServe(*o); }; });
+  cmd->callback([&action, o] {
+    if (o->admin_token.empty()) {
+      if (const char* env = std::getenv("STEPUP_ADMIN_TOKEN")) o->admin_token = env;
+    }
+    action = [o] { return RunServe(*o); };
+  });
 }
 
 }  // namespace stepup::cli

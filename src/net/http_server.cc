@@ -216,12 +216,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     req_.method = head_.method;
     req_.target = head_.target;
     req_.user_agent = head_.user_agent;
+    req_.authorization = head_.authorization;
     version_ = head_.version;
     keep_alive_ = parser_->keep_alive() && !srv_->stopping;
     head_only_ = head_.verb == http::verb::head;
     if (head_.verb != http::verb::get && !head_only_) {
       keep_alive_ = false;
       return SendBody(405, "text/plain", "method not allowed\n", "");
+    }
+    if (srv_->opt.admin && AdminApi::Routes(req_.target))
+      return Process(srv_->opt.admin->Handle(req_), /*may_wait=*/false);
+    if (!srv_->opt.phones) {
+      const bool health = req_.target == "/healthz";
+      return SendBody(health ? 200 : 404, "text/plain",
+                      health ? "ok\n" : "not found (an admin listener: phones are served elsewhere)\n",
+                      "");
     }
     Process(srv_->prov.Handle(req_), /*may_wait=*/true);
   }
@@ -255,7 +264,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
   void Answer(const Response& r) {
     if (!r.file.empty()) return SendFile(r);
-    SendBody(r.status, r.content_type, r.body, r.device);
+    SendBody(r.status, r.content_type, r.body, r.device, &r.headers);
   }
 
   // A request the parser refused: answered, then the connection closes (after Linger).
@@ -301,9 +310,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     out_ += "\r\n";
   }
 
-  void SendBody(int status, std::string_view type, std::string_view body,
-                const std::string& device) {
+  void SendBody(int status, std::string_view type, std::string_view body, const std::string& device,
+                const std::vector<std::pair<std::string, std::string>>* fields = nullptr) {
     BeginHead(status, type, static_cast<int64_t>(body.size()));
+    if (fields) {
+      for (const auto& [name, value] : *fields) Field(name, value);
+    }
     out_ += "\r\n";
     if (!head_only_) out_ += body;
     Write(status, head_only_ ? 0 : body.size(), device);

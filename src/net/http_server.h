@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "app/admin_api.h"
 #include "app/provisioner.h"
 #include "core/result.h"
 #include "net/listen_address.h"
@@ -32,6 +33,10 @@ struct HttpOptions {
   // requests carry what the client certificate established (net/tls_context.h). nullptr: HTTP.
   std::shared_ptr<boost::asio::ssl::context> tls;
   bool require_client_cert = false;
+  // The admin routes (/api/v1/..., /ui/, /metrics) go to `admin` when set; the rest to the
+  // provisioner when `phones` (else only /healthz answers: an admin-only listener).
+  AdminApi* admin = nullptr;
+  bool phones = true;
 };
 
 // One access-log line a request: time, peer, device, method, path, status, bytes, duration,

@@ -137,6 +137,7 @@ void RequestParser::on_field_impl(http::field name, beast::string_view, beast::s
   std::string* into = name == http::field::user_agent          ? &head_.user_agent
                       : name == http::field::range             ? &head_.range
                       : name == http::field::if_modified_since ? &head_.if_modified_since
+                      : name == http::field::authorization     ? &head_.authorization
                                                                : nullptr;
   if (into) into->assign(value.data(), value.size());
 }

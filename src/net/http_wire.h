@@ -43,11 +43,13 @@ std::optional<ByteRange> ParseRange(std::string_view h, uint64_t size);
 struct RequestHead {
   http::verb verb = http::verb::unknown;
   unsigned version = 11;
-  std::string method, target, user_agent, range, if_modified_since;
+  std::string method, target, user_agent, range, if_modified_since, authorization;
   void Clear() {
     verb = http::verb::unknown;
     version = 11;
-    for (std::string* s : {&method, &target, &user_agent, &range, &if_modified_since}) s->clear();
+    for (std::string* s :
+         {&method, &target, &user_agent, &range, &if_modified_since, &authorization})
+      s->clear();
   }
 };
 

@@ -41,3 +41,16 @@ Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& f
 }
 
 }  // namespace stepup
+
+namespace stepup {
+
+bool IsLoopbackAddress(const std::string& address) {
+  boost::system::error_code ec;
+  const auto a = net::ip::make_address(address, ec);
+  if (ec) return false;
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6()).is_loopback();
+  return a.is_loopback();
+}
+
+}  // namespace stepup

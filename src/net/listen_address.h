@@ -14,4 +14,7 @@ namespace stepup {
 Result<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& flag,
                                                             const std::string& value);
 
+// Whether an address (as ParseListenAddress returns it) is a loopback one: 127.0.0.0/8, ::1.
+bool IsLoopbackAddress(const std::string& address);
+
 }  // namespace stepup

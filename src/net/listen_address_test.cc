@@ -64,5 +64,13 @@ TEST(ListenAddress, HostNamesAndGarbageAreNotAddresses) {
   EXPECT_NE(Parse("[::g]:80").find("is not an IP address"), std::string::npos);
 }
 
+TEST(ListenAddress, LoopbackIsTheWholeOf127AndTheIpv6One) {
+  for (const char* a : {"127.0.0.1", "127.3.2.1", "::1", "::ffff:127.0.0.1"})
+    EXPECT_TRUE(IsLoopbackAddress(a)) << a;
+  for (const char* a : {"0.0.0.0", "::", "10.0.0.1", "192.168.1.2", "::ffff:10.0.0.1", "fe80::1",
+                        "localhost", ""})
+    EXPECT_FALSE(IsLoopbackAddress(a)) << a;
+}
+
 }  // namespace
 }  // namespace stepup

@@ -65,7 +65,7 @@ struct Server::Impl {
   Workspace ws;
   std::string firmware_dir, host;
   Address http_at;
-  std::optional<Address> tftp_at, syslog_at, https_at;
+  std::optional<Address> tftp_at, syslog_at, https_at, admin_at;
   std::shared_ptr<net::ssl::context> tls;
   SourceLimits tftp_limits;
   FILE* log_file = stdout;
@@ -74,7 +74,8 @@ struct Server::Impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::unique_ptr<PhoneProber> prober;
   std::unique_ptr<Provisioner> prov;
-  std::unique_ptr<HttpServer> http, https;
+  std::unique_ptr<AdminApi> admin_api;
+  std::unique_ptr<HttpServer> http, https, admin;
   std::unique_ptr<TftpServer> tftp;
   std::unique_ptr<SyslogReceiver> syslog;
   std::vector<std::thread> pool;
@@ -86,6 +87,7 @@ struct Server::Impl {
   Status ParseAddresses();
   Status MakeTls();
   Status StartHttps();
+  Status StartAdmin();
   Status OpenFiles();
   Status MakeProvisioner();
   Status StartTftp(rlim_t files);
@@ -109,6 +111,15 @@ Status Server::Impl::ParseAddresses() {
     auto s = ParseListenAddress("--syslog", cfg.syslog);
     if (!s) return s.error();
     syslog_at = *s;
+  }
+  if (!cfg.admin.empty()) {
+    auto a = ParseListenAddress("--admin", cfg.admin);
+    if (!a) return a.error();
+    admin_at = *a;
+    if (cfg.admin_token.empty() && !IsLoopbackAddress(admin_at->first))
+      return BadInput("--admin \"" + cfg.admin +
+                      "\" is not a loopback address: the admin API there needs --admin-token "
+                      "TOKEN (or STEPUP_ADMIN_TOKEN)");
   }
   if (!cfg.https.empty()) {
     auto s = ParseListenAddress("--https", cfg.https);
@@ -153,6 +164,17 @@ Status Server::Impl::StartHttps() {
   o.require_client_cert = cfg.tls.require_client_cert;
   https = std::make_unique<HttpServer>(ioc, *prov, o, Log());
   return https->Start();
+}
+
+Status Server::Impl::StartAdmin() {
+  HttpOptions o;
+  o.address = admin_at->first;
+  o.port = admin_at->second;
+  o.read_timeout_s = cfg.read_timeout;
+  o.admin = admin_api.get();
+  o.phones = false;
+  admin = std::make_unique<HttpServer>(ioc, *prov, o, Log());
+  return admin->Start();
 }
 
 Status Server::Impl::OpenFiles() {
@@ -209,6 +231,11 @@ Status Server::Impl::MakeProvisioner() {
   pc.auto_enroll = cfg.auto_enroll;
   pc.base_url = BaseUrl(cfg.public_url, host, http_at.second);
   prov = std::make_unique<Provisioner>(std::move(pc));
+  AdminConfig ac;
+  ac.inventory = ws.inventory.get();
+  ac.token = cfg.admin_token;
+  ac.limits = probe.limits;
+  admin_api = std::make_unique<AdminApi>(std::move(ac));
   return Ok{};
 }
 
@@ -254,12 +281,17 @@ Status Server::Start() {
   hopt.address = m.http_at.first;
   hopt.port = m.http_at.second;
   hopt.read_timeout_s = m.cfg.read_timeout;
+  // contract.md: the admin routes are on the HTTP listener when it is bound to loopback.
+  if (IsLoopbackAddress(m.http_at.first)) hopt.admin = m.admin_api.get();
   m.http = std::make_unique<HttpServer>(m.ioc, *m.prov, hopt, m.Log());
   if (auto s = m.http->Start(); !s) return s;
   // The port is known only now (port 0); no request is handled before the threads run.
   m.prov->SetBaseUrl(BaseUrl(m.cfg.public_url, m.host, m.http->port()));
   if (m.https_at) {
     if (auto s = m.StartHttps(); !s) return s;
+  }
+  if (m.admin_at) {
+    if (auto s = m.StartAdmin(); !s) return s;
   }
   if (m.tftp_at) {
     if (auto s = m.StartTftp(files); !s) return s;
@@ -309,6 +341,7 @@ void Server::DrainFor(std::chrono::milliseconds wait) {
   Impl& m = *impl_;
   if (m.http) m.http->Stop();
   if (m.https) m.https->Stop();
+  if (m.admin) m.admin->Stop();
   if (m.tftp) m.tftp->Stop();
   if (m.syslog) m.syslog->Stop();
   m.StopHousekeeping();
@@ -331,12 +364,16 @@ void Server::DrainFor(std::chrono::milliseconds wait) {
 uint16_t Server::http_port() const { return impl_->http ? impl_->http->port() : 0; }
 uint16_t Server::tftp_port() const { return impl_->tftp ? impl_->tftp->port() : 0; }
 uint16_t Server::https_port() const { return impl_->https ? impl_->https->port() : 0; }
+uint16_t Server::admin_port() const { return impl_->admin ? impl_->admin->port() : 0; }
 std::string Server::base_url() const {
   return BaseUrl(impl_->cfg.public_url, impl_->host, http_port());
 }
 size_t Server::active() const {
-  return (impl_->http ? impl_->http->active() : 0) + (impl_->https ? impl_->https->active() : 0) +
-         (impl_->tftp ? impl_->tftp->active() : 0);
+  size_t n = impl_->tftp ? impl_->tftp->active() : 0;
+  for (const auto* h : {impl_->http.get(), impl_->https.get(), impl_->admin.get()}) {
+    if (h) n += h->active();
+  }
+  return n;
 }
 Inventory& Server::inventory() { return *impl_->ws.inventory; }
 Provisioner& Server::provisioner() { return *impl_->prov; }
@@ -358,6 +395,13 @@ std::string Server::Describe() const {
     if (m.cfg.tls.legacy)
       line += " WITH LEGACY TLS (1.0/1.1, old cipher suites, SHA-1: --tls-legacy, for old "
               "SPA/PAP firmware only)";
+  }
+  if (m.admin) {
+    line += "; admin http://" + UrlHost(m.admin_at->first) + ":" + std::to_string(admin_port()) +
+            (m.cfg.admin_token.empty() ? " (no token: loopback only)" : " (token required)");
+  } else if (IsLoopbackAddress(m.http_at.first)) {
+    line += "; admin API on the HTTP listener" +
+            std::string(m.cfg.admin_token.empty() ? "" : " (token required)");
   }
   if (m.tftp) line += "; tftp " + m.tftp_at->first + ":" + std::to_string(tftp_port());
   return line;

@@ -36,6 +36,10 @@ struct ServerConfig {
   std::string tftp = "127.0.0.1:6969";  // --tftp ADDR:PORT, "" or "off": no TFTP
   std::string https;                    // --https ADDR:PORT, "" : no HTTPS (port 0: any free)
   TlsOptions tls;  // --tls-cert, --tls-key, --client-ca, --require-client-cert, --tls-legacy
+  // --admin ADDR:PORT: a listener for the admin routes only, "" : none (the admin routes are on
+  // the HTTP listener when that is loopback). Not loopback: needs a token.
+  std::string admin;
+  std::string admin_token;  // --admin-token (or STEPUP_ADMIN_TOKEN): Bearer token for /api/v1
   std::string syslog;                   // --syslog ADDR:PORT, "" : none
   std::string public_url;               // --public-url ("" : the HTTP listener's URL)
   std::string access_log = "-";         // --access-log FILE, "-" : stdout
@@ -77,6 +81,7 @@ class Server {
   uint16_t http_port() const;
   uint16_t tftp_port() const;  // 0 without TFTP
   uint16_t https_port() const;  // 0 without HTTPS
+  uint16_t admin_port() const;  // 0 without --admin
   // The base URL written into profiles (--public-url, else the HTTP listener's).
   std::string base_url() const;
   // Open HTTP connections and TFTP transfers.
