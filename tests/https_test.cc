@@ -167,6 +167,11 @@ TEST_F(HttpsE2E, ThePhoneWithItsCertificateGetsItsProfileEachWrongCertificateGet
     EXPECT_TRUE(Has(details[i], wrong[i].why)) << details[i];
   EXPECT_TRUE(Has(details[1], "notAfter 2021-01-01")) << details[1];
   EXPECT_EQ(Mismatches(kMac, "http").size(), 1u);  // the plain request without the serial
+  // Secrets stay out of the logs: the access log, and what the server printed.
+  const std::string log = testing::Slurp(fs::path(Data()) / "access.log");
+  EXPECT_NE(log.find("/cfg/00562b043615.xml"), std::string::npos);
+  EXPECT_EQ(log.find(kSecret), std::string::npos) << log;
+  EXPECT_EQ(s.process().WaitFor(kSecret, 10).find(kSecret), std::string::npos);
 }
 
 TEST_F(HttpsE2E, ADeviceThatRequiresItsCertificateGetsItsSecretsOnlyWithIt) {
