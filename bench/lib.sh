@@ -42,6 +42,6 @@ bench_wait_http() {
 bench_build() {
   local build=${BUILD_DIR:-build-release}
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTEPUP_TESTS=OFF >/dev/null
-  cmake --build "$build" --target stepup planner_bench render_bench tftp_load >/dev/null
+  cmake --build "$build" --target stepup planner_bench render_bench tftp_load guess_load >/dev/null
   echo "$build/stepup"
 }
