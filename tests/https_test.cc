@@ -196,6 +196,14 @@ TEST_F(HttpsE2E, ADeviceThatRequiresItsCertificateGetsItsSecretsOnlyWithIt) {
   Fetched with_cert = Phone(s, "strict", kStrictMac);
   EXPECT_EQ(with_cert.status, 200);
   EXPECT_TRUE(Has(with_cert.body, kStrictSecret)) << with_cert.body;
+  // The server's record of where secrets went: the strict device's only over HTTPS.
+  s.process().Kill(SIGTERM);
+  ASSERT_EQ(s.process().Wait(15000), 0);
+  std::vector<std::string> sent;
+  for (const auto& e : Events(kStrictMac)) {
+    if (e.value("kind", "") == "secrets-sent") sent.push_back(e.value("transport", ""));
+  }
+  EXPECT_EQ(sent, std::vector<std::string>{"https"}) << Events(kStrictMac).dump(1);
 }
 
 TEST_F(HttpsE2E, FilesGoOutWholeAndInRangesOverTls) {

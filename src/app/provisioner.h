@@ -130,6 +130,9 @@ class Provisioner {
                     const std::string& name);
   void NoteMismatch(const Device& d, const IdentityVerdict& v, const Request& req,
                     Response& answer);
+  // The first answer carrying a device's secrets over a transport (in this process) leaves a
+  // secrets-sent event: the audit's record of secrets that went out over plain HTTP or TFTP.
+  void NoteSecretsSent(const Device& d, const Request& req, std::vector<Event>& events);
   // Records a serial the inventory lacked, from a request that agreed on everything else.
   void LearnSerial(Device& d, const std::string& serial, const Request& req,
                    std::vector<Event>& events);
@@ -226,6 +229,8 @@ class Provisioner {
   Whereabouts seen_;
   // (address \0 device id) -> when that device asked for its trust lists from there
   std::unordered_map<std::string, int64_t> boots_;
+  // (device id, transport) pairs whose secrets-sent event this process recorded (seen_mu_).
+  std::set<std::pair<int64_t, std::string>> secrets_noted_;
   ProbeGuard guard_;
   struct PhoneProbe {
     bool in_flight = false;

@@ -149,6 +149,25 @@ Response Provisioner::RefuseClaim(const Request& req, const std::vector<Observat
   return Unknown(req, id, why);
 }
 
+void Provisioner::NoteSecretsSent(const Device& d, const Request& req,
+                                   std::vector<Event>& events) {
+  std::string names;  // the secret settings the answer carried
+  for (const auto& [key, value] : d.settings) {
+    if (!value.empty() && SecretSetting(key)) names += (names.empty() ? "" : ", ") + key;
+  }
+  if (names.empty()) return;
+  {
+    std::lock_guard lock(seen_mu_);
+    if (secrets_noted_.size() > (1u << 20)) secrets_noted_.clear();  // bounded; notes again
+    if (!secrets_noted_.emplace(d.id, req.transport).second) return;
+  }
+  const bool plain = req.transport != "https";
+  events.push_back(MakeEvent(
+      req, "secrets-sent",
+      names + " over " + req.transport +
+          (plain ? " (plain: readable on the network)" : " (" + req.tls_version + ")")));
+}
+
 void Provisioner::LearnSerial(Device& d, const std::string& serial, const Request& req,
                               std::vector<Event>& events) {
   auto other = cfg_.inventory->FindBySerial(serial);

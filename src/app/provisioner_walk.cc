@@ -81,6 +81,8 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
   } else {
     Observe(d, who.merged->identity.firmware, req, events);
     out = Walk(d, before, verdict, req, events);
+    if (verdict.clearance == Clearance::kSecrets && out.status == 200)
+      NoteSecretsSent(d, req, events);
   }
   out.device = d.key();
   out.delay_ms = noted.delay_ms;

@@ -21,6 +21,7 @@ struct Request {
   // A client certificate was presented and failed verification, or the listener requires one
   // and none came (net/tls_context.h): why. Such a request is refused.
   std::string cert_error;
+  std::string tls_version;  // HTTPS: the protocol negotiated ("TLSv1.3"), "" otherwise
 };
 
 struct Response {

@@ -147,6 +147,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                                                        self->srv_->opt.require_client_cert);
                             self->req_.cert_subject = std::move(peer.subject);
                             self->req_.cert_error = std::move(peer.error);
+                            self->req_.tls_version = std::move(peer.version);
                             self->DoRead();
                           });
   }

@@ -126,6 +126,7 @@ bool NoteVerification(bool preverified, X509_STORE_CTX* ctx, std::string& first_
 
 TlsPeer ReadTlsPeer(SSL* ssl, const std::string& first_error, bool require_client_cert) {
   TlsPeer peer;
+  peer.version = SSL_get_version(ssl);
   X509* cert = SSL_get1_peer_certificate(ssl);
   if (!cert) {
     if (require_client_cert) peer.error = "no client certificate (this listener requires one)";

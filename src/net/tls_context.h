@@ -40,6 +40,7 @@ struct TlsPeer {
   // Why a presented certificate was refused ("certificate has expired: CN=..., notAfter
   // 2024-01-01"), or that the listener requires one and none came; "" otherwise.
   std::string error;
+  std::string version;  // the protocol negotiated: "TLSv1.3", "TLSv1" (legacy)...
 };
 
 // Records the first verification failure of a handshake (the verify callback of a stream;
