@@ -51,6 +51,10 @@ Result<DeviceProfile> RenderForDevice(const ProfileSetup& s, const Device& d,
   in.settings = d.settings;
   in.defaults = s.defaults;
   in.base_url = s.base_url;
+  in.profile_base_url = s.profile_base_url;
+  in.transport_managed = s.transport_managed;
+  in.profile_rule_b = s.profile_rule_b;
+  in.custom_ca_rule = s.custom_ca_rule;
   in.running = running.empty() ? d.firmware : running;
   in.attempt = attempt;
   auto plan = given ? Result<Plan>(*given) : PlanForDevice(s, d, running);

@@ -19,6 +19,9 @@ struct ProfileSetup {
   // Loads whose images are in the firmware repository; nullopt: every catalog load.
   const std::unordered_set<const Load*>* available = nullptr;
   std::string base_url;
+  // Transport escalation for this device (RenderInput's fields of the same names).
+  std::string profile_base_url, profile_rule_b, custom_ca_rule;
+  bool transport_managed = false;
   Settings defaults;
   int64_t now = 0;  // seconds since the epoch (trust-store checks)
   // The server's planning policy (PlanRequest). It takes hops resting on inferred or

@@ -87,6 +87,12 @@ Response Provisioner::Handle(const Request& req) {
   std::string path = req.target.substr(0, req.target.find('?'));
   if (!SafePath(path)) return TextResponse(400, "bad request path");
   if (path == "/healthz") return TextResponse(200, "ok");
+  if (path == "/ca.pem" && !cfg_.ca_file.empty()) {  // public: what lets a phone verify us
+    Response r;
+    r.file = cfg_.ca_file;
+    r.content_type = "application/x-pem-file";
+    return r;
+  }
   if (auto refused = RefuseProber(req)) return std::move(*refused);
   if (!req.cert_error.empty()) {  // HTTPS: a refused client certificate, or none where required
     std::vector<Observation> claimed;

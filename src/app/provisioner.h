@@ -41,6 +41,12 @@ struct ProvisionerConfig {
   FileStore firmware;  // images, served at /firmware/<name> and by bare name
   FileStore extras;    // operator files (dial plans, tones, CTL/ITL if supplied)
   std::string base_url = "http://127.0.0.1:8069";  // written into profiles (--public-url)
+  // The HTTPS listener's base URL ("" : none). With it, SPA/ATA/MPP phones are moved to
+  // HTTPS and their secrets go out only over it (transport escalation, provisioner_transport.cc).
+  std::string https_base_url;
+  // The CA certificate that verifies the server (serve --tls-ca), served at /ca.pem over plain
+  // HTTP and named in escalated phones' Custom_CA_Rule; "" : none.
+  std::string ca_file;
   int stuck_after = 3;                   // offers of one hop without progress before "stuck"
   std::vector<std::string> auto_enroll;  // model patterns (fnmatch) admitted to quarantine
   Settings defaults;                     // operator defaults under device settings
@@ -90,6 +96,7 @@ class Provisioner {
   // Sets the base URL written into profiles; call before requests are handled (the listener's
   // port is known only once it is bound).
   void SetBaseUrl(std::string url) { cfg_.base_url = std::move(url); }
+  void SetHttpsBaseUrl(std::string url) { cfg_.https_base_url = std::move(url); }
 
  private:
   // What the request presented: every source's identity and their merge.
@@ -110,8 +117,9 @@ class Provisioner {
   // An enterprise phone asked for its trust lists: the boot the server follows.
   Response FollowBoot(Device d, const Request& req, const std::string& name);
   // Plans once, applies the plan and renders the answer.
+  struct TransportPlan;
   Response Walk(Device& d, const Device& before, const IdentityVerdict& verdict, const Request& req,
-                std::vector<Event>& events);
+                std::vector<Event>& events, const TransportPlan& transport);
   // The plan applied through the lifecycle; `uncertain_why` set when what it runs is unknown.
   void ApplyPlan(Device& d, const Device& before, const Plan& plan, const Request& req,
                  std::vector<Event>& events, const std::string* uncertain_why);
@@ -130,6 +138,18 @@ class Provisioner {
                     const std::string& name);
   void NoteMismatch(const Device& d, const IdentityVerdict& v, const Request& req,
                     Response& answer);
+  // Transport escalation for one request of a flat-profile device: where its rules point, and
+  // whether its secrets wait (a plain request once HTTPS is on offer). Records the steps.
+  struct TransportPlan {
+    bool managed = false;      // escalation applies (an HTTPS listener, SPA/ATA/MPP, not opted out)
+    bool withhold = false;     // the answer goes without secrets
+    std::string profile_base;  // Profile_Rule's base ("" : the plain base)
+    std::string upgrade_base;  // Upgrade_Rule's base ("" : the plain base)
+    std::string rule_b;        // Profile_Rule_B: the HTTPS rule a plain-speaking phone tries
+  };
+  TransportPlan Escalate(Device& d, const Request& req, std::vector<Event>& events);
+  // The URL of /ca.pem over plain HTTP, "" without a CA file.
+  std::string CaUrl() const { return cfg_.ca_file.empty() ? "" : cfg_.base_url + "/ca.pem"; }
   // The first answer carrying a device's secrets over a transport (in this process) leaves a
   // secrets-sent event: the audit's record of secrets that went out over plain HTTP or TFTP.
   void NoteSecretsSent(const Device& d, const Request& req, std::vector<Event>& events);

@@ -56,7 +56,7 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
   const Family* family = model ? cfg_.catalog->FindFamily(model->family) : nullptr;
   const bool enterprise = !FlatProfileFamily(family);
   if (TrustListFileName(name) && enterprise) return FollowBoot(std::move(d), req, name);
-  const IdentityVerdict verdict = Screen(d, who, req);
+  IdentityVerdict verdict = Screen(d, who, req);
   if (verdict.clearance == Clearance::kBootstrap || verdict.clearance == Clearance::kRefuse)
     return Mismatch(d, verdict, req, name);
   Response noted;  // a walk without secrets (TFTP, no boot followed) is still a mismatch
@@ -80,7 +80,10 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
     out = model ? Bootstrap(*model) : TextResponse(403, "quarantined");
   } else {
     Observe(d, who.merged->identity.firmware, req, events);
-    out = Walk(d, before, verdict, req, events);
+    const TransportPlan transport = Escalate(d, req, events);
+    if (transport.withhold && verdict.clearance == Clearance::kSecrets)
+      verdict.clearance = Clearance::kWalkOnly;  // secrets wait for HTTPS
+    out = Walk(d, before, verdict, req, events, transport);
     if (verdict.clearance == Clearance::kSecrets && out.status == 200)
       NoteSecretsSent(d, req, events);
   }
@@ -92,9 +95,17 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
 }
 
 Response Provisioner::Walk(Device& d, const Device& before, const IdentityVerdict& verdict,
-                           const Request& req, std::vector<Event>& events) {
+                           const Request& req, std::vector<Event>& events,
+                           const TransportPlan& transport) {
   std::shared_ptr<const std::unordered_set<const Load*>> avail;
   ProfileSetup setup = Setup(avail);
+  if (transport.managed) {
+    setup.transport_managed = true;
+    setup.profile_rule_b = transport.rule_b;
+    setup.custom_ca_rule = CaUrl();
+    if (!transport.upgrade_base.empty()) setup.base_url = transport.upgrade_base;
+    setup.profile_base_url = transport.profile_base;
+  }
   std::string uncertain_why;
   const bool uncertain = Enterprise(*cfg_.catalog, d) && d.firmware.empty();
   auto plan =

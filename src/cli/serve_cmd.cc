@@ -57,6 +57,11 @@ void AddServeCommand(CLI::App& app, Action& action) {
                   "against; a verified certificate's subject identifies the phone");
   cmd->add_flag("--require-client-cert", o->tls.require_client_cert,
                 "HTTPS: a request without a verified client certificate gets 403");
+  cmd->add_option("--public-https-url", o->public_https_url,
+                  "HTTPS base URL written into escalated phones' profiles (NAT, load balancer)");
+  cmd->add_option("--tls-ca", o->tls_ca,
+                  "HTTPS: the CA certificate phones install to verify the server (served at "
+                  "/ca.pem, named in their Custom_CA_Rule)");
   cmd->add_option("--admin", o->admin,
                   "admin API listener ADDR:PORT (/api/v1); must be loopback unless --admin-token "
                   "is given (default: the admin API is on the HTTP listener when it is loopback)");

@@ -25,6 +25,9 @@ inline constexpr const char* kStateReturned = "returned";
 inline constexpr const char* kStateUnknownFirmware = "unknown-firmware";
 inline constexpr const char* kStateProbing = "probing";
 
+inline constexpr const char* kTransportOffered = "https-offered";
+inline constexpr const char* kTransportHttps = "https";
+
 struct Device {
   int64_t id = 0;   // inventory key, 0 until stored
   std::string mac;  // 12 lower-case hex, "" if known by serial only
@@ -48,6 +51,10 @@ struct Device {
   // (it fetched a hop's files and came back), "inferred" (it fetched nothing it was offered);
   // "" when unknown or from before this was recorded.
   std::string firmware_source;
+  // How far the server moved its provisioning off plain HTTP/TFTP (SPA/ATA/MPP, when the
+  // server has an HTTPS listener): "" not yet, "https-offered" (its profile rule points at
+  // https:// and its secrets wait for it), "https" (it came back over HTTPS).
+  std::string transport;  // kTransportOffered, kTransportHttps or ""
   int64_t created = 0, updated = 0;   // seconds since the epoch
 
   // The key operators and phones use: the MAC, else the serial.

@@ -35,6 +35,7 @@ nlohmann::json DeviceToJson(const Device& d, bool show_secrets) {
           {"pending_offers", d.pending_offers},
           {"excluded", d.excluded},
           {"firmware_source", or_null(d.firmware_source)},
+          {"transport", or_null(d.transport)},
           {"candidates", d.candidates},
           {"settings", settings},
           {"created", d.created},

@@ -237,7 +237,14 @@ Result<Rendered> Renderer::Profile(const RenderInput& in) const {
   ctx.Set("model", in.model->name);
   ctx.Set("mac", in.mac);
   ctx.Set("serial", in.serial);
-  ctx.Set("profile_rule", ProfileRule(in.base_url));
+  ctx.Set("profile_rule",
+           ProfileRule(in.profile_base_url.empty() ? in.base_url : in.profile_base_url));
+  if (in.transport_managed) {
+    ctx.Set("transport_managed", &kTrue);
+    ctx.Set("profile_rule_b", in.profile_rule_b);
+  }
+  if (!in.custom_ca_rule.empty() && !in.settings.count("custom_ca_rule"))
+    ctx.Set("custom_ca_rule", in.custom_ca_rule);
   ctx.Set("retry_delay", &Constant(kRetryDelaySeconds));
   ctx.Set("gpp_p", &Constant("stepup"));
   if (in.next) {

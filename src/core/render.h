@@ -32,6 +32,15 @@ struct RenderInput {
   const Load* next = nullptr;    // the planner's next hop; nullptr at target or without a plan
   const Load* target = nullptr;  // the target load, for enterprise loadInformation at target
   int attempt = 0;               // how many times this hop was offered before (distinct URLs)
+  // Moving a flat-profile phone to HTTPS (the provisioner's transport escalation): the base of
+  // Profile_Rule when it differs from base_url ("" : base_url, which the Upgrade_Rule keeps);
+  // when `transport_managed`, Profile_Rule_B is rendered with `profile_rule_b` ("" clears a
+  // rule left from before); `custom_ca_rule` is the URL of the CA that verifies the server
+  // (Custom_CA_Rule; a device's own custom_ca_rule setting wins; "" : none).
+  std::string profile_base_url;
+  bool transport_managed = false;
+  std::string profile_rule_b;
+  std::string custom_ca_rule;
 };
 
 struct Rendered {

@@ -230,6 +230,13 @@ Status Server::Impl::MakeProvisioner() {
   pc.defaults = ws.defaults;
   pc.auto_enroll = cfg.auto_enroll;
   pc.base_url = BaseUrl(cfg.public_url, host, http_at.second);
+  if (!cfg.tls_ca.empty()) {
+    if (!https_at) return BadInput("--tls-ca needs --https ADDR:PORT");
+    std::error_code ec;
+    if (!fs::is_regular_file(cfg.tls_ca, ec))
+      return BadInput("--tls-ca \"" + cfg.tls_ca + "\" is not a file");
+    pc.ca_file = fs::absolute(cfg.tls_ca, ec).string();
+  }
   prov = std::make_unique<Provisioner>(std::move(pc));
   AdminConfig ac;
   ac.inventory = ws.inventory.get();
@@ -289,6 +296,9 @@ Status Server::Start() {
   m.prov->SetBaseUrl(BaseUrl(m.cfg.public_url, m.host, m.http->port()));
   if (m.https_at) {
     if (auto s = m.StartHttps(); !s) return s;
+    std::string https_url = BaseUrl(m.cfg.public_https_url, UrlHost(m.https_at->first), m.https->port());
+    if (m.cfg.public_https_url.empty()) https_url.replace(0, 4, "https");  // BaseUrl says http
+    m.prov->SetHttpsBaseUrl(https_url);
   }
   if (m.admin_at) {
     if (auto s = m.StartAdmin(); !s) return s;

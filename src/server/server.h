@@ -39,6 +39,11 @@ struct ServerConfig {
   // --admin ADDR:PORT: a listener for the admin routes only, "" : none (the admin routes are on
   // the HTTP listener when that is loopback). Not loopback: needs a token.
   std::string admin;
+  std::string public_https_url;  // --public-https-url ("" : the HTTPS listener's URL)
+  // --tls-ca FILE: the CA certificate phones install to verify the server (served at
+  // /ca.pem over HTTP, named in their Custom_CA_Rule); "" : the server's certificate chains
+  // to a CA the phones already trust.
+  std::string tls_ca;
   std::string admin_token;  // --admin-token (or STEPUP_ADMIN_TOKEN): Bearer token for /api/v1
   std::string syslog;                   // --syslog ADDR:PORT, "" : none
   std::string public_url;               // --public-url ("" : the HTTP listener's URL)

@@ -187,6 +187,8 @@ Result<FlatProfile> ParseFlatProfile(std::string_view xml) {
   f.upgrade_enable = root.child_value("Upgrade_Enable");
   f.upgrade_rule = root.child_value("Upgrade_Rule");
   f.gpp_p = root.child_value("GPP_P");
+  if (pugi::xml_node b = root.child("Profile_Rule_B")) f.profile_rule_b = b.child_value();
+  f.custom_ca_rule = root.child_value("Custom_CA_Rule");
   return f;
 }
 

@@ -50,6 +50,9 @@ struct PhoneState {
   std::string start;
   Version target_v;       // what "current" means for this phone
   std::string profile_url;  // from the last profile ("" : factory fresh)
+  std::string profile_url_b;  // Profile_Rule_B ("" : none)
+  std::string ca_url, ca_pem;  // the custom CA installed (Custom_CA_Rule), "" : none
+  int https_failures = 0;      // HTTPS fetches that failed (TLS: the server not verified)
   std::string gpp_p;
   std::vector<Hop> hops;
   int refusals = 0;         // images it was given and refused
@@ -71,6 +74,10 @@ std::string ExpandMacros(std::string_view url, const PhoneState& p);
 
 struct FlatProfile {
   std::string profile_rule, upgrade_enable, upgrade_rule, gpp_p;
+  // Profile_Rule_B (evaluated after Profile_Rule at every resync) when the profile sets it
+  // ("" clears it), and Custom_CA_Rule (the CA the phone installs to verify servers).
+  std::optional<std::string> profile_rule_b;
+  std::string custom_ca_rule;
 };
 // A <flat-profile>; errors name what is wrong (a phone rejects a profile it cannot parse).
 Result<FlatProfile> ParseFlatProfile(std::string_view xml);

@@ -119,6 +119,34 @@ std::string FetchFailure(const Fetch& f, const std::string& what) {
   return what + ": " + (f.error.empty() ? "HTTP " + std::to_string(f.status) : f.error);
 }
 
+// After a profile is applied: installs the CA its Custom_CA_Rule names (once per URL), then
+// evaluates Profile_Rule_B, as a phone evaluates its Profile_Rule* in sequence at a resync.
+// Returns the second profile when it came (it is applied over the first); a failure (a server
+// the phone cannot verify) interrupts the sequence and leaves the first profile applied.
+awaitable<std::optional<FlatProfile>> FollowRules(Run& run, PhoneState& p,
+                                                  asio::ip::address self, FlatProfile prof) {
+  std::optional<FlatProfile> out;
+  Fetch ca, second;
+  Result<FlatProfile> parsed = FlatProfile{};
+  if (!prof.custom_ca_rule.empty() && prof.custom_ca_rule != p.ca_url) {
+    ca = co_await HttpGet(run, p, self, ExpandMacros(prof.custom_ca_rule, p));
+    if (ca.ok()) {
+      p.ca_url = prof.custom_ca_rule;
+      p.ca_pem = std::move(ca.body);
+    }
+  }
+  if (prof.profile_rule_b) p.profile_url_b = *prof.profile_rule_b;
+  if (!p.profile_url_b.empty()) {
+    second = co_await HttpOnce(run, p, self, ExpandMacros(p.profile_url_b, p));
+    if (second.ok()) parsed = ParseFlatProfile(second.body);
+    if (second.ok() && parsed) {
+      if (parsed->profile_rule_b) p.profile_url_b = *parsed->profile_rule_b;
+      out = std::move(*parsed);
+    }
+  }
+  co_return out;
+}
+
 awaitable<BootResult> BootFlat(Run& run, PhoneState& p, asio::ip::address self) {
   auto http = [&run, &p, self](std::string url) { return HttpGet(run, p, self, std::move(url)); };
   if (p.profile_url.empty()) {
@@ -152,11 +180,13 @@ awaitable<BootResult> BootFlat(Run& run, PhoneState& p, asio::ip::address self) 
     p.failure = "profile: " + prof.error().message;
     co_return BootResult::kFailed;
   }
-  if (!prof->profile_rule.empty()) p.profile_url = prof->profile_rule;
-  p.gpp_p = prof->gpp_p;
-  if (ToLower(prof->upgrade_enable) != "yes" || prof->upgrade_rule.empty())
+  std::optional<FlatProfile> second = co_await FollowRules(run, p, self, *prof);
+  const FlatProfile& applied = second ? *second : *prof;  // Profile_Rule_B's, when it came
+  if (!applied.profile_rule.empty()) p.profile_url = applied.profile_rule;
+  p.gpp_p = applied.gpp_p;
+  if (ToLower(applied.upgrade_enable) != "yes" || applied.upgrade_rule.empty())
     co_return BootResult::kSettled;
-  auto url = EvaluateUpgradeRule(prof->upgrade_rule, p.running_v);
+  auto url = EvaluateUpgradeRule(applied.upgrade_rule, p.running_v);
   if (!url) {
     ++p.refusals;
     p.last_refusal = url.error().message;

@@ -125,7 +125,8 @@ class SqliteInventory : public Inventory {
     Stmt& st = Prepared(
         "UPDATE devices SET mac=?1, serial=?2, model=?3, protocol=?4, target=?5, firmware=?6, "
         "hardware=?7, settings=?8, state=?9, state_detail=?10, hold=?11, pending_load=?12, "
-        "pending_offers=?13, excluded=?14, updated=?15, candidates=?17, firmware_source=?18 "
+        "pending_offers=?13, excluded=?14, updated=?15, candidates=?17, firmware_source=?18, "
+        "transport=?19 "
         "WHERE id=?16");
     BindDevice(st, d);
     st.Bind(15, d.updated);
@@ -326,8 +327,8 @@ class SqliteInventory : public Inventory {
         "INSERT INTO devices(mac, serial, model, protocol, target, firmware, hardware, settings, "
         "state, "
         "state_detail, hold, pending_load, pending_offers, excluded, created, updated, "
-        "candidates, firmware_source) "
-        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)");
+        "candidates, firmware_source, transport) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)");
     BindDevice(st, d);
     st.Bind(15, d.created);
     st.Bind(16, d.updated);

@@ -73,13 +73,18 @@ ALTER TABLE events ADD COLUMN last_time INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE devices ADD COLUMN candidates TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE devices ADD COLUMN firmware_source TEXT NOT NULL DEFAULT '';
 )sql",
+    // 5: how far a device's provisioning moved to HTTPS (Device::transport).
+    R"sql(
+ALTER TABLE devices ADD COLUMN transport TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace
 
 const char* const kDeviceColumns =
     "id, mac, serial, model, protocol, target, firmware, hardware, settings, state, state_detail, "
-    "hold, pending_load, pending_offers, excluded, created, updated, candidates, firmware_source";
+    "hold, pending_load, pending_offers, excluded, created, updated, candidates, firmware_source, "
+    "transport";
 
 Status MigrateSchema(sqlite3* db_) {
   // Every use of a connection is under its own mutex, so SQLite's are not needed (NOMUTEX).
@@ -128,6 +133,7 @@ void BindDevice(Stmt& st, const Device& d) {
   st.Bind(14, nlohmann::json(d.excluded).dump());
   st.Bind(17, nlohmann::json(d.candidates).dump());
   st.Bind(18, d.firmware_source);
+  st.Bind(19, d.transport);
 }
 
 Device ReadDevice(Stmt& st) {
@@ -154,6 +160,7 @@ Device ReadDevice(Stmt& st) {
   auto candidates = nlohmann::json::parse(st.Text(17), nullptr, false);
   if (candidates.is_array()) d.candidates = candidates.get<std::vector<std::string>>();
   d.firmware_source = st.Text(18);
+  d.transport = st.Text(19);
   return d;
 }
 
