@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -370,6 +371,56 @@ TEST_F(CliDataTest, CsvImportIsAllOrNothingAndNamesRowAndColumn) {
   // Importing the same file again clashes and adds nothing.
   EXPECT_EQ(Run({"device", "import", (dir_ / "good.csv").string()}).code, 2);
   EXPECT_EQ(nlohmann::json::parse(Run({"device", "list", "--json"}).out).size(), 2u);
+}
+
+}  // namespace
+
+namespace {
+
+class CliAuditTest : public CliDataTest {};
+
+TEST_F(CliAuditTest, AuditReportsPlantedWeaknessesAndNothingOnACleanDevice) {
+  // Clean: generated admin password, SIP over TLS with SRTP, ports in the dynamic range.
+  ASSERT_EQ(Run({"device", "add", "--mac", "00562b043615", "--model", "CP-8841-3PCC",
+                 "--firmware", "sip88xx.12-0-7MPP0201-66", "--set", "sip_transport=tls", "--set",
+                 "srtp=yes"})
+                .code,
+            0);
+  // Weak: a well-known admin password, the default UDP transport, no SRTP, ports from 5060.
+  ASSERT_EQ(Run({"device", "add", "--mac", "00562b043616", "--model", "CP-8841-3PCC",
+                 "--firmware", "sip88xx.12-0-7MPP0201-66", "--set", "admin_password=cisco",
+                 "--set", "sip_tcp_port_min=5060"})
+                .code,
+            0);
+  Outcome bad = Run({"device", "add", "--mac", "00562b043617", "--model", "CP-8841-3PCC",
+                     "--set", "sip_transport=carrier-pigeon"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("sip_transport=\"carrier-pigeon\""), std::string::npos) << bad.err;
+
+  Outcome a = Run({"audit", "--json"});
+  ASSERT_EQ(a.code, 0) << a.err;
+  auto j = nlohmann::json::parse(a.out);
+  ASSERT_EQ(j["devices"].size(), 2u);
+  std::map<std::string, std::vector<std::string>> ids;
+  for (const auto& d : j["devices"]) {
+    auto& v = ids[d["mac"].get<std::string>()];
+    for (const auto& f : d["findings"]) v.push_back(f["id"]);
+    EXPECT_EQ(d["model"], "CP-8841-3PCC");
+  }
+  EXPECT_EQ(ids["00562b043615"], std::vector<std::string>{});
+  EXPECT_EQ(ids["00562b043616"],
+            (std::vector<std::string>{"admin-password-weak", "sip-without-tls", "no-srtp",
+                                      "ports-not-random"}));
+  EXPECT_EQ(j["totals"]["devices"], 2);
+  EXPECT_EQ(j["totals"]["devices_with_findings"], 1);
+  EXPECT_EQ(j["totals"]["by_severity"]["high"], 1);
+  EXPECT_EQ(j["totals"]["by_severity"]["medium"], 2);
+  EXPECT_EQ(j["totals"]["by_severity"]["low"], 1);
+
+  Outcome table = Run({"audit"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("00562b043616"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("2 device(s), 1 with findings"), std::string::npos) << table.out;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/csv.h"
+#include "core/hardening.h"
 #include "core/identify.h"
 #include "core/version.h"
 
@@ -45,7 +46,7 @@ Status CheckSetting(const std::string& key, const std::string& value) {
       return BadInput("setting " + key + " contains a control character");
     }
   }
-  return Ok{};
+  return CheckHardenedSetting(key, value);
 }
 
 Status CheckTarget(const Catalog& cat, const Model& model, const std::string& target) {

@@ -47,5 +47,6 @@ void AddIdentifyCommand(CLI::App& app, Action& action);
 void AddFirmwareCommand(CLI::App& app, Action& action);
 void AddSimulateCommand(CLI::App& app, Action& action);
 void AddTrustCommand(CLI::App& app, Action& action);
+void AddAuditCommand(CLI::App& app, Action& action);
 
 }  // namespace stepup::cli

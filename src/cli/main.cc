@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   AddFirmwareCommand(app, action);
   AddSimulateCommand(app, action);
   AddTrustCommand(app, action);
+  AddAuditCommand(app, action);
   app.footer(kExitCodesHelp);
   for (CLI::App* sub : app.get_subcommands({})) {
     sub->footer(kExitCodesHelp);

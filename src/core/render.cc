@@ -1,7 +1,11 @@
 #include "core/render.h"
 
+#include <algorithm>
+#include <cctype>
 #include <deque>
 #include <kainjow/mustache.hpp>
+
+#include "core/hardening.h"
 
 namespace stepup {
 
@@ -213,6 +217,53 @@ const mustache::data& Constant(const std::string& s) {
 
 const mustache::data kTrue(true), kFalse(false);
 
+std::string LowerCase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// The hardened settings (core/hardening.h) as the flat-profile templates use them: each
+// effective value checked, then turned into the phone's own spelling (sip_transport=tls ->
+// "TLS") or a section flag. A bad value is an error naming the key, never a silent default.
+Status SetHardened(const RenderInput& in, FlatContext& ctx) {
+  Settings eff;
+  for (const auto& h : HardenedSettings()) {
+    std::string v = EffectiveSetting(h.key, in.defaults, in.settings);
+    if (auto c = CheckHardenedSetting(h.key, v); !c) {
+      return BadInput("render for " + in.model->name + " " + (in.mac.empty() ? in.serial : in.mac) +
+                      ": " + c.error().message);
+    }
+    eff[h.key] = std::string(h.values) == "url" || std::string(h.values) == "port"
+                     ? v
+                     : LowerCase(v);
+  }
+  if (std::stoi(eff["sip_tcp_port_min"]) > std::stoi(eff["sip_tcp_port_max"])) {
+    return BadInput("render for " + in.model->name + ": sip_tcp_port_min " +
+                    eff["sip_tcp_port_min"] + " is above sip_tcp_port_max " +
+                    eff["sip_tcp_port_max"]);
+  }
+  const bool ata = in.family->line == "ata";
+  const std::string& t = eff["sip_transport"];
+  ctx.Set("sip_transport_value",
+          t == "tls" ? "TLS" : t == "tcp" ? "TCP" : t == "auto" ? "Auto" : "UDP");
+  ctx.Set("srtp_on", eff["srtp"] == "yes" ? &kTrue : &kFalse);
+  ctx.Set("srtp_method_value", eff["srtp_method"]);
+  ctx.Set("secure_call_value", &Constant(eff["srtp"] == "yes" ? "Yes" : "No"));
+  ctx.Set("sip_tcp_port_min_value", eff["sip_tcp_port_min"]);
+  ctx.Set("sip_tcp_port_max_value", eff["sip_tcp_port_max"]);
+  ctx.Set("web_server_value", &Constant(eff["web_server"] == "yes" ? "Yes" : "No"));
+  const bool https = eff["web_protocol"] == "https";
+  ctx.Set("web_protocol_value", https ? "Https" : "Http");
+  ctx.Set("web_server_port_value", https ? "443" : "80");
+  ctx.Set("phone_ui_user_mode_value", &Constant(eff["phone_ui_user_mode"] == "yes" ? "Yes" : "No"));
+  ctx.Set("custom_ca_rule_value", eff["custom_ca_rule"]);
+  ctx.Set("has_custom_ca", eff["custom_ca_rule"].empty() ? &kFalse : &kTrue);
+  ctx.Set("is_ata", ata ? &kTrue : &kFalse);
+  ctx.Set("is_phone", ata ? &kFalse : &kTrue);
+  return Ok{};
+}
+
 }  // namespace
 
 Result<Rendered> Renderer::Profile(const RenderInput& in) const {
@@ -262,6 +313,9 @@ Result<Rendered> Renderer::Profile(const RenderInput& in) const {
   auto running = ParseVersion(in.running);
   const bool downward = in.next && running && Compare(in.next->version, *running) < 0;
   ctx.Set("downgrade_rev_limit", downward ? std::string() : NumericFloor(in.running));
+  if (!enterprise) {
+    if (auto s = SetHardened(in, ctx); !s) return s.error();
+  }
   if (enterprise) {
     const Load* load = in.next ? in.next : in.target;
     ctx.Set("load_information", load ? load->load : std::string());

@@ -209,5 +209,76 @@ TEST_F(RenderTest, XmlDefaultListsPerModelLoads) {
   EXPECT_EQ(Text(doc, "//processNodeName"), "pbx.example.net");
 }
 
+TEST_F(RenderTest, HardenedDefaultsAreRenderedForMppPhones) {
+  auto r = renderer_->Profile(Input("CP-8841-3PCC", "sip88xx.12-0-7MPP0201-66", "latest"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto doc = Parse(r->body);
+  EXPECT_EQ(Text(doc, "/flat-profile/SIP_Transport_1_"), "UDP");  // what every server takes
+  EXPECT_EQ(Text(doc, "/flat-profile/SIP_TCP_Port_Min"), "49152");
+  EXPECT_EQ(Text(doc, "/flat-profile/SIP_TCP_Port_Max"), "65535");
+  EXPECT_EQ(Text(doc, "/flat-profile/Enable_Web_Server"), "Yes");
+  EXPECT_EQ(Text(doc, "/flat-profile/Enable_Protocol"), "Https");
+  EXPECT_EQ(Text(doc, "/flat-profile/Web_Server_Port"), "443");
+  EXPECT_EQ(Text(doc, "/flat-profile/Phone-UI-User-Mode"), "Yes");
+  EXPECT_FALSE(doc.select_node("/flat-profile/SRTP_Method"));     // SRTP is off by default
+  EXPECT_FALSE(doc.select_node("/flat-profile/Custom_CA_Rule"));  // only when set
+}
+
+TEST_F(RenderTest, HardenedSettingsAreOverriddenByDefaultsThenDevice) {
+  RenderInput in = Input("CP-8841-3PCC", "sip88xx.12-0-7MPP0201-66", "latest",
+                         {{"sip_transport", "TLS"}, {"srtp", "yes"}, {"web_protocol", "http"}});
+  in.defaults = {{"sip_transport", "tcp"},
+                 {"sip_tcp_port_min", "50000"},
+                 {"custom_ca_rule", "https://prov.example.net/ca.pem"},
+                 {"phone_ui_user_mode", "no"}};
+  auto r = renderer_->Profile(in);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto doc = Parse(r->body);
+  EXPECT_EQ(Text(doc, "/flat-profile/SIP_Transport_1_"), "TLS");  // the device's wins
+  EXPECT_EQ(Text(doc, "/flat-profile/SIP_TCP_Port_Min"), "50000");
+  EXPECT_EQ(Text(doc, "/flat-profile/SRTP_Method"), "s-descriptor");
+  EXPECT_EQ(Text(doc, "/flat-profile/Custom_CA_Rule"), "https://prov.example.net/ca.pem");
+  EXPECT_EQ(Text(doc, "/flat-profile/Enable_Protocol"), "Http");
+  EXPECT_EQ(Text(doc, "/flat-profile/Web_Server_Port"), "80");
+  EXPECT_EQ(Text(doc, "/flat-profile/Phone-UI-User-Mode"), "No");
+  in.settings["srtp_method"] = "x-sipura";
+  EXPECT_EQ(Text(Parse(renderer_->Profile(in)->body), "/flat-profile/SRTP_Method"), "x-sipura");
+}
+
+TEST_F(RenderTest, HardenedDefaultsForSpaPhonesAndNoneForOldAtas) {
+  auto spa = Parse(renderer_->Profile(Input("SPA504G", "7.6.1", "7.6.1", {{"srtp", "yes"}}))->body);
+  EXPECT_EQ(Text(spa, "/flat-profile/SIP_Transport_1_"), "UDP");
+  EXPECT_EQ(Text(spa, "/flat-profile/Secure_Call_Setting"), "Yes");
+  EXPECT_EQ(Text(spa, "/flat-profile/SRTP_Method"), "s-descriptor");
+  EXPECT_EQ(Text(spa, "/flat-profile/SIP_TCP_Port_Min"), "49152");
+  EXPECT_FALSE(spa.select_node("/flat-profile/Enable_Protocol"));  // no source for SPA phones
+  auto ata = Parse(renderer_->Profile(Input("PAP2T", "5.1.6", "latest"))->body);
+  EXPECT_FALSE(ata.select_node("/flat-profile/SIP_Transport_1_"));
+  EXPECT_FALSE(ata.select_node("/flat-profile/SIP_TCP_Port_Min"));
+}
+
+TEST_F(RenderTest, AtaMppGetsTheAtaGuidesNames) {
+  RenderInput in = Input("ATA191-MPP", "ATA19x.11-2-3MPP0001-028", "latest",
+                         {{"custom_ca_rule", "http://prov.example.net/ca.pem"}});
+  auto r = renderer_->Profile(in);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto doc = Parse(r->body);
+  EXPECT_EQ(Text(doc, "/flat-profile/Custom_CA_URL"), "http://prov.example.net/ca.pem");
+  EXPECT_FALSE(doc.select_node("/flat-profile/Custom_CA_Rule"));
+  EXPECT_FALSE(doc.select_node("/flat-profile/Enable_Protocol"));
+  EXPECT_EQ(Text(doc, "/flat-profile/SIP_TCP_Port_Min"), "49152");
+}
+
+TEST_F(RenderTest, BadHardenedValueIsAnErrorNamingTheKey) {
+  auto r = renderer_->Profile(Input("SPA504G", "7.6.1", "7.6.1", {{"sip_transport", "sctp"}}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("sip_transport=\"sctp\""), std::string::npos)
+      << r.error().message;
+  auto ports = renderer_->Profile(Input("SPA504G", "7.6.1", "7.6.1",
+                                        {{"sip_tcp_port_min", "60000"}, {"sip_tcp_port_max", "50000"}}));
+  ASSERT_FALSE(ports.ok());
+  EXPECT_NE(ports.error().message.find("sip_tcp_port_min 60000"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace stepup
