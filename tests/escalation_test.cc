@@ -65,20 +65,45 @@ class EscalationTest : public ::testing::Test {
   std::string File(const std::string& name) const { return (dir_ / name).string(); }
   std::string Data() const { return (dir_ / "data").string(); }
 
-  // Serves with HTTPS (and, when `ca`, the CA the phones install), runs the fleet; the
-  // simulator's report.
-  nlohmann::json Run(bool ca) {
+  // Serves with HTTPS, runs the fleet; the simulator's report. `tls_ca`: the server hands
+  // its CA out (/ca.pem, Custom_CA_Rule: MPP phones install it); `factory_ca`: the phones
+  // trust the server's CA from the factory (as SPA phones trust Cisco's server CA).
+  nlohmann::json Run(bool tls_ca, bool factory_ca) {
     std::vector<std::string> args = {"--https", "127.0.0.1:0", "--tls-cert", File("server.pem"),
                                      "--tls-key", File("server.key")};
-    if (ca) args.insert(args.end(), {"--tls-ca", File("ca.pem")});
+    if (tls_ca) args.insert(args.end(), {"--tls-ca", File("ca.pem")});
     Server srv(Data(), args);
     EXPECT_GT(srv.https_port(), 0);
     std::string out;
     std::vector<std::string> sim = srv.SimulateArgs(File("fleet.csv"), 21000 + ::getpid() % 1000);
+    if (factory_ca) sim.insert(sim.end(), {"--phone-ca", File("ca.pem")});
     EXPECT_EQ(Cli(sim, &out), 0) << out;
     srv.process().Kill(SIGTERM);
     EXPECT_EQ(srv.process().Wait(15000), 0);
     return nlohmann::json::parse(out, nullptr, false);
+  }
+  // A device that ended on HTTPS: every answer with its secrets went there.
+  void EndedOnHttps(const char* mac) {
+    SCOPED_TRACE(mac);
+    auto shown = Show(mac);
+    EXPECT_EQ(shown.value("transport", ""), "https");
+    EXPECT_EQ(Transports(shown, "transport-escalated").size(), 1u) << shown["events"].dump(1);
+    EXPECT_EQ(Transports(shown, "transport-https"), std::vector<std::string>{"https"});
+    EXPECT_EQ(Transports(shown, "secrets-sent"), std::vector<std::string>{"https"})
+        << shown["events"].dump(1);
+    // Its first requests were plain (the bootstrap problem), its last over HTTPS.
+    std::vector<std::string> requests = Transports(shown, "request");
+    ASSERT_FALSE(requests.empty());
+    EXPECT_NE(requests.front(), "https");
+    EXPECT_EQ(requests.back(), "https");
+  }
+  // A device that could not verify the server: walked, offered HTTPS, never given its secrets.
+  void StayedOffered(const char* mac) {
+    SCOPED_TRACE(mac);
+    auto shown = Show(mac);
+    EXPECT_EQ(shown.value("transport", ""), "https-offered");
+    EXPECT_TRUE(Transports(shown, "secrets-sent").empty()) << shown["events"].dump(1);
+    EXPECT_TRUE(Transports(shown, "transport-https").empty());
   }
   nlohmann::json Show(const std::string& mac) {
     std::string out;
@@ -96,39 +121,28 @@ class EscalationTest : public ::testing::Test {
   fs::path dir_;
 };
 
-TEST_F(EscalationTest, FactoryFreshPhonesEndOnHttpsWithTheirSecretsNeverSentInThePlain) {
-  auto report = Run(/*ca=*/true);
+TEST_F(EscalationTest, AnMppPhoneInstallsTheServersCaAndEndsOnHttps) {
+  auto report = Run(/*tls_ca=*/true, /*factory_ca=*/false);
   ASSERT_TRUE(report.is_object());
   EXPECT_EQ(report["totals"]["by_status"]["current"], 2) << report.dump(1);
-  for (const char* mac : {kSpa, kMpp}) {
-    SCOPED_TRACE(mac);
-    auto shown = Show(mac);
-    EXPECT_EQ(shown.value("transport", ""), "https");
-    EXPECT_EQ(Transports(shown, "transport-escalated").size(), 1u) << shown["events"].dump(1);
-    EXPECT_EQ(Transports(shown, "transport-https"), std::vector<std::string>{"https"});
-    // Every answer that carried its secrets went over HTTPS.
-    auto sent = Transports(shown, "secrets-sent");
-    EXPECT_EQ(sent, std::vector<std::string>{"https"}) << shown["events"].dump(1);
-    // Its first requests were plain (the bootstrap problem), its last over HTTPS.
-    std::vector<std::string> requests = Transports(shown, "request");
-    ASSERT_FALSE(requests.empty());
-    EXPECT_NE(requests.front(), "https");
-    EXPECT_EQ(requests.back(), "https");
-  }
+  EndedOnHttps(kMpp);
+  StayedOffered(kSpa);  // SPA profiles carry no Custom_CA_Rule: no source gives SPA one
 }
 
-TEST_F(EscalationTest, APhoneThatCannotVerifyTheServerWalksOnWithoutItsSecrets) {
-  // No --tls-ca: the phones have nothing to verify the server's certificate with.
-  auto report = Run(/*ca=*/false);
+TEST_F(EscalationTest, PhonesThatTrustTheServersCaFromTheFactoryEndOnHttps) {
+  auto report = Run(/*tls_ca=*/false, /*factory_ca=*/true);
   ASSERT_TRUE(report.is_object());
   EXPECT_EQ(report["totals"]["by_status"]["current"], 2) << report.dump(1);
-  for (const char* mac : {kSpa, kMpp}) {
-    SCOPED_TRACE(mac);
-    auto shown = Show(mac);
-    EXPECT_EQ(shown.value("transport", ""), "https-offered");
-    EXPECT_TRUE(Transports(shown, "secrets-sent").empty()) << shown["events"].dump(1);
-    EXPECT_TRUE(Transports(shown, "transport-https").empty());
-  }
+  EndedOnHttps(kSpa);
+  EndedOnHttps(kMpp);
+}
+
+TEST_F(EscalationTest, PhonesThatCannotVerifyTheServerWalkOnWithoutTheirSecrets) {
+  auto report = Run(/*tls_ca=*/false, /*factory_ca=*/false);
+  ASSERT_TRUE(report.is_object());
+  EXPECT_EQ(report["totals"]["by_status"]["current"], 2) << report.dump(1);
+  StayedOffered(kSpa);
+  StayedOffered(kMpp);
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ namespace stepup::cli {
 namespace {
 
 struct SimulateOptions {
-  std::string fleet, catalog;
+  std::string fleet, catalog, phone_ca;
   sim::SimOptions sim;
   bool json = false;
 };
@@ -41,6 +41,14 @@ int RunSimulate(SimulateOptions o) {
   ss << in.rdbuf();
   auto fleet = sim::FleetFromCsv(*cat, ss.str(), o.fleet);
   if (!fleet) return Fail(fleet.error());
+  if (!o.phone_ca.empty()) {
+    std::ifstream ca(o.phone_ca, std::ios::binary);
+    std::stringstream text;
+    text << ca.rdbuf();
+    if (!ca || text.str().find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+      return Fail(BadInput("--phone-ca \"" + o.phone_ca + "\" holds no PEM certificate"));
+    o.sim.built_in_ca = text.str();
+  }
   RaiseOpenFileLimit();
   o.sim.progress = isatty(STDERR_FILENO) != 0;
   auto rep = sim::Simulate(*cat, *fleet, o.sim);
@@ -108,6 +116,10 @@ void AddSimulateCommand(CLI::App& app, Action& action) {
   cmd->add_option("--syslog", o->sim.syslog,
                   "Enterprise phones log 'Load=...' to this HOST:PORT (UDP) as they boot");
   cmd->add_option("--catalog", o->catalog, "Catalog file or directory");
+  cmd->add_option("--phone-ca", o->phone_ca,
+                  "PEM CA the phones trust from the factory (the vendor's server CA): https:// "
+                  "servers it signed are verified; otherwise only a CA a profile's "
+                  "Custom_CA_Rule installed (MPP)");
   cmd->add_flag("--json", o->json, "JSON output (contract.md)");
   cmd->callback([o, &action] { action = [o] { return RunSimulate(*o); }; });
 }

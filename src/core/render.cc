@@ -257,6 +257,8 @@ Status SetHardened(const RenderInput& in, FlatContext& ctx) {
   ctx.Set("web_protocol_value", https ? "Https" : "Http");
   ctx.Set("web_server_port_value", https ? "443" : "80");
   ctx.Set("phone_ui_user_mode_value", &Constant(eff["phone_ui_user_mode"] == "yes" ? "Yes" : "No"));
+  // The server's own CA (transport escalation) where no setting names one.
+  if (eff["custom_ca_rule"].empty()) eff["custom_ca_rule"] = in.custom_ca_rule;
   ctx.Set("custom_ca_rule_value", eff["custom_ca_rule"]);
   ctx.Set("has_custom_ca", eff["custom_ca_rule"].empty() ? &kFalse : &kTrue);
   ctx.Set("is_ata", ata ? &kTrue : &kFalse);
@@ -294,8 +296,6 @@ Result<Rendered> Renderer::Profile(const RenderInput& in) const {
     ctx.Set("transport_managed", &kTrue);
     ctx.Set("profile_rule_b", in.profile_rule_b);
   }
-  if (!in.custom_ca_rule.empty() && !in.settings.count("custom_ca_rule"))
-    ctx.Set("custom_ca_rule", in.custom_ca_rule);
   ctx.Set("retry_delay", &Constant(kRetryDelaySeconds));
   ctx.Set("gpp_p", &Constant("stepup"));
   if (in.next) {

@@ -36,7 +36,7 @@ struct RenderInput {
   // Profile_Rule when it differs from base_url ("" : base_url, which the Upgrade_Rule keeps);
   // when `transport_managed`, Profile_Rule_B is rendered with `profile_rule_b` ("" clears a
   // rule left from before); `custom_ca_rule` is the URL of the CA that verifies the server
-  // (Custom_CA_Rule; a device's own custom_ca_rule setting wins; "" : none).
+  // (Custom_CA_Rule where the family has it: MPP; a custom_ca_rule setting wins; "" : none).
   std::string profile_base_url;
   bool transport_managed = false;
   std::string profile_rule_b;

@@ -87,9 +87,10 @@ awaitable<error_code> Exchange(Stream& s, http::request<http::empty_body>& req,
 
 // Every local is declared before the first suspension and the body has one exit: GCC 12
 // destroys locals declared after an early co_return that were never constructed.
-// https://: the phone verifies the server against the CA it installed (Custom_CA_Rule) and
-// nothing else (no built-in roots, no host name check); without one, the handshake fails as
-// it does on a phone that cannot verify the server.
+// https://: the phone verifies the server against its factory CA (--phone-ca: the vendor's
+// server CA, which signs providers' certificates for SPA phones) and the CA a profile's
+// Custom_CA_Rule installed, nothing else (no host name check); a server neither signed fails
+// the handshake, as on a phone that cannot verify it.
 awaitable<Fetch> HttpOnce(Run& run, PhoneState& p, asio::ip::address self, std::string url_text) {
   Fetch f;
   auto url = ParseUrl(url_text);
@@ -130,7 +131,10 @@ awaitable<Fetch> HttpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
     if (url->scheme == "https") {
       tls_ctx.emplace(asio::ssl::context::tls_client);
       tls_ctx->set_verify_mode(asio::ssl::verify_peer);
-      if (!p.ca_pem.empty()) tls_ctx->add_certificate_authority(asio::buffer(p.ca_pem), ec);
+      if (!run.opt.built_in_ca.empty())
+        tls_ctx->add_certificate_authority(asio::buffer(run.opt.built_in_ca), ec);
+      if (!ec && !p.ca_pem.empty())
+        tls_ctx->add_certificate_authority(asio::buffer(p.ca_pem), ec);
       tls.emplace(stream, *tls_ctx);
       if (!ec)
         co_await tls->async_handshake(asio::ssl::stream_base::client,

@@ -39,6 +39,7 @@ struct SimOptions {
   uint16_t web_port = 0;
   double web_off_share = 0;  // ...except this share of them, spread evenly over the fleet
   std::string syslog;        // HOST:PORT: enterprise phones log their load there as they boot
+  std::string built_in_ca;   // PEM: the CA phones trust from the factory ("" : none)
 };
 
 struct PhoneResult {
