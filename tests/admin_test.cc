@@ -24,11 +24,7 @@ class AdminE2E : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!Have("curl")) GTEST_SKIP() << "curl is not installed (scripts/bootstrap installs it)";
-    dir_ = fs::temp_directory_path() /
-           ("stepup-admin-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing::FreshTestDir("admin");
     ASSERT_EQ(Cli({"device", "add", "--data", Data(), "--mac", "58:BF:EA:11:04:E6", "--model",
                    "SPA504G", "--target", "7.6.1", "--set",
                    std::string("sip_password=") + kSecret}),

@@ -29,10 +29,7 @@ constexpr const char* kMpp = "00562b043615";
 class EscalationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("stepup-escalation-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = testing::FreshTestDir("escalation");
     fs::create_directories(dir_ / "data" / "firmware");
     const std::time_t now = std::time(nullptr), day = 86400;
     Key ca_k = NewKey(), srv_k = NewKey();

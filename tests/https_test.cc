@@ -47,11 +47,7 @@ class HttpsE2E : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!Have("curl")) GTEST_SKIP() << "curl is not installed (scripts/bootstrap installs it)";
-    dir_ = fs::temp_directory_path() /
-           ("stepup-https-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing::FreshTestDir("https");
     const std::time_t now = std::time(nullptr), day = 86400;
     // The server's CA and certificate (for 127.0.0.1), the phones' CA, another CA.
     Key sca_k = NewKey(), srv_k = NewKey(), pca_k = NewKey(), oca_k = NewKey();

@@ -8,16 +8,11 @@
 
 #include "app/device_profile.h"
 #include "core/hardening.h"
+#include "core/text.h"
 #include "core/version.h"
 
 namespace stepup {
 namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::string Day(int64_t ms) {
   std::time_t t = static_cast<std::time_t>(ms / 1000);
@@ -68,7 +63,7 @@ DeviceAudit AuditDevice(const AuditSetup& setup, const Device& d,
   const Family* fam = model ? cat.FindFamily(model->family) : nullptr;
   const bool phone = fam && (fam->line == "spa" || fam->line == "mpp");
   auto eff = [&](const char* key) {
-    return Lower(EffectiveSetting(key, setup.defaults, d.settings));
+    return ToLower(EffectiveSetting(key, setup.defaults, d.settings));
   };
 
   // The admin password every template renders (flat profiles and SEP<MAC>.cnf.xml).
@@ -177,7 +172,7 @@ DeviceAudit AuditDevice(const AuditSetup& setup, const Device& d,
   }
 
   // MPP firmware for hardware that is neither a 3PCC SKU nor listed for migration.
-  if (model && fam && Lower(d.protocol) == "mpp" && fam->default_protocol != Protocol::kMpp) {
+  if (model && fam && ToLower(d.protocol) == "mpp" && fam->default_protocol != Protocol::kMpp) {
     bool listed = false;
     for (const auto& m : cat.migrations) {
       if (m.to_protocol == Protocol::kMpp &&

@@ -3,14 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.h"
+
 namespace stepup {
 namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 const HardenedSetting* Find(const std::string& key) {
   for (const auto& h : HardenedSettings()) {
@@ -71,14 +67,14 @@ Status CheckHardenedSetting(const std::string& key, const std::string& value) {
     return BadInput("setting " + key + "=\"" + value + "\": a port number 1-65535 is expected");
   }
   if (values == "url") {
-    const std::string v = Lower(value);
+    const std::string v = ToLower(value);
     if (value.empty() || v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0 ||
         v.rfind("tftp://", 0) == 0)
       return Ok{};
     return BadInput("setting " + key + "=\"" + value +
                     "\": a URL starting http://, https:// or tftp:// is expected");
   }
-  const std::string v = Lower(value);
+  const std::string v = ToLower(value);
   size_t start = 0;
   while (start <= values.size()) {
     size_t bar = values.find('|', start);
@@ -91,7 +87,7 @@ Status CheckHardenedSetting(const std::string& key, const std::string& value) {
 
 bool WeakAdminPassword(const std::string& password) {
   static const char* const kWellKnown[] = {"admin", "cisco", "password", "1234"};
-  const std::string p = Lower(password);
+  const std::string p = ToLower(password);
   if (p.empty()) return true;
   return std::any_of(std::begin(kWellKnown), std::end(kWellKnown),
                      [&](const char* w) { return p == w; });

@@ -6,6 +6,7 @@
 #include <kainjow/mustache.hpp>
 
 #include "core/hardening.h"
+#include "core/text.h"
 
 namespace stepup {
 
@@ -217,12 +218,6 @@ const mustache::data& Constant(const std::string& s) {
 
 const mustache::data kTrue(true), kFalse(false);
 
-std::string LowerCase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 // The hardened settings (core/hardening.h) as the flat-profile templates use them: each
 // effective value checked, then turned into the phone's own spelling (sip_transport=tls ->
 // "TLS") or a section flag. A bad value is an error naming the key, never a silent default.
@@ -236,7 +231,7 @@ Status SetHardened(const RenderInput& in, FlatContext& ctx) {
     }
     eff[h.key] = std::string(h.values) == "url" || std::string(h.values) == "port"
                      ? v
-                     : LowerCase(v);
+                     : ToLower(v);
   }
   if (std::stoi(eff["sip_tcp_port_min"]) > std::stoi(eff["sip_tcp_port_max"])) {
     return BadInput("render for " + in.model->name + ": sip_tcp_port_min " +

@@ -9,18 +9,12 @@
 #include <cstdio>
 #include <ctime>
 
+#include "net/openssl_error.h"
+
 namespace stepup {
 namespace {
 
 namespace ssl = boost::asio::ssl;
-
-std::string TakeOpenSslError() {
-  const unsigned long code = ERR_peek_last_error();
-  char buf[256] = "unknown error";
-  if (code != 0) ERR_error_string_n(code, buf, sizeof buf);
-  ERR_clear_error();
-  return buf;
-}
 
 // A name entry's value as text safe for the subject line: the separators IdentifyCertSubject
 // splits on, and control characters, become spaces; at most 128 bytes.

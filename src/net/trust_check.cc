@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "net/openssl_error.h"
+
 namespace stepup {
 namespace {
 
@@ -32,16 +34,6 @@ struct StackFree {
   void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }
 };
 using X509Ptr = std::unique_ptr<X509, X509Free>;
-
-// OpenSSL's newest queued error as text, and the queue cleared so it cannot leak into the next
-// call's report.
-std::string TakeOpenSslError() {
-  const unsigned long code = ERR_peek_last_error();
-  char buf[256] = "unknown error";
-  if (code != 0) ERR_error_string_n(code, buf, sizeof buf);
-  ERR_clear_error();
-  return buf;
-}
 
 // Every certificate in a PEM text, in order. Text between blocks is ignored (as openssl x509
 // does); a text with no certificate, or a block that does not decode, is bad input.

@@ -96,6 +96,16 @@ struct Server::Impl {
   ~Impl() {
     sink.reset();
     if (log_file != stdout) std::fclose(log_file);
+    // The inventory may still hold callbacks waiting for a commit (AfterDurable), each holding
+    // a strand of `ioc`: it goes (with its committer thread) while `ioc` is still alive, which
+    // the members' reverse order of destruction would not give.
+    http.reset();
+    https.reset();
+    admin.reset();
+    tftp.reset();
+    syslog.reset();
+    prov.reset();
+    ws.inventory.reset();
   }
   AccessLog Log() {
     return [sink = sink.get()](const std::string& line) { sink->Write(line); };
