@@ -139,6 +139,51 @@ TEST(Cli, PlanJsonHasTheContractShapeAndNoPathExitsThree) {
   EXPECT_EQ(nlohmann::json::parse(cur.out)["status"], "current");
 }
 
+// Issue 16 item 4: --require mra moves a target below 12.8(1) to 12.8(1) and says so; the
+// JSON names the requirement; an unknown capability or a model the trust-store facts do not
+// cover is bad input naming it.
+TEST(Cli, PlanRequireMraEndsOnAReleaseWhoseTrustStoreMeetsIt) {
+  const std::vector<std::string> base = {"plan", "--model", "CP-8841", "--from",    "12.7(1)",
+                                         "--to", "12.7(1)", "--date",  "2024-01-01"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Stepup(args);
+  };
+  Outcome plain = with({"--json"});
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  auto pj = nlohmann::json::parse(plain.out);
+  EXPECT_EQ(pj["status"], "current");
+  EXPECT_EQ(pj["require"], nlohmann::json::array());
+
+  Outcome r = with({"--require", "mra", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["require"], nlohmann::json({"mra"}));
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["to"], "12.7(1)");
+  EXPECT_EQ(j["to_load"], "sip88xx.12-8-1-0001-455");
+  ASSERT_EQ(j["hops"].size(), 1u);
+  bool said = false;
+  for (const auto& w : j["warnings"]) {
+    said = said || w.get<std::string>().find("--require mra") != std::string::npos;
+  }
+  EXPECT_TRUE(said) << j["warnings"].dump();
+
+  Outcome text = with({"--require", "mra,mra"});
+  EXPECT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("required of the end: mra"), std::string::npos) << text.out;
+
+  Outcome unknown = with({"--require", "mra,vpn"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("unknown capability \"vpn\""), std::string::npos) << unknown.err;
+
+  Outcome spa = Stepup(
+      {"plan", "--model", "SPA504G", "--from", "7.3.7", "--to", "7.6.1", "--require", "mra"});
+  EXPECT_EQ(spa.code, 2);
+  EXPECT_NE(spa.err.find("mra does not apply to SPA504G"), std::string::npos) << spa.err;
+}
+
 TEST(Cli, PlanReadsAvailabilityFromAFirmwareDirectory) {
   fs::path dir = fs::temp_directory_path() / ("stepup-cli-fw-" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -4,6 +4,7 @@
 #include <random>
 #include <set>
 
+#include "app/device_profile.h"
 #include "core/csv.h"
 #include "core/hardening.h"
 #include "core/identify.h"
@@ -123,6 +124,7 @@ Result<Device> MakeDevice(const Catalog& cat, const DeviceFields& f, int64_t now
     if (auto s = CheckSetting(k, v); !s) return bad("--set", s.error().message);
   }
   d.settings = f.settings;
+  if (auto r = RequiredCapabilities(cat, d); !r) return bad("--set", r.error().message);
   if (!d.settings.count("admin_password")) d.settings["admin_password"] = GenerateSecret();
   d.created = d.updated = now;
   return d;

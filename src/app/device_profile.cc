@@ -2,9 +2,30 @@
 
 #include <algorithm>
 
+#include "core/capability.h"
+
 namespace stepup {
 
+Result<std::vector<std::string>> RequiredCapabilities(const Catalog& cat, const Device& d) {
+  auto it = d.settings.find(kRequireSetting);
+  if (it == d.settings.end()) return std::vector<std::string>();
+  const std::string what = "device " + d.key() + ": setting " + kRequireSetting;
+  auto caps = ParseCapabilities({it->second}, what);
+  if (!caps) return caps.error();
+  const Model* m = cat.FindModel(d.model);
+  for (const auto& c : *caps) {
+    if (!m || !CapabilityJudged(cat, m->family, c)) {
+      return BadInput(what + "=" + it->second + ": " + c + " does not apply to " + d.model +
+                      ": the catalog records no trust-store facts bearing on it for that "
+                      "model's releases");
+    }
+  }
+  return caps;
+}
+
 Result<Plan> PlanForDevice(const ProfileSetup& s, const Device& d, const std::string& running) {
+  auto require = RequiredCapabilities(*s.catalog, d);
+  if (!require) return require.error();
   const std::string from = running.empty() ? d.firmware : running;
   if (from.empty()) {
     return BadInput("device " + d.key() +
@@ -26,6 +47,7 @@ Result<Plan> PlanForDevice(const ProfileSetup& s, const Device& d, const std::st
   req.allow_uncertain = s.allow_uncertain;
   req.allow_downgrade = s.allow_downgrade;
   req.allow_migration = s.allow_migration;
+  req.require = std::move(require).value();
   if (s.available || !d.excluded.empty()) {
     std::unordered_set<const Load*> avail;
     const Model* m = s.catalog->FindModel(d.model);

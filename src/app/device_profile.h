@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "core/catalog.h"
 #include "core/device.h"
@@ -52,7 +53,17 @@ Result<DeviceProfile> RenderForDevice(const ProfileSetup& setup, const Device& d
                                       const std::string& running, int attempt,
                                       const Plan* plan = nullptr);
 
-// The plan for a device from what it runs (empty running: its recorded firmware).
+// The device setting naming capabilities the end of its plan must have ("require=mra",
+// comma-separated: PlanRequest::require, core/capability.h).
+inline constexpr const char* kRequireSetting = "require";
+
+// The capabilities the device's `require` setting names (empty without one). kBadInput names
+// the setting: an unknown capability, or one the catalog cannot judge for the model's
+// releases (no trust-store facts for it).
+Result<std::vector<std::string>> RequiredCapabilities(const Catalog& catalog, const Device& device);
+
+// The plan for a device from what it runs (empty running: its recorded firmware), requiring
+// what its `require` setting names.
 Result<Plan> PlanForDevice(const ProfileSetup& setup, const Device& device,
                            const std::string& running);
 

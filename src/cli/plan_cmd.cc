@@ -1,11 +1,12 @@
 // stepup plan --model M --from V [--to V|latest] [--protocol P] [--have LOAD,...]
 //             [--firmware DIR] [--catalog FILE] [--hardware REV] [--date YYYY-MM-DD]
-//             [--allow-uncertain] [--allow-downgrade] [--json]
+//             [--allow-uncertain] [--allow-downgrade] [--require CAP,...] [--json]
 #include <ctime>
 #include <iostream>
 #include <memory>
 
 #include "cli/cli.h"
+#include "core/capability.h"
 #include "core/plan_format.h"
 #include "core/planner.h"
 #include "store/firmware_dir.h"
@@ -15,7 +16,7 @@ namespace {
 
 struct PlanOptions {
   std::string model, from, to = "latest", protocol, to_protocol, firmware, catalog, hardware, date;
-  std::vector<std::string> have;
+  std::vector<std::string> have, require;
   bool json = false, allow_uncertain = false, allow_downgrade = false;
 };
 
@@ -92,6 +93,9 @@ int RunPlan(const PlanOptions& o) {
   auto now = DateOption(o.date);
   if (!now) return Fail(now.error());
   req.now = *now;
+  auto require = ParseCapabilities(o.require, "--require");
+  if (!require) return Fail(require.error());
+  req.require = std::move(require).value();
   if (!cat->FindModel(o.model)) return Fail(Unknown("unknown model \"" + o.model + "\""));
   if (!o.firmware.empty()) {
     // Files of the wrong size or hash are not on hand; the plan names them.
@@ -133,6 +137,10 @@ void AddPlanCommand(CLI::App& app, Action& action) {
                 "take hops resting on inferred or uncertain catalog facts (each is marked)");
   cmd->add_flag("--allow-downgrade", o->allow_downgrade,
                 "take hops to older releases (hardware floors and chip builds still apply)");
+  cmd->add_option("--require", o->require,
+                  "capability the release the plan ends on must have: mra (repeatable or "
+                  "comma-separated)")
+      ->delimiter(',');
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([&action, o] { action = [o] { return RunPlan(*o); }; });
 }

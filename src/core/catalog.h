@@ -184,6 +184,10 @@ struct TrustRoot {
   std::string id, subject, sha1, sha256, not_after, source, note;
   int64_t not_after_epoch = 0;  // seconds since 1970-01-01T00:00:00Z
   FactStatus status = FactStatus::kConfirmed;
+  // Capabilities (core/capability.h: "mra") known to fail on a phone whose trust store still
+  // holds this root once it has expired, with their own status and source; empty when no
+  // source ties the root to one.
+  Fact<std::vector<std::string>> breaks;
 };
 
 // Moving a phone between firmware lines (enterprise <-> MPP) as one planned hop. The MPP

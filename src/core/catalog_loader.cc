@@ -17,6 +17,7 @@ using catalog_toml::EachTable;
 using catalog_toml::IsHexFingerprint;
 using catalog_toml::ParseUtc;
 using catalog_toml::Problems;
+using catalog_toml::ReadBreaks;
 using catalog_toml::ReadFacts;
 using catalog_toml::TableReader;
 using catalog_toml::Where;
@@ -284,6 +285,7 @@ class Builder {
     root.source = r.Str("source", true);
     root.note = r.Str("note", false);
     root.status = r.Status();
+    ReadBreaks(r, root);
     r.Finish();
     cat.roots.push_back(std::move(root));
   }

@@ -54,7 +54,10 @@ std::vector<std::string> CheckSourceStrength(const Catalog& cat) {
   };
   for (const auto& f : cat.families) check("family " + f.id, f.status, f.source);
   for (const auto& k : cat.keys) check("key " + k.id, k.status, k.source);
-  for (const auto& r : cat.roots) check("root " + r.id, r.status, r.source);
+  for (const auto& r : cat.roots) {
+    check("root " + r.id, r.status, r.source);
+    if (r.breaks.set) check("root " + r.id + ": breaks", r.breaks.status, r.breaks.source);
+  }
   for (const auto& m : cat.models) {
     check("model " + m.name, m.status, m.source);
     if (m.max_profile_bytes > 0) {

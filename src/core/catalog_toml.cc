@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/capability.h"
 #include "core/text.h"
 
 namespace stepup::catalog_toml {
@@ -94,6 +95,51 @@ void ReadFacts(TableReader& r, ReleaseFacts& f, FactStatus status, const std::st
       fact.set = false;
     }
   });
+}
+
+void ReadBreaks(TableReader& r, TrustRoot& root) {
+  const toml::node* n = r.Node("breaks");
+  if (!n) return;
+  Fact<std::vector<std::string>>& f = root.breaks;
+  f.set = true;
+  f.status = root.status;
+  f.source = root.source;
+  const toml::node* value = n;
+  if (const toml::table* t = n->as_table()) {
+    for (const auto& [k, _] : *t) {
+      std::string ks(k.str());
+      if (ks != "value" && ks != "status" && ks != "source" && ks != "why") {
+        r.Problem("unknown key '" + ks + "' in 'breaks'");
+      }
+    }
+    value = t->get("value");
+    if (!value) {
+      r.Problem("'breaks' table needs a 'value'");
+      f.set = false;
+      return;
+    }
+    if (const toml::node* s = t->get("status")) {
+      if (auto st = ParseFactStatus(s->value<std::string>().value_or(""))) {
+        f.status = *st;
+      } else {
+        r.Problem("bad status in 'breaks'");
+      }
+    }
+    // A table gives the link its own provenance: it must say where it comes from.
+    if (const toml::node* s = t->get("source")) {
+      f.source = s->value<std::string>().value_or("");
+    } else {
+      r.Problem("'breaks' table needs a 'source'");
+    }
+    if (const toml::node* s = t->get("why")) f.why = s->value<std::string>().value_or("");
+  }
+  f.value = r.StrList(value, "breaks");
+  for (const auto& c : f.value) {
+    if (!IsKnownCapability(c)) {
+      r.Problem("unknown capability '" + c + "' in 'breaks' (known: " + KnownCapabilityList() +
+                ")");
+    }
+  }
 }
 
 namespace {

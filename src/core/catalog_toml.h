@@ -131,6 +131,10 @@ class TableReader {
 void ReadFacts(TableReader& r, ReleaseFacts& f, FactStatus status, const std::string& source,
                const std::string& why, bool allow_tables);
 
+// A [[root]]'s `breaks`: a list of capability names (as sure as the root, citing its source)
+// or a {value, status, source, why} table. Names must be known capabilities (capability.h).
+void ReadBreaks(TableReader& r, TrustRoot& root);
+
 // A load's `files` / `bundles`: each a name (as sure as its load, citing the load's source) or a
 // table {name, status, source, access, size, sha1} for a name with its own provenance.
 std::vector<FileName> ReadNames(TableReader& r, std::string_view key, const Load& l);

@@ -130,6 +130,7 @@ nlohmann::json PlanToJson(const Plan& p) {
       {"to_protocol", ProtocolName(p.to_protocol)},
       {"to_status", FactStatusName(p.to_status)},
       {"policy", {{"allow_uncertain", p.allow_uncertain}, {"allow_downgrade", p.allow_downgrade}}},
+      {"require", p.require},
       {"status", PlanStatusName(p.status)},
       {"hops", hops},
       {"missing", missing},
@@ -203,6 +204,11 @@ std::string PlanToText(const Plan& p) {
         }
       }
       break;
+  }
+  if (!p.require.empty()) {
+    out += "required of the end:";
+    for (const auto& r : p.require) out += " " + r;
+    out += "\n";
   }
   for (const auto& s : p.settings) out += "setting the device needs: " + s + "\n";
   for (const auto& w : p.warnings) out += "warning: " + w + "\n";

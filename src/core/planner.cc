@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <ctime>
 
+#include "core/capability.h"
 #include "core/chain_search.h"
 #include "core/planner_migration.h"
+#include "core/planner_require.h"
 
 namespace stepup {
 namespace {
@@ -202,6 +204,12 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
       for (const auto& mig : cat.migrations) {
         if (mig.to_protocol == to_proto && mig.from_protocol == from->protocol &&
             std::find(mig.models.begin(), mig.models.end(), model->name) != mig.models.end()) {
+          if (!req.require.empty()) {
+            return BadInput(
+                "--require " + Join(req.require, ",") + " is not planned across a migration to " +
+                std::string(ProtocolName(to_proto)) +
+                ": the catalog's trust-store facts do not cover the release it ends on");
+          }
           return chain::MigrationPlan(cat, *model, mig, *from, req);
         }
       }
@@ -216,6 +224,14 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
     return BadInput("--from " + req.from + ": hardware " + floor->revision + " of " + model->name +
                     " cannot run releases below " + floor->min_label);
   }
+  chain::RequiredEnd required;
+  if (!req.require.empty()) {
+    auto end = chain::RequireEnd(cat, *model, req, to, floor);
+    if (!end) return end.error();
+    required = std::move(end).value();
+    to = required.target;
+  }
+  const bool moved = to != *target;  // --require moved the end past the target
 
   Plan plan;
   plan.model = model;
@@ -231,7 +247,14 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
   plan.to_status = to->status;
   plan.allow_uncertain = req.allow_uncertain;
   plan.allow_downgrade = req.allow_downgrade;
+  plan.require = req.require;
   TrustWarnings(cat, *from, req.now, "the running release", plan.warnings);
+  plan.warnings.insert(plan.warnings.end(), required.warnings.begin(), required.warnings.end());
+  if (!required.refusal.empty()) {
+    plan.status = PlanStatus::kNoPath;
+    plan.reason = required.refusal;
+    return plan;
+  }
   if (IsShaky(to->status)) {
     plan.warnings.push_back("the target " + to->load + " exists under this name only as " +
                             std::string(FactStatusName(to->status)) + " (" + to->source + ")");
@@ -242,8 +265,19 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
   }
   // `latest` is a floor, not a downgrade target: a phone already past the newest confirmed
   // release (on one only third-party sources give) is left where it is, and told so.
-  if (req.to == "latest" && from->protocol == to->protocol &&
+  if (req.to == "latest" && !moved && from->protocol == to->protocol &&
       Compare(from->version, to->version) > 0) {
+    if (!req.require.empty()) {  // it stays where it is: that release must meet them
+      auto c = CheckCapabilities(cat, from->facts, from->name + " (" + from->label + ")",
+                                 req.require, req.now);
+      if (!c.meets || (!c.shaky_fact.empty() && !req.allow_uncertain)) {
+        plan.status = PlanStatus::kNoPath;
+        plan.reason = "--require " + Join(req.require, ",") + ": " + from->name +
+                      " is newer than the newest confirmed release and " +
+                      (c.meets ? "meets it only on " + c.shaky_fact : "does not meet it: " + c.why);
+        return plan;
+      }
+    }
     plan.status = PlanStatus::kCurrent;
     plan.warnings.push_back(from->name + " (" + from->label +
                             ") is newer than the newest confirmed release " + to->load + " (" +
@@ -263,7 +297,7 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
   }
 
   chain::HopPolicy policy{req.allow_uncertain, req.allow_downgrade,
-                          req.to == "latest" ? nullptr : to,
+                          req.to == "latest" || moved ? nullptr : to,
                           from->load && !from->load->chip.empty() ? from->load : nullptr,
                           req.on_hand ? &*req.on_hand : nullptr};
   HopRules s(cat, *model, floor, to->protocol, policy);
@@ -302,6 +336,19 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
       if (hop.downgrade) hop.allowed_by.push_back("--allow-downgrade");
       plan.hops.push_back(std::move(hop));
       prev = NodeOf(*chain[i]);
+    }
+    if (!req.require.empty()) {  // the end rests on its trust-store facts too
+      PlanHop& end = plan.hops.back();
+      end.why += "; " + required.why;
+      if (!required.shaky.empty()) {
+        end.uncertain_facts.insert(end.uncertain_facts.end(), required.shaky.begin(),
+                                   required.shaky.end());
+        end.uncertain = true;
+        end.status = Weaker(end.status, required.status);
+        if (!chain::Contains(end.allowed_by, "--allow-uncertain")) {
+          end.allowed_by.push_back("--allow-uncertain");
+        }
+      }
     }
     TrustWarnings(cat, prev, req.now, "the target", plan.warnings);
     HardwareWarnings(cat, *model, req.hardware, *from, plan);

@@ -41,6 +41,11 @@ struct PlanRequest {
   // A --to-protocol the model's own firmware line lacks (enterprise -> mpp) is planned as a
   // migration hop when the catalog has a [[migration]] for the model.
   bool allow_migration = true;
+  // Capabilities the release the chain ends on must have (core/capability.h: "mra"). A target
+  // the catalog's trust-store facts show failing one on `now` is not an end: the plan ends on
+  // the lowest release at or above it that meets them, and says so in a warning; with none,
+  // it is no-path. Needs `now`; not planned across a migration.
+  std::vector<std::string> require;
 };
 
 struct PlanHop {
@@ -83,6 +88,7 @@ struct Plan {
   const Model* to_model = nullptr;                // differs from model after a migration
   std::vector<std::string> settings;              // KEY=VALUE the device needs (migration licence)
   bool allow_uncertain = false, allow_downgrade = false;  // the policy it was made under
+  std::vector<std::string> require;                       // capabilities the end must have
 };
 
 // What `latest` means: the newest load of a family in a protocol (kNone: any) that the

@@ -1,0 +1,140 @@
+#include "core/capability.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "core/text.h"
+
+namespace stepup {
+namespace {
+
+std::string Date(int64_t epoch) {
+  std::time_t t = static_cast<std::time_t>(epoch);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+std::string Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+bool Breaks(const TrustRoot& r, const std::string& capability) {
+  const auto& v = r.breaks.value;
+  return std::find(v.begin(), v.end(), capability) != v.end();
+}
+
+}  // namespace
+
+const std::vector<std::string>& KnownCapabilities() {
+  static const std::vector<std::string> kAll{"mra"};
+  return kAll;
+}
+
+bool IsKnownCapability(std::string_view name) {
+  const auto& all = KnownCapabilities();
+  return std::find(all.begin(), all.end(), name) != all.end();
+}
+
+std::string KnownCapabilityList() {
+  std::string out;
+  for (const auto& c : KnownCapabilities()) out += (out.empty() ? "" : ", ") + c;
+  return out;
+}
+
+Result<std::vector<std::string>> ParseCapabilities(const std::vector<std::string>& items,
+                                                   const std::string& what) {
+  std::vector<std::string> out;
+  for (const auto& item : items) {
+    size_t start = 0;
+    while (start <= item.size()) {
+      size_t comma = item.find(',', start);
+      if (comma == std::string::npos) comma = item.size();
+      std::string c = ToLower(Trim(std::string_view(item).substr(start, comma - start)));
+      start = comma + 1;
+      if (c.empty()) {
+        return BadInput(what + " \"" + item +
+                        "\": an empty capability (known: " + KnownCapabilityList() + ")");
+      }
+      if (!IsKnownCapability(c)) {
+        return BadInput(what + ": unknown capability \"" + c +
+                        "\" (known: " + KnownCapabilityList() + ")");
+      }
+      if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+    }
+  }
+  return out;
+}
+
+CapabilityCheck CheckCapabilities(const Catalog& cat, const ReleaseFacts& facts,
+                                  const std::string& release,
+                                  const std::vector<std::string>& capabilities, int64_t now) {
+  CapabilityCheck out;
+  std::string caps;
+  for (const auto& c : capabilities) caps += (caps.empty() ? "" : ", ") + c;
+  const auto& roots = facts.roots;
+  if (!roots.set) {
+    out.status = FactStatus::kUncertain;
+    out.why = release +
+              ": the catalog records no trust-store facts for it, so it is not known "
+              "to have " +
+              caps;
+    return out;
+  }
+  const std::string ships = "that it ships them is " + std::string(FactStatusName(roots.status)) +
+                            " (" + roots.source + ")";
+  std::vector<std::string> failing;
+  FactStatus status = roots.status;
+  for (const auto& cap : capabilities) {
+    for (const auto& id : roots.value) {
+      const TrustRoot* r = cat.FindRoot(id);
+      if (!r || r->not_after_epoch > now || !Breaks(*r, cap)) continue;
+      failing.push_back(release + " ships " + r->id + " (expired " + r->not_after.substr(0, 10) +
+                        "), on which " + cap + " depends (" +
+                        std::string(FactStatusName(r->breaks.status)) + ": " + r->breaks.source +
+                        (r->breaks.why.empty() ? "" : "; " + r->breaks.why) + ")");
+      status = Weaker(status, r->breaks.status);
+    }
+  }
+  out.status = status;
+  if (!failing.empty()) {
+    std::string why;
+    for (const auto& f : failing) why += (why.empty() ? "" : "; ") + f;
+    out.why = why + "; " + ships;
+    if (IsShaky(status)) out.why += ": taken as failing (the safe side)";
+    return out;
+  }
+  out.meets = true;
+  out.why = release + " ships no root that " + caps + " depends on and that has expired by " +
+            Date(now) + " (its trust-store roots: " + std::string(FactStatusName(roots.status)) +
+            ", " + roots.source + ")";
+  if (IsShaky(roots.status)) {
+    out.shaky_fact = release + " ships no expired root that " + caps +
+                     " depends on: " + std::string(FactStatusName(roots.status)) + " (" +
+                     roots.source + ")";
+  }
+  return out;
+}
+
+bool CapabilityJudged(const Catalog& cat, std::string_view family, std::string_view capability) {
+  const std::string cap(capability);
+  bool linked = std::any_of(cat.roots.begin(), cat.roots.end(),
+                            [&](const TrustRoot& r) { return Breaks(r, cap); });
+  if (!linked) return false;
+  const auto& loads = cat.LoadsOf(family);
+  return std::any_of(loads.begin(), loads.end(), [](const Load* l) { return l->facts.roots.set; });
+}
+
+std::vector<std::string> FamiliesJudged(const Catalog& cat, std::string_view capability) {
+  std::vector<std::string> out;
+  for (const auto& f : cat.families) {
+    if (CapabilityJudged(cat, f.id, capability)) out.push_back(f.id);
+  }
+  return out;
+}
+
+}  // namespace stepup
