@@ -41,7 +41,10 @@ bench_wait_http() {
 # Builds the Release tree (without tests) and prints the path of build/stepup in it.
 bench_build() {
   local build=${BUILD_DIR:-build-release}
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTEPUP_TESTS=OFF >/dev/null
-  cmake --build "$build" --target stepup planner_bench render_bench tftp_load guess_load >/dev/null
+  # A failed build fails the bench (stepup=$(bench_build) under set -e): an old binary would
+  # measure old code.
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTEPUP_TESTS=OFF >/dev/null || return 1
+  cmake --build "$build" --target stepup planner_bench render_bench tftp_load guess_load >/dev/null ||
+    { echo "bench: the Release build failed (cmake --build $build)" >&2; return 1; }
   echo "$build/stepup"
 }

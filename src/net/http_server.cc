@@ -76,6 +76,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         buffer_(srv_->opt.header_limit + 64 * 1024),
         deadline_(socket_.get_executor()) {
     if (srv_->opt.tls) {
+      // The handshake's flights, the session tickets after it and close_notify are small
+      // writes each: with Nagle's algorithm one waits for the client's delayed ACK (40 ms).
+      beast::error_code ec;
+      socket_.set_option(tcp::no_delay(true), ec);
       tls_ = std::make_unique<TlsStream>(socket_, *srv_->opt.tls);
       tls_->set_verify_callback([this](bool preverified, net::ssl::verify_context& vc) {
         return NoteVerification(preverified, vc.native_handle(), first_cert_error_);

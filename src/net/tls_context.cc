@@ -53,7 +53,7 @@ std::string CommonName(X509* cert) {
 std::string Day(const ASN1_TIME* t) {
   struct tm tm {};
   if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return "?";
-  char buf[16];
+  char buf[48];  // room for any int the compiler cannot rule out
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
   return buf;
 }
