@@ -203,20 +203,23 @@ int main(int argc, char** argv) {
     ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
     if (n > 0) c.sent = static_cast<size_t>(n);
   };
+  // Closes a connection and, while requests are still wanted, opens another in its place.
+  auto reopen = [&](Conn& c) {
+    close_conn(c);
+    if (!want_more()) return;
+    ++reconnects;
+    if (!open_conn(c)) {
+      ++errors;
+      close_conn(c);
+    }
+  };
   // A connection that failed: its request (if any) counts as an error; open another.
   auto fail = [&](Conn& c, bool timeout) {
     if (c.busy) {
       ++done;
       ++(timeout ? timeouts : errors);
     }
-    close_conn(c);
-    if (want_more()) {
-      ++reconnects;
-      if (!open_conn(c)) {
-        ++errors;
-        close_conn(c);
-      }
-    }
+    reopen(c);
   };
 
   for (auto& c : conns) {
@@ -322,14 +325,7 @@ int main(int argc, char** argv) {
               HeaderValue(head, "Connection", conn_v) && (conn_v == "close" || conn_v == "Close");
           c.in.erase(0, head_end + 4 + body_len);
           if (server_closes || closed) {
-            close_conn(c);
-            if (want_more()) {
-              ++reconnects;
-              if (!open_conn(c)) {
-                ++errors;
-                close_conn(c);
-              }
-            }
+            reopen(c);
           } else {
             send_next(c);
           }
