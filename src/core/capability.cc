@@ -1,21 +1,11 @@
 #include "core/capability.h"
 
 #include <algorithm>
-#include <ctime>
 
 #include "core/text.h"
 
 namespace stepup {
 namespace {
-
-std::string Date(int64_t epoch) {
-  std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
 
 std::string Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -110,7 +100,7 @@ CapabilityCheck CheckCapabilities(const Catalog& cat, const ReleaseFacts& facts,
   }
   out.meets = true;
   out.why = release + " ships no root that " + caps + " depends on and that has expired by " +
-            Date(now) + " (its trust-store roots: " + std::string(FactStatusName(roots.status)) +
+            IsoDate(now) + " (its trust-store roots: " + std::string(FactStatusName(roots.status)) +
             ", " + roots.source + ")";
   if (IsShaky(roots.status)) {
     out.shaky_fact = release + " ships no expired root that " + caps +

@@ -1,12 +1,12 @@
 #include "core/planner.h"
 
 #include <algorithm>
-#include <ctime>
 
 #include "core/capability.h"
 #include "core/chain_search.h"
 #include "core/planner_migration.h"
 #include "core/planner_require.h"
+#include "core/text.h"
 
 namespace stepup {
 namespace {
@@ -16,15 +16,6 @@ using chain::Join;
 using chain::NewerThan;
 using chain::Node;
 using chain::NodeOf;
-
-std::string Date(int64_t epoch) {
-  std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
 
 // Resolves --from into a Node: a catalog load, or a release placed among the listed ones.
 Result<Node> ResolveFrom(const Catalog& cat, const Model& model, const Family& fam,
@@ -113,7 +104,7 @@ void TrustWarnings(const Catalog& cat, const Node& n, int64_t now, const std::st
     const TrustRoot* r = cat.FindRoot(id);
     if (!r || r->not_after_epoch > now) continue;
     std::string w = role + " " + n.name + " (" + n.label + ") ships " + r->subject + ", expired " +
-                    r->not_after.substr(0, 10) + " (as of " + Date(now) +
+                    r->not_after.substr(0, 10) + " (as of " + IsoDate(now) +
                     "); services that need it (MRA, HTTPS to a server certified under it) fail";
     if (IsShaky(n.facts.roots.status)) {
       w += " [" + std::string(FactStatusName(n.facts.roots.status)) + ": " + n.facts.roots.source +

@@ -4,10 +4,21 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <ctime>
 #include <string>
 #include <string_view>
 
 namespace stepup {
+
+// A time (seconds since the epoch) as its UTC day, "2020-05-30".
+inline std::string IsoDate(int64_t epoch) {
+  std::time_t t = static_cast<std::time_t>(epoch);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
 
 // ASCII lower case (names, MACs, load names compare case-insensitively).
 inline std::string ToLower(std::string_view s) {
