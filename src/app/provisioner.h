@@ -147,7 +147,9 @@ class Provisioner {
     std::string upgrade_base;  // Upgrade_Rule's base ("" : the plain base)
     std::string rule_b;        // Profile_Rule_B: the HTTPS rule a plain-speaking phone tries
   };
-  TransportPlan Escalate(Device& d, const Request& req, std::vector<Event>& events);
+  // `family`: the device's catalog family (ServeDevice has it already).
+  TransportPlan Escalate(Device& d, const Family* family, const Request& req,
+                         std::vector<Event>& events);
   // The URL of /ca.pem over plain HTTP, "" without a CA file.
   std::string CaUrl() const { return cfg_.ca_file.empty() ? "" : cfg_.base_url + "/ca.pem"; }
   // The first answer carrying a device's secrets over a transport (in this process) leaves a

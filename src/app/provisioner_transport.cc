@@ -12,11 +12,9 @@
 
 namespace stepup {
 
-Provisioner::TransportPlan Provisioner::Escalate(Device& d, const Request& req,
-                                                 std::vector<Event>& events) {
+Provisioner::TransportPlan Provisioner::Escalate(Device& d, const Family* family,
+                                                 const Request& req, std::vector<Event>& events) {
   TransportPlan t;
-  const Model* model = cfg_.catalog->FindModel(d.model);
-  const Family* family = model ? cfg_.catalog->FindFamily(model->family) : nullptr;
   auto opt_out = d.settings.find("transport");
   if (cfg_.https_base_url.empty() || !FlatProfileFamily(family) ||
       (opt_out != d.settings.end() && ToLower(opt_out->second) == "plain"))

@@ -80,7 +80,7 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
     out = model ? Bootstrap(*model) : TextResponse(403, "quarantined");
   } else {
     Observe(d, who.merged->identity.firmware, req, events);
-    const TransportPlan transport = Escalate(d, req, events);
+    const TransportPlan transport = Escalate(d, family, req, events);
     if (transport.withhold && verdict.clearance == Clearance::kSecrets)
       verdict.clearance = Clearance::kWalkOnly;  // secrets wait for HTTPS
     out = Walk(d, before, verdict, req, events, transport);
