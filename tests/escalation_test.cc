@@ -7,6 +7,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/profile_cipher.h"
+#include "core/version.h"
 #include "tests/server_process.h"
 #include "tests/test_certs.h"
 
@@ -15,6 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 using testing::Cert;
 using testing::Cli;
+using testing::Curl;
+using testing::Quote;
 using testing::Issue;
 using testing::IssueNamed;
 using testing::Key;
@@ -66,9 +70,8 @@ class EscalationTest : public ::testing::Test {
   // its CA out (/ca.pem, Custom_CA_Rule: MPP phones install it); `factory_ca`: the phones
   // trust the server's CA from the factory (as SPA phones trust Cisco's server CA).
   nlohmann::json Run(bool tls_ca, bool factory_ca) {
-    std::vector<std::string> args = {"--https", "127.0.0.1:0", "--tls-cert", File("server.pem"),
-                                     "--tls-key", File("server.key")};
-    if (tls_ca) args.insert(args.end(), {"--tls-ca", File("ca.pem")});
+    std::vector<std::string> args = HttpsArgs();
+    if (!tls_ca) args.resize(args.size() - 2);
     Server srv(Data(), args);
     EXPECT_GT(srv.https_port(), 0);
     std::string out;
@@ -78,6 +81,10 @@ class EscalationTest : public ::testing::Test {
     srv.process().Kill(SIGTERM);
     EXPECT_EQ(srv.process().Wait(15000), 0);
     return nlohmann::json::parse(out, nullptr, false);
+  }
+  std::vector<std::string> HttpsArgs() {
+    return {"--https", "127.0.0.1:0", "--tls-cert", File("server.pem"), "--tls-key",
+            File("server.key"), "--tls-ca", File("ca.pem")};
   }
   // A device that ended on HTTPS: every answer with its secrets went there.
   void EndedOnHttps(const char* mac) {
@@ -126,12 +133,39 @@ TEST_F(EscalationTest, AnMppPhoneInstallsTheServersCaAndEndsOnHttps) {
   StayedOffered(kSpa);  // SPA profiles carry no Custom_CA_Rule: no source gives SPA one
 }
 
+// Item 3 and the acceptance's "first upgraded, then moved": the SPA504G starts on 7.3.7, which
+// cannot verify a server certificate from today's Cisco portal (catalog [[feature]] https,
+// since 7.5.6; the simulator's own behaviour table agrees). It is walked over plain HTTP
+// through 7.5.2b to 7.6.1 without its secrets, and only then offered HTTPS.
 TEST_F(EscalationTest, PhonesThatTrustTheServersCaFromTheFactoryEndOnHttps) {
   auto report = Run(/*tls_ca=*/false, /*factory_ca=*/true);
   ASSERT_TRUE(report.is_object());
   EXPECT_EQ(report["totals"]["by_status"]["current"], 2) << report.dump(1);
   EndedOnHttps(kSpa);
   EndedOnHttps(kMpp);
+  auto spa = Show(kSpa);
+  auto at = [&](const std::string& kind) {
+    const auto& ev = spa["events"];
+    for (size_t i = 0; i < ev.size(); ++i)
+      if (ev[i].value("kind", "") == kind) return static_cast<int>(i);
+    return -1;
+  };
+  const int deferred = at("transport-deferred"), escalated = at("transport-escalated");
+  ASSERT_GE(deferred, 0) << spa["events"].dump(1);
+  EXPECT_NE(spa["events"][deferred].value("detail", "").find("7.5.6"), std::string::npos)
+      << spa["events"][deferred].dump();
+  ASSERT_GE(escalated, 0);
+  EXPECT_EQ(Transports(spa, "transport-deferred").size(), 1u);
+  // Had HTTPS been offered on 7.3.7 or 7.5.2b, the phone's tries would have failed the
+  // handshake (it does not trust the server's CA there).
+  for (const auto& d : report["devices"]) {
+    if (d.value("mac", "") == kSpa) {
+      EXPECT_EQ(d["hops"].size(), 2u) << d.dump();  // 7.5.2b, then 7.6.1
+      EXPECT_EQ(d.value("https_failures", -1), 0) << d.dump();  // never offered too early
+    }
+  }
+  auto mpp = Show(kMpp);
+  EXPECT_TRUE(Transports(mpp, "transport-deferred").empty());  // no https record for MPP
 }
 
 TEST_F(EscalationTest, PhonesThatCannotVerifyTheServerWalkOnWithoutTheirSecrets) {
@@ -140,6 +174,52 @@ TEST_F(EscalationTest, PhonesThatCannotVerifyTheServerWalkOnWithoutTheirSecrets)
   EXPECT_EQ(report["totals"]["by_status"]["current"], 2) << report.dump(1);
   StayedOffered(kSpa);
   StayedOffered(kMpp);
+}
+
+// Item 5: profile_encryption=aes. Once the phone is on HTTPS its Profile_Rule carries its own
+// key ([--key K]) and asks for the encrypted form, which the server encrypts under that key
+// and the simulated phone decrypts (as `openssl enc -aes-256-cbc -md md5 -d -k K` would).
+TEST_F(EscalationTest, EncryptedProfilesAreEncryptedUnderTheDevicesOwnKey) {
+  ASSERT_EQ(Cli({"device", "set", kMpp, "--set", "profile_encryption=aes", "--data", Data()}), 0);
+  auto report = Run(/*tls_ca=*/true, /*factory_ca=*/false);
+  ASSERT_TRUE(report.is_object());
+  EXPECT_EQ(report["totals"]["by_status"]["current"], 2) << report.dump(1);
+  EndedOnHttps(kMpp);
+  std::string final_load;
+  for (const auto& d : report["devices"]) {
+    if (d.value("mac", "") == kMpp) {
+      EXPECT_GT(d.value("encrypted_profiles", 0), 0) << d.dump();
+      final_load = d.value("final", "");
+    } else {
+      EXPECT_EQ(d.value("encrypted_profiles", -1), 0) << d.dump();  // the SPA is not set to
+    }
+  }
+  std::string out;
+  ASSERT_EQ(Cli({"device", "show", kMpp, "--json", "--show-secrets", "--data", Data()}, &out), 0);
+  const std::string key = nlohmann::json::parse(out)["settings"].value("profile_key", "");
+  ASSERT_GE(key.size(), 16u);
+  // What the server answers that URL, fetched as the phone fetches it.
+  auto v = ParseVersion(final_load);
+  ASSERT_TRUE(v.ok()) << final_load;
+  const std::string ua = "Cisco-CP-8841-3PCC/" + std::to_string(v->release.at(0)) + "." +
+                         std::to_string(v->release.at(1)) + " (" + kMpp + ")";
+  Server srv(Data(), HttpsArgs());
+  // As the phone's rule expands it: its serial and full version, then the encrypted form.
+  const std::string query = "?sn=FCH1932A3BC&sw=" + final_load + "&p=stepup";
+  auto f = Curl(srv.https_url("/cfg/" + std::string(kMpp) + ".xml" + query + "&enc=aes"), ua,
+                "--cacert " + Quote(File("ca.pem")));
+  ASSERT_EQ(f.status, 200) << f.body;
+  EXPECT_EQ(f.body.substr(0, 8), "Salted__") << f.body;
+  EXPECT_EQ(f.body.find("s3cret-mpp"), std::string::npos);
+  auto plain = DecryptProfile(f.body, key);
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_NE(plain->find("s3cret-mpp"), std::string::npos);
+  EXPECT_NE(plain->find("[--key " + key + "]https://"), std::string::npos) << *plain;
+  // Without enc=aes the same request gets the plain profile.
+  auto clear = Curl(srv.https_url("/cfg/" + std::string(kMpp) + ".xml" + query), ua,
+                    "--cacert " + Quote(File("ca.pem")));
+  ASSERT_EQ(clear.status, 200);
+  EXPECT_NE(clear.body.find("<flat-profile>"), std::string::npos);
 }
 
 }  // namespace

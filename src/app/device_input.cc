@@ -7,6 +7,7 @@
 #include "app/device_profile.h"
 #include "core/csv.h"
 #include "core/hardening.h"
+#include "core/profile_cipher.h"
 #include "core/identify.h"
 #include "core/version.h"
 
@@ -126,6 +127,7 @@ Result<Device> MakeDevice(const Catalog& cat, const DeviceFields& f, int64_t now
   d.settings = f.settings;
   if (auto r = RequiredCapabilities(cat, d); !r) return bad("--set", r.error().message);
   if (!d.settings.count("admin_password")) d.settings["admin_password"] = GenerateSecret();
+  if (!d.settings.count(kProfileKeySetting)) d.settings[kProfileKeySetting] = GenerateSecret();
   d.created = d.updated = now;
   return d;
 }

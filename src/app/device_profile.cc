@@ -16,8 +16,9 @@ Result<std::vector<std::string>> RequiredCapabilities(const Catalog& cat, const 
   for (const auto& c : *caps) {
     if (!m || !CapabilityJudged(cat, m->family, c)) {
       return BadInput(what + "=" + it->second + ": " + c + " does not apply to " + d.model +
-                      ": the catalog records no trust-store facts bearing on it for that "
-                      "model's releases");
+                      ": the catalog records no " +
+                      (IsReleaseFeature(c) ? std::string("release-feature") : "trust-store") +
+                      " facts bearing on it for that model's releases");
     }
   }
   return caps;
@@ -78,6 +79,9 @@ Result<DeviceProfile> RenderForDevice(const ProfileSetup& s, const Device& d,
   in.profile_rule_b = s.profile_rule_b;
   in.custom_ca_rule = s.custom_ca_rule;
   in.running = running.empty() ? d.firmware : running;
+  if (auto v = ParseVersion(in.running)) {
+    in.lacking = FeaturesLacking(*s.catalog, in.model->family, *v, ReleaseFeatures());
+  }
   in.attempt = attempt;
   auto plan = given ? Result<Plan>(*given) : PlanForDevice(s, d, running);
   if (!plan) {

@@ -6,8 +6,11 @@
 // "Profile_Rule*"), so the plain rule keeps working while the HTTPS one is tried; a failure of
 // the second leaves the first one's profile applied. Only when the phone has asked over
 // HTTPS are Profile_Rule and Upgrade_Rule themselves moved there: a phone that cannot verify
-// the server is never cut off. The state is the device's `transport`; each step an event.
+// the server is never cut off. A release the catalog knows lacks HTTPS provisioning (the
+// "https" feature) is first walked to one that has it. The state is the device's
+// `transport`; each step an event.
 #include "app/provisioner.h"
+#include "core/capability.h"
 #include "core/text.h"
 
 namespace stepup {
@@ -36,6 +39,22 @@ Provisioner::TransportPlan Provisioner::Escalate(Device& d, const Family* family
   if (d.transport == kTransportHttps) {  // it reached HTTPS before: its rules stay there
     t.profile_base = t.upgrade_base = cfg_.https_base_url;
     return t;
+  }
+  // A release that cannot provision over HTTPS is walked first: the plan's hops come over
+  // plain HTTP, and the move waits for a release that has it.
+  if (auto running = ParseVersion(d.firmware)) {
+    FeatureVerdict v = ReleaseHasFeature(*cfg_.catalog, family->id, *running, "https");
+    if (v.judged && !v.has) {
+      if (d.transport != kTransportDeferred) {
+        d.transport = kTransportDeferred;
+        events.push_back(MakeEvent(
+            req, "transport-deferred",
+            d.firmware + " lacks " + v.why +
+                ": walked over plain HTTP without secrets; HTTPS is offered once it runs a "
+                "release that has it (setting transport=plain sends secrets over plain HTTP)"));
+      }
+      return t;
+    }
   }
   t.rule_b = https_rule;
   if (d.transport != kTransportOffered) {

@@ -3,13 +3,50 @@
 // lifecycle (app/device_lifecycle.h), the rendered answer, and the progress made durable
 // before the answer goes out (contract.md, Durability).
 #include <algorithm>
+#include <random>
+#include <string_view>
 
 #include "app/device_lifecycle.h"
 #include "app/provisioner.h"
+#include "core/profile_cipher.h"
 #include "core/text.h"
 
 namespace stepup {
 namespace {
+
+// The profile URL asks for the encrypted form (the "enc=aes" of a rule with --key).
+bool AsksEncrypted(const std::string& target) {
+  const size_t q = target.find('?');
+  if (q == std::string::npos) return false;
+  std::string_view query(target);
+  query.remove_prefix(q + 1);
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    if (query.substr(0, amp) == kEncryptedQuery) return true;
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return false;
+}
+
+// The phone's rule holds its key, so the answer is encrypted under it with a fresh salt (the
+// answer may have gone without secrets: the phone cannot read a plain one any more).
+Response Encrypted(const Device& d, Response out) {
+  auto key = d.settings.find(kProfileKeySetting);
+  if (key == d.settings.end() || key->second.empty()) {
+    return TextResponse(409, "device " + d.key() + " asked for an encrypted profile (" +
+                                 kEncryptedQuery + ") but has no " + kProfileKeySetting +
+                                 " setting");
+  }
+  std::random_device rd;
+  std::string salt(8, '\0');
+  for (char& c : salt) c = static_cast<char>(rd() & 0xff);
+  auto body = EncryptProfile(out.body, key->second, salt);
+  if (!body) return TextResponse(500, body.error().message);
+  out.body = std::move(body).value();
+  out.content_type = "application/octet-stream";
+  return out;
+}
 
 // What of a device, changed by a request, must be written before its answer is sent.
 bool Progressed(const Device& a, const Device& b) {
@@ -128,6 +165,7 @@ Response Provisioner::Walk(Device& d, const Device& before, const IdentityVerdic
   Response out;
   out.content_type = profile->rendered.content_type;
   out.body = std::move(profile->rendered.body);
+  if (AsksEncrypted(req.target)) return Encrypted(d, std::move(out));
   return out;
 }
 

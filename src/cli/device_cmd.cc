@@ -11,6 +11,8 @@
 #include "app/suspects.h"
 #include "cli/cli.h"
 #include "core/device_json.h"
+#include "core/profile_cipher.h"
+#include "core/text.h"
 
 namespace stepup::cli {
 namespace {
@@ -231,6 +233,13 @@ int RunSet(const DeviceOptions& o) {
   if (!sets) return Fail(sets.error());
   for (const auto& [k, v] : *sets) d.settings[k] = v, changes.push_back("set " + k);
   for (const auto& k : o.unset) d.settings.erase(k), changes.push_back("unset " + k);
+  // A device enrolled before profile keys existed gets one when its profiles are encrypted.
+  if (ToLower(d.settings.count("profile_encryption") ? d.settings["profile_encryption"] : "") ==
+          "aes" &&
+      d.settings[kProfileKeySetting].empty()) {
+    d.settings[kProfileKeySetting] = GenerateSecret();
+    changes.push_back(std::string("set ") + kProfileKeySetting + " (generated)");
+  }
   if (changes.empty()) return Fail(BadInput("device set: nothing to change"));
   d.updated = std::time(nullptr);
   if (auto s = (*inv)->Update(d); !s) return Fail(s.error());

@@ -130,6 +130,16 @@ const TrustRoot* Catalog::FindRoot(std::string_view id) const {
   return nullptr;
 }
 
+const ReleaseFeature* Catalog::FindFeature(std::string_view family, std::string_view id) const {
+  for (const auto& f : features) {
+    if (f.id != id) continue;
+    for (const auto& fam : f.families) {
+      if (fam == family) return &f;
+    }
+  }
+  return nullptr;
+}
+
 const std::vector<const Load*>& Catalog::LoadsOf(std::string_view family) const {
   static const std::vector<const Load*> kNone;
   auto it = family_loads_.find(std::string(family));

@@ -190,6 +190,20 @@ struct TrustRoot {
   Fact<std::vector<std::string>> breaks;
 };
 
+// A release feature (core/capability.h: "https", "custom-ca", ...) of a family's releases: the
+// first release that has it (`since`; releases below it lack it), or every catalogued release
+// when `since` is unset. A family without a record for a feature is not judged: the catalog
+// cannot tell, and nothing is withheld from its phones on that account.
+struct ReleaseFeature {
+  std::string id;
+  std::vector<std::string> families;
+  std::optional<Version> since;
+  std::string since_label;  // as written
+  std::vector<std::string> settings;  // the phone parameters that need it, for messages
+  std::string source, why;
+  FactStatus status = FactStatus::kConfirmed;
+};
+
 // Moving a phone between firmware lines (enterprise <-> MPP) as one planned hop. The MPP
 // model of an enterprise model M is "M-3PCC" (the contract's canonical names).
 struct Migration {
@@ -225,6 +239,7 @@ class Catalog {
   std::vector<TrustRoot> roots;
   std::vector<SourceTag> sources;
   std::vector<Migration> migrations;
+  std::vector<ReleaseFeature> features;
 
   // Builds the lookup indexes; the loader calls it once all tables are read.
   void Index();
@@ -233,6 +248,8 @@ class Catalog {
   const Model* FindModel(std::string_view name) const;
   const Family* FindFamily(std::string_view id) const;
   const TrustRoot* FindRoot(std::string_view id) const;
+  // The record of a release feature for a family, or nullptr (not judged).
+  const ReleaseFeature* FindFeature(std::string_view family, std::string_view id) const;
   // Loads of a family, oldest first.
   const std::vector<const Load*>& LoadsOf(std::string_view family) const;
   // The load of a family with this exact load name (case-insensitive), or nullptr.

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/catalog_sources.h"
+#include "core/capability.h"
 #include "core/catalog_toml.h"
 #include "core/text.h"
 
@@ -39,7 +40,8 @@ class Builder {
       return;
     }
     static const std::set<std::string> kTables = {
-        "key", "family", "model", "load", "rule", "hardware", "root", "source", "migration"};
+        "key", "family", "model", "load", "rule", "hardware", "root", "source", "migration",
+        "feature"};
     for (const auto& [k, _] : doc) {
       if (!kTables.count(std::string(k.str()))) {
         problems.push_back(src.name + ": unknown top-level key '" + std::string(k.str()) + "'");
@@ -64,6 +66,29 @@ class Builder {
               [&](const toml::table& t, const std::string& w) { Src(t, w); });
     EachTable(doc, "migration", f, problems,
               [&](const toml::table& t, const std::string& w) { Mig(t, w); });
+    EachTable(doc, "feature", f, problems,
+              [&](const toml::table& t, const std::string& w) { Feat(t, w); });
+  }
+
+  void Feat(const toml::table& t, const std::string& w) {
+    TableReader r(t, w, "feature", problems);
+    ReleaseFeature f;
+    f.id = r.Str("id", true);
+    r.SetWhat("feature " + f.id);
+    if (!f.id.empty() && !IsReleaseFeature(f.id)) {
+      r.Problem("unknown feature '" + f.id + "' (known: " + ReleaseFeatureList() + ")");
+    }
+    f.families = r.StrList("families");
+    if (f.families.empty()) r.Problem("'families' must name at least one family");
+    f.since_label = r.Str("since", false);
+    if (!f.since_label.empty()) f.since = r.VersionAt("since", false);
+    f.settings = r.StrList("settings");
+    f.source = r.Str("source", true);
+    f.why = r.Str("why", false);
+    f.status = r.Status();
+    r.Finish();
+    feature_where.push_back(w);
+    cat.features.push_back(std::move(f));
   }
 
   void Mig(const toml::table& t, const std::string& w) {
@@ -345,6 +370,19 @@ class Builder {
         }
       }
     }
+    std::set<std::string> feature_keys;  // one record per feature and family
+    for (size_t i = 0; i < cat.features.size(); ++i) {
+      const ReleaseFeature& f = cat.features[i];
+      for (const auto& fam : f.families) {
+        if (!cat.FindFamily(fam)) {
+          problems.push_back(feature_where[i] + ": feature " + f.id + ": unknown family '" + fam +
+                             "'");
+        } else if (!feature_keys.insert(f.id + "\x1f" + fam).second) {
+          problems.push_back(feature_where[i] + ": feature " + f.id + ": family " + fam +
+                             " already has a record for it");
+        }
+      }
+    }
     std::set<std::string> seen_loads, seen_releases;
     for (size_t i = 0; i < cat.loads.size(); ++i)
       ResolveLoad(i, key_ids, seen_loads, seen_releases);
@@ -354,6 +392,7 @@ class Builder {
   std::map<std::string, std::string> model_where;
   std::vector<std::string> hardware_where;
   std::vector<std::string> migration_where;
+  std::vector<std::string> feature_where;
 
   void CheckFactRefs(const ReleaseFacts& f, const std::string& what,
                      const std::set<std::string>& key_ids) {

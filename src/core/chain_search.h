@@ -15,7 +15,6 @@
 
 namespace stepup::chain {
 
-std::string Join(const std::vector<std::string>& v, std::string_view sep = ", ");
 bool Contains(const std::vector<std::string>& v, const std::string& s);
 
 // What a phone runs: a catalog load or a release placed among them.

@@ -27,6 +27,9 @@ inline constexpr const char* kStateProbing = "probing";
 
 inline constexpr const char* kTransportOffered = "https-offered";
 inline constexpr const char* kTransportHttps = "https";
+// The release it runs lacks HTTPS provisioning (the catalog's "https" feature): it is walked
+// over plain HTTP first, without secrets, and offered HTTPS once it runs a release that has it.
+inline constexpr const char* kTransportDeferred = "https-deferred";
 
 struct Device {
   int64_t id = 0;   // inventory key, 0 until stored
@@ -54,7 +57,7 @@ struct Device {
   // How far the server moved its provisioning off plain HTTP/TFTP (SPA/ATA/MPP, when the
   // server has an HTTPS listener): "" not yet, "https-offered" (its profile rule points at
   // https:// and its secrets wait for it), "https" (it came back over HTTPS).
-  std::string transport;  // kTransportOffered, kTransportHttps or ""
+  std::string transport;  // kTransportOffered, kTransportHttps, kTransportDeferred or ""
   int64_t created = 0, updated = 0;   // seconds since the epoch
 
   // The key operators and phones use: the MAC, else the serial.

@@ -46,6 +46,9 @@ const std::vector<HardenedSetting>& HardenedSettings() {
       {"phone_ui_user_mode", "yes", "yes|no"},
       // The URL of a CA certificate (PEM) the phone adds to its trust store; none by default.
       {"custom_ca_rule", "", "url"},
+      // Encrypted profiles (SPA/MPP, Profile_Rule's --key option) under the device's own
+      // profile_key; off by default.
+      {"profile_encryption", "none", "aes|none"},
   };
   return kAll;
 }

@@ -12,7 +12,6 @@ namespace stepup {
 namespace {
 
 using chain::HopRules;
-using chain::Join;
 using chain::NewerThan;
 using chain::Node;
 using chain::NodeOf;
@@ -259,8 +258,8 @@ Result<Plan> MakePlan(const Catalog& cat, const PlanRequest& req) {
   if (req.to == "latest" && !moved && from->protocol == to->protocol &&
       Compare(from->version, to->version) > 0) {
     if (!req.require.empty()) {  // it stays where it is: that release must meet them
-      auto c = CheckCapabilities(cat, from->facts, from->name + " (" + from->label + ")",
-                                 req.require, req.now);
+      auto c = CheckCapabilities(cat, model->family, from->version, from->facts,
+                                 from->name + " (" + from->label + ")", req.require, req.now);
       if (!c.meets || (!c.shaky_fact.empty() && !req.allow_uncertain)) {
         plan.status = PlanStatus::kNoPath;
         plan.reason = "--require " + Join(req.require, ",") + ": " + from->name +

@@ -1,5 +1,7 @@
 #include "core/planner_require.h"
 
+#include <algorithm>
+
 #include "core/capability.h"
 #include "core/chain_search.h"
 
@@ -15,20 +17,24 @@ Result<RequiredEnd> RequireEnd(const Catalog& cat, const Model& model, const Pla
     if (!CapabilityJudged(cat, model.family, c)) {
       auto judged = FamiliesJudged(cat, c);
       return BadInput("--require " + c + " does not apply to " + model.name +
-                      ": the catalog records no trust-store facts bearing on " + c +
+                      ": the catalog records no " +
+                      (IsReleaseFeature(c) ? "[[feature]] record of " + c
+                                           : "trust-store facts bearing on " + c) +
                       " for its releases (family " + model.family + ")" +
                       (judged.empty() ? std::string("; none for any family")
                                       : "; it covers the families " + Join(judged)));
     }
   }
-  if (req.now <= 0) {
+  const bool trust = std::any_of(req.require.begin(), req.require.end(),
+                                 [](const std::string& c) { return !IsReleaseFeature(c); });
+  if (trust && req.now <= 0) {
     return BadInput("--require " + Join(req.require, ",") +
                     " needs the plan's date: trust-store roots expire");
   }
   const std::string what = "--require " + Join(req.require, ",");
   auto label = [](const Load& l) { return l.load + " (" + l.version_label + ")"; };
   auto check = [&](const Load& l) {
-    return CheckCapabilities(cat, l.facts, label(l), req.require, req.now);
+    return CheckCapabilities(cat, l.family, l.version, l.facts, label(l), req.require, req.now);
   };
   auto shaky_name = [&](const Load& l) { return IsShaky(l.status) && !req.allow_uncertain; };
 

@@ -162,13 +162,119 @@ TEST_F(RequireMraTest, UnknownCapabilityMissingDateAndMigrationAreBadInput) {
       << migration.error().message;
 }
 
+// Issue 17, item 3: release features. The catalog's [[feature]] https record for the SPA5xx
+// families (since 7.5.6: the CA today's server certificates chain to) moves a named target
+// below it up to the lowest catalogued release that has it; no date is needed.
+TEST_F(RequireMraTest, RequireHttpsMovesAnSpaTargetToTheFirstReleaseThatHasIt) {
+  PlanRequest r{.model = "SPA504G", .from = "7.3.7", .to = "7.5.2b"};
+  r.require = {"https"};
+  Plan p = MustPlan(r);
+  ASSERT_EQ(p.status, PlanStatus::kOk) << p.reason;
+  EXPECT_EQ(p.to_load, "7.5.6");
+  EXPECT_EQ(Loads(p), (std::vector<std::string>{"7.5.2b", "7.5.6"}));
+  EXPECT_TRUE(Has(p.warnings, "7.5.2b (7.5.2b) lacks https: since 7.5.6 for spa50x-30x (secondary"))
+      << All(p.warnings);
+  EXPECT_NE(p.hops.back().why.find("meets --require https: 7.5.6 (7.5.6) has https"),
+            std::string::npos)
+      << p.hops.back().why;
+
+  r.to = "7.6.1";  // already has it: nothing moves
+  Plan q = MustPlan(r);
+  EXPECT_EQ(q.to_load, "7.6.1");
+  EXPECT_FALSE(Has(q.warnings, "lacks https")) << All(q.warnings);
+}
+
+TEST_F(RequireMraTest, RequireAFeatureTheCatalogDoesNotJudgeIsBadInput) {
+  PlanRequest r{.model = "CP-8841", .from = "12.7(1)", .to = "latest"};
+  r.require = {"https"};
+  auto p = MakePlan(*cat_, r);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().kind, ErrorKind::kBadInput);
+  EXPECT_NE(p.error().message.find("no [[feature]] record of https"), std::string::npos)
+      << p.error().message;
+  EXPECT_NE(p.error().message.find("spa50x-30x"), std::string::npos) << p.error().message;
+}
+
+TEST(Capability, FeatureRecordsAreCheckedAndJudgeByRelease) {
+  const std::string fam = R"toml(
+[[family]]
+id = "f1"
+line = "spa"
+load_code = "x"
+protocols = ["sip"]
+default_protocol = "sip"
+source = "test"
+status = "confirmed"
+)toml";
+  auto load = [&](const std::string& feature) {
+    return LoadCatalog({{"f.toml", fam + "[[feature]]\n" + feature + "\n"}});
+  };
+  auto unknown = load(R"(id = "vpn"
+families = ["f1"]
+source = "t")");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("unknown feature 'vpn'"), std::string::npos)
+      << unknown.error().message;
+  auto no_family = load(R"(id = "https"
+families = ["nope"]
+source = "t")");
+  ASSERT_FALSE(no_family.ok());
+  EXPECT_NE(no_family.error().message.find("feature https: unknown family 'nope'"),
+            std::string::npos)
+      << no_family.error().message;
+  auto unsourced = load(R"(id = "https"
+families = ["f1"])");
+  ASSERT_FALSE(unsourced.ok());
+  EXPECT_NE(unsourced.error().message.find("missing required key 'source'"), std::string::npos)
+      << unsourced.error().message;
+  auto bad_since = load(R"(id = "https"
+families = ["f1"]
+since = "not a version"
+source = "t")");
+  ASSERT_FALSE(bad_since.ok());
+  auto twice = LoadCatalog({{"f.toml", fam + R"toml(
+[[feature]]
+id = "srtp"
+families = ["f1"]
+source = "a"
+status = "confirmed"
+[[feature]]
+id = "srtp"
+families = ["f1"]
+source = "b"
+status = "confirmed"
+)toml"}});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().message.find("family f1 already has a record for it"), std::string::npos)
+      << twice.error().message;
+  auto ok = load(R"(id = "srtp"
+families = ["f1"]
+since = "7.5.6"
+status = "uncertain"
+source = "t")");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  auto at = [&](const char* v) {
+    return ReleaseHasFeature(*ok, "f1", ParseVersion(v).value(), "srtp");
+  };
+  EXPECT_FALSE(at("7.5.5").has);
+  EXPECT_TRUE(at("7.5.5").judged);
+  EXPECT_TRUE(at("7.5.6").has);
+  EXPECT_TRUE(at("7.6.1").has);
+  EXPECT_EQ(at("7.6.1").status, FactStatus::kUncertain);
+  EXPECT_FALSE(ReleaseHasFeature(*ok, "f1", ParseVersion("7.6.1").value(), "https").judged);
+  EXPECT_EQ(FeaturesLacking(*ok, "f1", ParseVersion("7.5.5").value(), ReleaseFeatures()),
+            (std::vector<std::string>{"srtp"}));
+}
+
 TEST(Capability, ParsesCommaListsAndNamesUnknownOnes) {
   auto ok = ParseCapabilities({"mra", " MRA ,mra"}, "--require");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(*ok, (std::vector<std::string>{"mra"}));
   auto bad = ParseCapabilities({"mra,vpn"}, "--require");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().message, "--require: unknown capability \"vpn\" (known: mra)");
+  EXPECT_EQ(bad.error().message,
+            "--require: unknown capability \"vpn\" (known: mra, https, custom-ca, aes-profile, "
+            "sip-tls, srtp)");
   EXPECT_FALSE(ParseCapabilities({"mra,"}, "--require").ok());
 }
 

@@ -6,6 +6,7 @@
 #include <kainjow/mustache.hpp>
 
 #include "core/hardening.h"
+#include "core/profile_cipher.h"
 #include "core/text.h"
 
 namespace stepup {
@@ -239,10 +240,15 @@ Status SetHardened(const RenderInput& in, FlatContext& ctx) {
                     eff["sip_tcp_port_max"]);
   }
   const bool ata = in.family->line == "ata";
+  auto lacks = [&](const char* feature) {
+    return std::find(in.lacking.begin(), in.lacking.end(), feature) != in.lacking.end();
+  };
   const std::string& t = eff["sip_transport"];
   ctx.Set("sip_transport_value",
           t == "tls" ? "TLS" : t == "tcp" ? "TCP" : t == "auto" ? "Auto" : "UDP");
-  ctx.Set("srtp_on", eff["srtp"] == "yes" ? &kTrue : &kFalse);
+  ctx.Set("send_sip_transport", t == "tls" && lacks("sip-tls") ? &kFalse : &kTrue);
+  ctx.Set("has_srtp", lacks("srtp") ? &kFalse : &kTrue);
+  ctx.Set("srtp_on", eff["srtp"] == "yes" && !lacks("srtp") ? &kTrue : &kFalse);
   ctx.Set("srtp_method_value", eff["srtp_method"]);
   ctx.Set("secure_call_value", &Constant(eff["srtp"] == "yes" ? "Yes" : "No"));
   ctx.Set("sip_tcp_port_min_value", eff["sip_tcp_port_min"]);
@@ -255,10 +261,27 @@ Status SetHardened(const RenderInput& in, FlatContext& ctx) {
   // The server's own CA (transport escalation) where no setting names one.
   if (eff["custom_ca_rule"].empty()) eff["custom_ca_rule"] = in.custom_ca_rule;
   ctx.Set("custom_ca_rule_value", eff["custom_ca_rule"]);
-  ctx.Set("has_custom_ca", eff["custom_ca_rule"].empty() ? &kFalse : &kTrue);
+  ctx.Set("has_custom_ca",
+          eff["custom_ca_rule"].empty() || lacks("custom-ca") ? &kFalse : &kTrue);
   ctx.Set("is_ata", ata ? &kTrue : &kFalse);
   ctx.Set("is_phone", ata ? &kFalse : &kTrue);
   return Ok{};
+}
+
+// Profile_Rule, with the --key option when the device's profiles are encrypted and its key is
+// in this answer (an answer without secrets carries neither): the URL then asks for the
+// encrypted form (enc=aes), which the server encrypts under that key.
+std::string KeyedProfileRule(const RenderInput& in) {
+  std::string rule =
+      Renderer::ProfileRule(in.profile_base_url.empty() ? in.base_url : in.profile_base_url);
+  const bool can = std::find(in.lacking.begin(), in.lacking.end(), "aes-profile") == in.lacking.end();
+  if (IsFlat(*in.family) && can &&
+      ToLower(EffectiveSetting("profile_encryption", in.defaults, in.settings)) == "aes") {
+    auto key = in.settings.find(kProfileKeySetting);
+    if (key != in.settings.end() && !key->second.empty())
+      return WithKeyOption(key->second, rule + "&" + kEncryptedQuery);
+  }
+  return rule;
 }
 
 }  // namespace
@@ -285,8 +308,7 @@ Result<Rendered> Renderer::Profile(const RenderInput& in) const {
   ctx.Set("model", in.model->name);
   ctx.Set("mac", in.mac);
   ctx.Set("serial", in.serial);
-  ctx.Set("profile_rule",
-           ProfileRule(in.profile_base_url.empty() ? in.base_url : in.profile_base_url));
+  ctx.Set("profile_rule", KeyedProfileRule(in));
   if (in.transport_managed) {
     ctx.Set("transport_managed", &kTrue);
     ctx.Set("profile_rule_b", in.profile_rule_b);

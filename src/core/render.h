@@ -41,6 +41,10 @@ struct RenderInput {
   bool transport_managed = false;
   std::string profile_rule_b;
   std::string custom_ca_rule;
+  // Release features (core/capability.h) the running release is known to lack: the settings
+  // that need them are not sent ("custom-ca": no Custom_CA_Rule; "srtp": no SRTP settings;
+  // "sip-tls": SIP_Transport only when it is not TLS).
+  std::vector<std::string> lacking;
 };
 
 struct Rendered {

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace stepup {
 
@@ -21,6 +22,16 @@ inline std::string IsoDate(int64_t epoch) {
 }
 
 // ASCII lower case (names, MACs, load names compare case-insensitively).
+// The items joined with `sep` ("a, b, c").
+inline std::string Join(const std::vector<std::string>& v, std::string_view sep = ", ") {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
 inline std::string ToLower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),

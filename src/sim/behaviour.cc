@@ -87,6 +87,17 @@ std::optional<Version> TransitionFloor(std::string_view model, const Version& im
   return std::nullopt;
 }
 
+bool TrustsCurrentServerCa(std::string_view model, const Version& running) {
+  // community.cisco.com "SPA Certificate Authority (CA) list": SPA5xx firmware 7.5.6 and newer
+  // uses the "Cisco 2k Small Business CA", older firmware the older SB CA; the 7832 MPP admin
+  // guide's signing portal lists "SPA5xx firmware 7.5.6 and newer" with the 3PCC phones. The
+  // SPA30x runs the SPA50x images.
+  std::string m = ToLower(std::string(model));
+  bool spa5xx = (Starts(m, "spa30") || Starts(m, "spa50") || Starts(m, "spa51") ||
+                 Starts(m, "spa52"));
+  return !spa5xx || !Before(running, "7.5.6");
+}
+
 const std::vector<HardwareFloorRow>& HardwareFloors() {
   // 78xx-88xx-enterprise.md section 2 (hardware rows) and spa-ata-mpp.md section 3 (#4, #5).
   static const std::vector<HardwareFloorRow> rows = {

@@ -53,6 +53,11 @@ std::string SigningKey(std::string_view key_group, const Version& image);
 // (the SPA30x/50x 7.5.2b transition); nullopt otherwise.
 std::optional<Version> TransitionFloor(std::string_view model, const Version& image);
 
+// Whether a phone of `model` running `running` trusts the vendor's current provisioning-server
+// CA from the factory (the simulator's --phone-ca): SPA5xx phones before 7.5.6 trust only the
+// older Small Business CA, so they cannot verify a server certificate from today's portal.
+bool TrustsCurrentServerCa(std::string_view model, const Version& running);
+
 // The oldest release `model` at hardware `revision` ("V15") can run; nullopt when none.
 std::optional<Version> HardwareFloor(std::string_view model, std::string_view revision);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/capability.h"
 #include "core/catalog_loader.h"
 
 namespace stepup::sim {
@@ -78,6 +79,27 @@ TEST(SimBehaviour, AgreesWithTheCatalogOnEveryHardwareFloor) {
       }
     }
   }
+}
+
+// The simulated phones' trust in today's server CA and the catalog's https feature: every
+// catalogued release of every model agrees (the catalog judges only the SPA5xx families).
+TEST(SimBehaviour, AgreesWithTheCatalogOnWhichReleasesCanVerifyTheServer) {
+  int judged = 0;
+  for (const auto& m : Cat().models) {
+    for (const Load* l : Cat().LoadsOf(m.family)) {
+      FeatureVerdict v = ReleaseHasFeature(Cat(), m.family, l->version, "https");
+      if (!v.judged) {
+        EXPECT_TRUE(TrustsCurrentServerCa(m.name, l->version)) << m.name << " " << l->load;
+        continue;
+      }
+      ++judged;
+      EXPECT_EQ(TrustsCurrentServerCa(m.name, l->version), v.has)
+          << m.name << " " << l->load << ": " << v.why;
+    }
+  }
+  EXPECT_GT(judged, 20);
+  EXPECT_FALSE(TrustsCurrentServerCa("SPA504G", ParseVersion("7.5.5").value()));
+  EXPECT_TRUE(TrustsCurrentServerCa("SPA504G", ParseVersion("7.5.6").value()));
 }
 
 TEST(SimBehaviour, KnowsHowEveryCatalogModelBoots) {

@@ -53,6 +53,7 @@ struct PhoneState {
   std::string profile_url_b;  // Profile_Rule_B ("" : none)
   std::string ca_url, ca_pem;  // the custom CA installed (Custom_CA_Rule), "" : none
   int https_failures = 0;      // HTTPS fetches that failed (TLS: the server not verified)
+  int encrypted_profiles = 0;  // profiles that came encrypted and decrypted with the rule's key
   std::string gpp_p;
   std::vector<Hop> hops;
   int refusals = 0;         // images it was given and refused

@@ -11,6 +11,7 @@
 
 #include "core/text.h"
 #include "core/tftp_packet.h"
+#include "sim/behaviour.h"
 #include "sim/sim_fetch.h"
 
 namespace stepup::sim {
@@ -131,7 +132,7 @@ awaitable<Fetch> HttpOnce(Run& run, PhoneState& p, asio::ip::address self, std::
     if (url->scheme == "https") {
       tls_ctx.emplace(asio::ssl::context::tls_client);
       tls_ctx->set_verify_mode(asio::ssl::verify_peer);
-      if (!run.opt.built_in_ca.empty())
+      if (!run.opt.built_in_ca.empty() && TrustsCurrentServerCa(p.spec.model, p.running_v))
         tls_ctx->add_certificate_authority(asio::buffer(run.opt.built_in_ca), ec);
       if (!ec && !p.ca_pem.empty())
         tls_ctx->add_certificate_authority(asio::buffer(p.ca_pem), ec);

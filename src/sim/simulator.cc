@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/identify.h"
+#include "core/profile_cipher.h"
 #include "core/text.h"
 #include "sim/phone_web.h"
 #include "sim/sim_fetch.h"
@@ -113,6 +114,30 @@ awaitable<BootResult> TakeImage(PhoneState& p, std::string first, FetchFn fetch,
   co_return BootResult::kChanged;
 }
 
+// A profile rule fetched as a phone does: its --key option decrypts what comes, and a profile
+// that does not decrypt fails as a bad one does. `once`: a single try (Profile_Rule_B).
+awaitable<Fetch> ProfileGet(Run& run, PhoneState& p, asio::ip::address self, std::string rule,
+                            bool once) {
+  KeyedRule r = SplitKeyOption(ExpandMacros(rule, p));
+  Fetch f;
+  Result<std::string> plain = std::string();
+  if (once) {
+    f = co_await HttpOnce(run, p, self, r.url);
+  } else {
+    f = co_await HttpGet(run, p, self, r.url);
+  }
+  if (f.ok() && !r.key.empty()) {
+    plain = DecryptProfile(f.body, r.key);
+    if (plain) {
+      f.body = std::move(plain).value();
+      ++p.encrypted_profiles;
+    } else {
+      f.error = "encrypted profile: " + plain.error().message;
+    }
+  }
+  co_return f;
+}
+
 std::string FetchFailure(const Fetch& f, const std::string& what) {
   if (f.status == 403 || f.tftp_error == 2)
     return what + " refused by the server (unknown device?)";
@@ -137,7 +162,7 @@ awaitable<std::optional<FlatProfile>> FollowRules(Run& run, PhoneState& p,
   }
   if (prof.profile_rule_b) p.profile_url_b = *prof.profile_rule_b;
   if (!p.profile_url_b.empty()) {
-    second = co_await HttpOnce(run, p, self, ExpandMacros(p.profile_url_b, p));
+    second = co_await ProfileGet(run, p, self, p.profile_url_b, true);
     if (second.ok()) parsed = ParseFlatProfile(second.body);
     if (second.ok() && parsed) {
       if (parsed->profile_rule_b) p.profile_url_b = *parsed->profile_rule_b;
@@ -169,8 +194,7 @@ awaitable<BootResult> BootFlat(Run& run, PhoneState& p, asio::ip::address self) 
       p.profile_url = prof->profile_rule;
     }
   }
-  std::string profile_url = ExpandMacros(p.profile_url, p);
-  Fetch f = co_await http(profile_url);
+  Fetch f = co_await ProfileGet(run, p, self, p.profile_url, false);
   if (!f.ok()) {
     p.failure = FetchFailure(f, "profile");
     co_return BootResult::kFailed;
@@ -396,6 +420,8 @@ nlohmann::json ReportJson(const SimReport& rep) {
                        {"reason", r.reason},
                        {"requests", p.requests},
                        {"boots", p.boots},
+                       {"https_failures", p.https_failures},
+                       {"encrypted_profiles", p.encrypted_profiles},
                        {"bytes", p.bytes},
                        {"seconds", p.seconds}});
     by_status[r.status] = by_status.value(r.status, 0) + 1;
