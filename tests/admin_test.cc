@@ -99,6 +99,50 @@ TEST_F(AdminE2E, WithATokenEveryRouteButTheSpecNeedsIt) {
       200);
 }
 
+// Issue 18: the REST API's writes over real HTTP (curl as the operator's tool), and what the
+// server then does with the device; a phone's path takes no write method.
+TEST_F(AdminE2E, DevicesAreCreatedChangedAndRemovedOverHttpAndTheServerWalksThem) {
+  Server s(Data(), {"--admin", "127.0.0.1:0", "--admin-token", kToken});
+  const std::string json = "-H 'Content-Type: application/json' ";
+  auto api = [&](const std::string& method, const std::string& path, const std::string& body) {
+    return Curl(At(s.admin_port(), path), "",
+                Bearer(kToken) + " -X " + method + " " +
+                    (body.empty() ? "" : json + "--data-binary " + testing::Quote(body)));
+  };
+  Fetched made = api("POST", "/api/v1/devices",
+                     R"({"mac":"00:56:2b:04:36:15","model":"CP-8841-3PCC","target":"latest"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  Fetched bad = api("POST", "/api/v1/devices", R"({"mac":"00562b043616","model":"CP-9999"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(nlohmann::json::parse(bad.body, nullptr, false).value("error", "").find("field \"model\""),
+            std::string::npos)
+      << bad.body;
+  Fetched patched =
+      api("PATCH", "/api/v1/devices/00562b043615", R"({"settings":{"sip_user":"4711"}})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  // The phone asks: the server knows it (enrolled over the API) and renders the new setting.
+  Fetched profile = Curl(s.url("/cfg/00562b043615.xml"), "Cisco-CP-8841-3PCC/11.0 (00562b043615)");
+  EXPECT_EQ(profile.status, 200);
+  EXPECT_NE(profile.body.find(">4711<"), std::string::npos) << profile.body;
+  // Its plan, now that it reported what it runs.
+  Fetched plan = api("GET", "/api/v1/devices/00562b043615/plan", "");
+  EXPECT_EQ(plan.status, 200) << plan.body;
+  // A phone's path takes no write method; the admin routes take no write without JSON.
+  EXPECT_EQ(Curl(s.url("/cfg/00562b043615.xml"), "", "-X POST --data x").status, 405);
+  EXPECT_EQ(Curl(At(s.admin_port(), "/api/v1/devices"), "",
+                 Bearer(kToken) + " -X POST --data-binary '{}' -H 'Content-Type: text/plain'")
+                .status,
+            415);
+  Fetched gone = api("DELETE", "/api/v1/devices/00562b043615", "");
+  EXPECT_EQ(gone.status, 200) << gone.body;
+  EXPECT_EQ(Curl(s.url("/cfg/00562b043615.xml"), "Cisco-CP-8841-3PCC/11.0 (00562b043615)").status,
+            403);  // unknown again
+  // The CLI sees what the API did.
+  std::string out;
+  ASSERT_EQ(Cli({"device", "list", "--json", "--data", Data()}, &out), 0);
+  EXPECT_EQ(out.find("00562b043615"), std::string::npos) << out;
+}
+
 TEST_F(AdminE2E, ANonLoopbackAdminAddressWithoutATokenIsRefused) {
   std::string out;
   // Refused before anything is bound: nothing listens on 0.0.0.0.

@@ -1,62 +1,109 @@
 #include "app/admin_api.h"
 
 #include <chrono>
-#include <nlohmann/json.hpp>
 
-#include "core/device_json.h"
-#include "core/identify.h"
+#include "app/admin_json.h"
+#include "core/embedded_files.h"
+#include "app/metrics.h"
 
 namespace stepup {
 namespace {
 
 constexpr std::string_view kApi = "/api/v1/";
 
-Response Json(int status, const nlohmann::json& body) {
-  Response r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.body = body.dump() + "\n";
-  return r;
+// "/api/v1/devices/{key}/plan" against "/api/v1/devices/00562b043615/plan": the {key} part,
+// or nullopt when the path is not of this pattern. A key holds no '/'.
+std::optional<std::string> Match(std::string_view pattern, std::string_view path) {
+  const size_t open = pattern.find('{');
+  if (open == std::string_view::npos) {
+    if (pattern == path) return std::string();
+    return std::nullopt;
+  }
+  const size_t close = pattern.find('}', open);
+  std::string_view head = pattern.substr(0, open), tail = pattern.substr(close + 1);
+  if (path.size() <= head.size() + tail.size() || !path.starts_with(head) || !path.ends_with(tail))
+    return std::nullopt;
+  std::string_view key = path.substr(head.size(), path.size() - head.size() - tail.size());
+  if (key.find('/') != std::string_view::npos) return std::nullopt;
+  return std::string(key);
 }
 
-Response JsonError(int status, const std::string& why) {
-  Response r = Json(status, {{"error", why}});
-  r.reason = why;
-  return r;
-}
+}  // namespace
 
-// The routes this server has, as OpenAPI 3.0 (served without the token: a client discovers
-// what to authenticate for).
-nlohmann::json OpenApi() {
-  const nlohmann::json bearer = nlohmann::json::array({{{"bearer", nlohmann::json::array()}}});
-  const nlohmann::json errors = {
-      {"401", {{"description", "missing or wrong Authorization: Bearer token"}}},
-      {"429", {{"description", "too many failed attempts from this address"}}}};
-  auto op = [&](const char* summary, const char* ok) {
-    nlohmann::json responses = errors;
-    responses["200"] = {{"description", ok}};
-    return nlohmann::json{{"get", {{"summary", summary}, {"security", bearer},
-                                   {"responses", responses}}}};
+const std::vector<AdminApi::Route>& AdminApi::Table() {
+  static const std::vector<Route> kRoutes = {
+      {"GET", "/api/v1/openapi.json", "This document (no token needed)", "200 OpenAPI 3.0", false,
+       &AdminApi::Doc},
+      {"GET", "/api/v1/devices",
+       "Devices (secrets shown as ***); filters: model, firmware, state, target (exact match)",
+       "200 a list of devices", false, &AdminApi::ListDevices},
+      {"POST", "/api/v1/devices",
+       "Enrol a device: {mac|serial, model, target?, protocol?, firmware?, hardware?, settings?}",
+       "201 the device", true, &AdminApi::CreateDevice},
+      {"GET", "/api/v1/devices/{key}", "One device with its history (events, oldest first)",
+       "200 the device", false, &AdminApi::GetDevice},
+      {"PATCH", "/api/v1/devices/{key}",
+       "Change a device: {target?, protocol?, firmware?, hardware?, hold?, settings?: {KEY: "
+       "value, or null to remove}}",
+       "200 the device", true, &AdminApi::UpdateDevice},
+      {"DELETE", "/api/v1/devices/{key}", "Remove a device and its history", "200 what was removed",
+       false, &AdminApi::DeleteDevice},
+      {"GET", "/api/v1/devices/{key}/plan",
+       "The plan the server follows for it now (the planner's JSON, as `stepup plan --json`)",
+       "200 the plan", false, &AdminApi::DevicePlan},
+      {"GET", "/api/v1/devices/{key}/history", "Its events, oldest first", "200 a list of events",
+       false, &AdminApi::DeviceHistory},
+      {"GET", "/api/v1/devices/{key}/firmware",
+       "What the server knows of its firmware: the load, where that came from, and while it is "
+       "unknown the loads it may still run",
+       "200 the firmware facts", false, &AdminApi::DeviceFirmware},
+      {"GET", "/api/v1/catalog",
+       "The firmware catalog: families with their loads, models (?model= for one model's loads)",
+       "200 the catalog", false, &AdminApi::Catalog},
+      {"GET", "/api/v1/firmware",
+       "The firmware repository against the catalog: per family, the loads on hand and missing",
+       "200 the repository", false, &AdminApi::Firmware},
+      {"GET", "/api/v1/audit", "The security audit of every device (as `stepup audit --json`)",
+       "200 the audit", false, &AdminApi::Audit},
   };
-  nlohmann::json show = op("One device with its history (events, newest last)", "the device");
-  show["get"]["parameters"] = {{{"name", "key"},
-                                {"in", "path"},
-                                {"required", true},
-                                {"description", "MAC (any common form) or serial"},
-                                {"schema", {{"type", "string"}}}}};
-  show["get"]["responses"]["404"] = {{"description", "no such device"}};
+  return kRoutes;
+}
+
+nlohmann::json AdminApi::OpenApi() {
+  const nlohmann::json bearer = nlohmann::json::array({{{"bearer", nlohmann::json::array()}}});
+  nlohmann::json paths = nlohmann::json::object();
+  for (const auto& r : Table()) {
+    std::string method = ToLower(r.method);
+    nlohmann::json op = {{"summary", r.summary}};
+    const std::string ok = r.ok;
+    op["responses"][ok.substr(0, 3)] = {{"description", ok.substr(4)}};
+    if (std::string_view(r.path) != "/api/v1/openapi.json") {
+      op["security"] = bearer;
+      op["responses"]["401"] = {{"description", "missing or wrong Authorization: Bearer token"}};
+      op["responses"]["429"] = {{"description", "too many failed attempts from this address"}};
+    }
+    if (std::string_view(r.path).find("{key}") != std::string_view::npos) {
+      op["parameters"] = {{{"name", "key"},
+                           {"in", "path"},
+                           {"required", true},
+                           {"description", "MAC (any common form) or serial"},
+                           {"schema", {{"type", "string"}}}}};
+      op["responses"]["404"] = {{"description", "no such device"}};
+    }
+    if (r.body) {
+      op["requestBody"] = {
+          {"required", true},
+          {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
+      op["responses"]["400"] = {{"description", "bad input, naming the field"}};
+    }
+    paths[r.path][method] = std::move(op);
+  }
   return {{"openapi", "3.0.3"},
           {"info", {{"title", "stepup admin API"}, {"version", "1"}}},
           {"components",
            {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}},
-          {"paths",
-           {{"/api/v1/openapi.json", {{"get", {{"summary", "This document"},
-                                               {"responses", {{"200", {{"description", "OpenAPI"}}}}}}}}},
-            {"/api/v1/devices", op("Every device (secrets shown as ***)", "a list of devices")},
-            {"/api/v1/devices/{key}", show}}}};
+          {"paths", paths}};
 }
-
-}  // namespace
 
 AdminApi::AdminApi(AdminConfig config) : cfg_(std::move(config)), failures_(cfg_.limits) {
   if (!cfg_.now_ms) {
@@ -86,9 +133,10 @@ bool AdminApi::Authorized(const Request& req) const {
 
 Response AdminApi::Handle(const Request& req) {
   const std::string path = req.target.substr(0, req.target.find('?'));
-  if (path == "/api/v1/openapi.json") return Json(200, OpenApi());
-  if (!path.starts_with(kApi))  // /ui/ and /metrics: the fleet operations issue
-    return JsonError(404, path + " is not served yet (the REST API has /api/v1/devices)");
+  if (path == "/api/v1/openapi.json" && req.method == "GET") return Json(200, OpenApi());
+  if (path == "/ui" || path.starts_with("/ui/")) return Ui(path);
+  if (!path.starts_with(kApi) && path != "/metrics")
+    return JsonError(404, "no such route: " + path.substr(0, 200));
   int64_t retry_after_s = 0;
   std::optional<ProbeGuard::Summary> summary;
   if (failures_.Refused(req.peer_ip, cfg_.now_ms(), retry_after_s, summary)) {
@@ -103,31 +151,62 @@ Response AdminApi::Handle(const Request& req) {
     r.delay_ms = failures_.Failure(req.peer_ip, cfg_.now_ms()).delay_ms;
     return r;
   }
-  if (path == "/api/v1/devices") return Devices();
-  if (path.starts_with("/api/v1/devices/")) return OneDevice(path.substr(16));
+  const std::string method = req.method == "HEAD" ? "GET" : req.method;
+  if (path == "/metrics") {
+    if (method != "GET") return JsonError(405, "/metrics takes GET");
+    return MetricsText();
+  }
+  std::vector<std::string> allowed;
+  for (const auto& r : Table()) {
+    auto key = Match(r.path, path);
+    if (!key) continue;
+    if (method != r.method) {
+      allowed.push_back(r.method);
+      continue;
+    }
+    if (r.body && !req.content_type.starts_with("application/json"))
+      return JsonError(415, std::string(r.method) + " " + r.path +
+                                " takes a JSON body (Content-Type: application/json)");
+    return (this->*r.handle)(*key, req);
+  }
+  if (!allowed.empty()) {
+    Response r = JsonError(405, req.method + " is not allowed on " + path.substr(0, 200) +
+                                    " (allowed: " + Join(allowed) + ")");
+    r.headers.emplace_back("Allow", Join(allowed));
+    return r;
+  }
   return JsonError(404, "no such route: " + path.substr(0, 200));
 }
 
-Response AdminApi::Devices() {
-  auto list = cfg_.inventory->List();
-  if (!list) return JsonError(503, "inventory unavailable: " + list.error().message);
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& d : *list) out.push_back(DeviceToJson(d, /*show_secrets=*/false));
-  return Json(200, out);
+Response AdminApi::Doc(const std::string&, const Request&) { return Json(200, OpenApi()); }
+
+// The dashboard's files need no token (they hold no data; what they read from the API does).
+Response AdminApi::Ui(const std::string& path) {
+  std::string name = path.size() <= 4 ? "index.html" : path.substr(4);
+  if (name.empty()) name = "index.html";
+  for (const auto& f : BundledUi()) {
+    if (f.name != name) continue;
+    Response r;
+    r.content_type = name.ends_with(".html") ? "text/html; charset=utf-8"
+                     : name.ends_with(".js") ? "text/javascript; charset=utf-8"
+                     : name.ends_with(".css") ? "text/css; charset=utf-8"
+                                              : "application/octet-stream";
+    r.body = f.text;
+    return r;
+  }
+  return JsonError(404, "no such dashboard file: " + name.substr(0, 100));
 }
 
-Response AdminApi::OneDevice(const std::string& key) {
-  const std::string mac = NormalizeMac(key);
-  auto found = mac.empty() ? cfg_.inventory->FindBySerial(key) : cfg_.inventory->FindByMac(mac);
-  if (!found) return JsonError(503, "inventory unavailable: " + found.error().message);
-  if (!found->has_value()) return JsonError(404, "no device " + key.substr(0, 40));
-  nlohmann::json j = DeviceToJson(**found, /*show_secrets=*/false);
-  auto events = cfg_.inventory->Events((*found)->id);
-  if (!events) return JsonError(503, "inventory unavailable: " + events.error().message);
-  nlohmann::json ev = nlohmann::json::array();
-  for (const auto& e : *events) ev.push_back(EventToJson(e));
-  j["events"] = std::move(ev);
-  return Json(200, j);
+Response AdminApi::MetricsText() {
+  if (!cfg_.metrics) return JsonError(404, "/metrics is not kept by this server");
+  std::map<std::string, int64_t> by_state;
+  auto list = cfg_.inventory->List();
+  if (!list) return ErrorAnswer(list.error());
+  for (const auto& d : *list) ++by_state[d.state];
+  Response r;
+  r.content_type = "text/plain; version=0.0.4";  // the text exposition format's media type
+  r.body = cfg_.metrics->Render(by_state);
+  return r;
 }
 
 }  // namespace stepup

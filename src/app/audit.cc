@@ -162,6 +162,15 @@ DeviceAudit AuditDevice(const AuditSetup& setup, const Device& d,
                 " --from " + d.firmware + ", then stepup device set " + Key(d) + " --target <release>");
       }
     }
+    if (auto v = ParseVersion(d.firmware); v && fam) {
+      for (const Advisory* a : cat.AdvisoriesFor(fam->id, *v)) {
+        add("firmware-advisory", a->severity,
+            "firmware " + d.firmware + " is affected by " + a->id + ": " + a->summary + " (" +
+                (a->through ? "releases up to " + a->through_label : std::string("every release")) +
+                "; " + std::string(FactStatusName(a->status)) + ": " + a->source + ")",
+            a->fix);
+      }
+    }
     if (fam && SeedTestedMppRelease(*fam, d.firmware)) {
       add("digest-algorithm-choice", "low",
           "firmware " + d.firmware +

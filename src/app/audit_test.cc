@@ -53,6 +53,27 @@ class AuditTest : public testing::BundledCatalogTest {
   using Ids_ = std::vector<std::string>;
 };
 
+TEST_F(AuditTest, AdvisoryFindingNamesTheAdvisoryItsSourceAndTheFix) {
+  Device d = Clean();
+  d.model = "SPA504G";
+  d.firmware = "7.3.7";
+  AuditSetup s;
+  s.catalog = cat_;
+  s.now = kNow;
+  auto findings = AuditDevice(s, d, {}).findings;
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].severity, "high");
+  EXPECT_NE(findings[0].detail.find("7.3.7 is affected by cisco-sa-spa-http-vulns-RJZmX2Xz"),
+            std::string::npos)
+      << findings[0].detail;
+  EXPECT_NE(findings[0].detail.find("every release; secondary"), std::string::npos);
+  EXPECT_NE(findings[0].fix.find("web_server=no"), std::string::npos);
+  // Another family, another firmware: nothing.
+  d.model = "SPA112";
+  d.firmware = "1.4.1";
+  EXPECT_TRUE(AuditDevice(s, d, {}).findings.empty());
+}
+
 TEST_F(AuditTest, CleanDeviceHasNoFindings) {
   EXPECT_EQ(Ids(Clean(), {Sent("https", "admin_password, sip_password over https (TLSv1.3)")}),
             Ids_{});
@@ -124,6 +145,13 @@ TEST_F(AuditTest, EachPlantedWeaknessIsReportedAlone) {
     Device d = Clean();
     d.firmware = "sip88xx.11-3-1MSR3-3";
     cases.push_back({"seed 002 firmware", d, {}, {}, {"digest-algorithm-choice"}});
+  }
+  {  // every SPA500 release: cisco-sa-spa-http-vulns-RJZmX2Xz (catalog [[advisory]])
+    Device d = Clean();
+    d.mac = "58bfea1104e6";
+    d.model = "SPA504G";
+    d.firmware = "7.6.2g";
+    cases.push_back({"SPA500 advisory", d, {}, {}, {"firmware-advisory"}});
   }
   {  // an enterprise 8841 on 12.7(1)SR1 still ships the AddTrust roots (seed 004)
     Device d;

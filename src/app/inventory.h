@@ -34,6 +34,8 @@ class Inventory {
   virtual Status AddAll(const std::vector<Device>& devices) = 0;
   // Replaces a stored device (matched by id).
   virtual Status Update(const Device& d) = 0;
+  // Removes a device and its history (kUnknown when there is no such id).
+  virtual Status Remove(int64_t id) = 0;
   // Hop progress (contract.md): a phone's new state and the events that explain it. Seen by
   // this object's next read at once; durable when WhenDurable(ticket) calls back with true, so
   // an answer can wait for it without holding a thread. Many phones' progress shares one commit

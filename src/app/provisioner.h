@@ -87,6 +87,12 @@ class Provisioner {
   void Evidence(const std::string& peer_ip, const std::string& message);
   // Re-reads which images the firmware directory holds (call after it changes).
   void RescanFirmware();
+  // The plan the walk follows for a device whose firmware is known, with the images on hand
+  // (the admin API's device plan).
+  Result<Plan> PlanFor(const Device& d);
+  // The catalog loads whose images are on hand; nullptr when the repository is not checked
+  // (every load counts as on hand).
+  std::shared_ptr<const std::unordered_set<const Load*>> AvailableLoads();
   // Calls fn (on any thread) once what Response::ready names is settled: at once if it is.
   void WhenReady(uint64_t ticket, std::function<void()> fn);
   // Periodic work (call about once a second): an offer to a phone whose firmware is unknown

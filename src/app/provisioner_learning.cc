@@ -47,6 +47,16 @@ ProfileSetup Provisioner::Setup(std::shared_ptr<const std::unordered_set<const L
   return setup;
 }
 
+Result<Plan> Provisioner::PlanFor(const Device& d) {
+  std::shared_ptr<const std::unordered_set<const Load*>> keep;
+  return PlanForDevice(Setup(keep), d, d.firmware);
+}
+
+std::shared_ptr<const std::unordered_set<const Load*>> Provisioner::AvailableLoads() {
+  std::lock_guard alock(avail_mu_);
+  return available_;
+}
+
 void Provisioner::WhenReady(uint64_t ticket, std::function<void()> fn) {
   {
     std::lock_guard lock(learn_mu_);

@@ -17,6 +17,8 @@ struct Request {
   std::string target;              // path as requested, with its query string
   std::string user_agent;
   std::string authorization;  // HTTP Authorization (the admin API's bearer token); never logged
+  std::string content_type;   // HTTP Content-Type (the admin API's writes)
+  std::string body;           // HTTP request body (the admin API's writes; phones send none)
   std::string cert_subject;  // verified client certificate's subject (HTTPS), "" if none
   // A client certificate was presented and failed verification, or the listener requires one
   // and none came (net/tls_context.h): why. Such a request is refused.

@@ -140,6 +140,17 @@ const ReleaseFeature* Catalog::FindFeature(std::string_view family, std::string_
   return nullptr;
 }
 
+std::vector<const Advisory*> Catalog::AdvisoriesFor(std::string_view family,
+                                                    const Version& v) const {
+  std::vector<const Advisory*> out;
+  for (const auto& a : advisories) {
+    if (std::find(a.families.begin(), a.families.end(), family) == a.families.end()) continue;
+    if (a.through && Compare(v, *a.through) > 0) continue;
+    out.push_back(&a);
+  }
+  return out;
+}
+
 const std::vector<const Load*>& Catalog::LoadsOf(std::string_view family) const {
   static const std::vector<const Load*> kNone;
   auto it = family_loads_.find(std::string(family));

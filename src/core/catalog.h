@@ -204,6 +204,19 @@ struct ReleaseFeature {
   FactStatus status = FactStatus::kConfirmed;
 };
 
+// A published vulnerability of a family's releases (`stepup audit`: firmware-advisory). It
+// affects every release up to `through` (inclusive), or every release when `through` is unset;
+// `fixed_in` names the first fixed release when one exists ("" : no fix).
+struct Advisory {
+  std::string id;  // "cisco-sa-...", or the CVE ids when the advisory's id is not known
+  std::vector<std::string> families;
+  std::optional<Version> through;
+  std::string through_label, fixed_in;
+  std::string severity;  // high | medium | low
+  std::string summary, fix, source;
+  FactStatus status = FactStatus::kConfirmed;
+};
+
 // Moving a phone between firmware lines (enterprise <-> MPP) as one planned hop. The MPP
 // model of an enterprise model M is "M-3PCC" (the contract's canonical names).
 struct Migration {
@@ -240,6 +253,7 @@ class Catalog {
   std::vector<SourceTag> sources;
   std::vector<Migration> migrations;
   std::vector<ReleaseFeature> features;
+  std::vector<Advisory> advisories;
 
   // Builds the lookup indexes; the loader calls it once all tables are read.
   void Index();
@@ -250,6 +264,8 @@ class Catalog {
   const TrustRoot* FindRoot(std::string_view id) const;
   // The record of a release feature for a family, or nullptr (not judged).
   const ReleaseFeature* FindFeature(std::string_view family, std::string_view id) const;
+  // The advisories that affect a release of a family.
+  std::vector<const Advisory*> AdvisoriesFor(std::string_view family, const Version& v) const;
   // Loads of a family, oldest first.
   const std::vector<const Load*>& LoadsOf(std::string_view family) const;
   // The load of a family with this exact load name (case-insensitive), or nullptr.

@@ -41,7 +41,7 @@ class Builder {
     }
     static const std::set<std::string> kTables = {
         "key", "family", "model", "load", "rule", "hardware", "root", "source", "migration",
-        "feature"};
+        "feature", "advisory"};
     for (const auto& [k, _] : doc) {
       if (!kTables.count(std::string(k.str()))) {
         problems.push_back(src.name + ": unknown top-level key '" + std::string(k.str()) + "'");
@@ -68,6 +68,32 @@ class Builder {
               [&](const toml::table& t, const std::string& w) { Mig(t, w); });
     EachTable(doc, "feature", f, problems,
               [&](const toml::table& t, const std::string& w) { Feat(t, w); });
+    EachTable(doc, "advisory", f, problems,
+              [&](const toml::table& t, const std::string& w) { Adv(t, w); });
+  }
+
+  void Adv(const toml::table& t, const std::string& w) {
+    TableReader r(t, w, "advisory", problems);
+    Advisory a;
+    a.id = r.Str("id", true);
+    r.SetWhat("advisory " + a.id);
+    a.families = r.StrList("families");
+    if (a.families.empty()) r.Problem("'families' must name at least one family");
+    a.through_label = r.Str("through", false);
+    if (!a.through_label.empty()) a.through = r.VersionAt("through", false);
+    a.fixed_in = r.Str("fixed_in", false);
+    a.severity = r.Str("severity", true);
+    if (!a.severity.empty() && a.severity != "high" && a.severity != "medium" &&
+        a.severity != "low") {
+      r.Problem("severity '" + a.severity + "' is not high, medium or low");
+    }
+    a.summary = r.Str("summary", true);
+    a.fix = r.Str("fix", true);
+    a.source = r.Str("source", true);
+    a.status = r.Status();
+    r.Finish();
+    advisory_where.push_back(w);
+    cat.advisories.push_back(std::move(a));
   }
 
   void Feat(const toml::table& t, const std::string& w) {
@@ -383,6 +409,14 @@ class Builder {
         }
       }
     }
+    for (size_t i = 0; i < cat.advisories.size(); ++i) {
+      for (const auto& fam : cat.advisories[i].families) {
+        if (!cat.FindFamily(fam)) {
+          problems.push_back(advisory_where[i] + ": advisory " + cat.advisories[i].id +
+                             ": unknown family '" + fam + "'");
+        }
+      }
+    }
     std::set<std::string> seen_loads, seen_releases;
     for (size_t i = 0; i < cat.loads.size(); ++i)
       ResolveLoad(i, key_ids, seen_loads, seen_releases);
@@ -393,6 +427,7 @@ class Builder {
   std::vector<std::string> hardware_where;
   std::vector<std::string> migration_where;
   std::vector<std::string> feature_where;
+  std::vector<std::string> advisory_where;
 
   void CheckFactRefs(const ReleaseFacts& f, const std::string& what,
                      const std::set<std::string>& key_ids) {

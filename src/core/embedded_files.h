@@ -1,5 +1,5 @@
 // Data files compiled into the binary at build time (cmake/embed_files.cmake): the bundled
-// catalog (catalog/*.toml) and the shipped templates (templates/*.mustache).
+// catalog (catalog/*.toml), the shipped templates (templates/*.mustache) and the dashboard (ui/*).
 #pragma once
 
 #include <string>
@@ -14,5 +14,6 @@ struct EmbeddedFile {
 
 const std::vector<EmbeddedFile>& BundledCatalog();
 const std::vector<EmbeddedFile>& BundledTemplates();
+const std::vector<EmbeddedFile>& BundledUi();  // ui/*: the dashboard (index.html, app.js, style.css)
 
 }  // namespace stepup

@@ -96,6 +96,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     ++srv_->active;
   }
   ~HttpSession() {
+    if (in_flight_) srv_->opt.metrics->TransferEnded();
     if (file_.fd >= 0) ::close(file_.fd);
     --srv_->active;
   }
@@ -222,15 +223,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     req_.target = head_.target;
     req_.user_agent = head_.user_agent;
     req_.authorization = head_.authorization;
+    req_.content_type = head_.content_type;
+    req_.body.swap(head_.body);
     version_ = head_.version;
     keep_alive_ = parser_->keep_alive() && !srv_->stopping;
     head_only_ = head_.verb == http::verb::head;
-    if (head_.verb != http::verb::get && !head_only_) {
+    const bool admin = srv_->opt.admin && AdminApi::Routes(req_.target);
+    const bool write = head_.verb == http::verb::post || head_.verb == http::verb::put ||
+                       head_.verb == http::verb::patch || head_.verb == http::verb::delete_;
+    if (head_.verb != http::verb::get && !head_only_ && !(admin && write)) {
       keep_alive_ = false;
       return SendBody(405, "text/plain", "method not allowed\n", "");
     }
-    if (srv_->opt.admin && AdminApi::Routes(req_.target))
-      return Process(srv_->opt.admin->Handle(req_), /*may_wait=*/false);
+    if (admin) return Process(srv_->opt.admin->Handle(req_), /*may_wait=*/false);
     if (!srv_->opt.phones) {
       const bool health = req_.target == "/healthz";
       return SendBody(health ? 200 : 404, "text/plain",
@@ -376,6 +381,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (head_only_) return SendHeadOnly(status, r.device);
     out_ += "\r\n";
     file_ = {fd, static_cast<off_t>(first), end, size, status, r.device, r.file, first};
+    if (srv_->opt.metrics && !in_flight_) {
+      srv_->opt.metrics->TransferStarted();
+      in_flight_ = true;
+    }
     SetDeadline(srv_->opt.write_timeout_s);
     if (tls_) {
       return WriteAll(net::buffer(out_), [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -450,6 +459,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void FinishFile(bool sent_all) {
     CloseFile();
+    if (in_flight_) {
+      srv_->opt.metrics->TransferEnded();
+      in_flight_ = false;
+    }
     const bool to_end = sent_all && static_cast<uint64_t>(file_.offset) == file_.end;
     Log(file_.device, file_.status, static_cast<uint64_t>(file_.offset) - file_.first);
     // A download counts as complete when the file's last byte went out (a resumed download
@@ -460,8 +473,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void Log(const std::string& device, int status, uint64_t bytes) {
-    if (!srv_->log) return;
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
+    if (srv_->opt.metrics) srv_->opt.metrics->Request(req_.transport, status, bytes, ms / 1000);
+    if (!srv_->log) return;
     line_.clear();
     AppendLogTime(line_);
     (line_ += " peer=") += req_.peer;
@@ -516,6 +530,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer buffer_;
   Deadline deadline_;  // of whatever the connection is doing
   bool timed_out_ = false;
+  bool in_flight_ = false;  // a file transfer counted in the metrics
   RequestHead head_;
   std::optional<RequestParser> parser_;
   Request req_;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "app/admin_api.h"
+#include "app/metrics.h"
 #include "app/provisioner.h"
 #include "core/result.h"
 #include "net/listen_address.h"
@@ -37,6 +38,7 @@ struct HttpOptions {
   // provisioner when `phones` (else only /healthz answers: an admin-only listener).
   AdminApi* admin = nullptr;
   bool phones = true;
+  Metrics* metrics = nullptr;  // counts every answer and file transfer (app/metrics.h), if set
 };
 
 // One access-log line a request: time, peer, device, method, path, status, bytes, duration,

@@ -138,6 +138,7 @@ void RequestParser::on_field_impl(http::field name, beast::string_view, beast::s
                       : name == http::field::range             ? &head_.range
                       : name == http::field::if_modified_since ? &head_.if_modified_since
                       : name == http::field::authorization     ? &head_.authorization
+                      : name == http::field::content_type      ? &head_.content_type
                                                                : nullptr;
   if (into) into->assign(value.data(), value.size());
 }

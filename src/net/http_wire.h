@@ -43,18 +43,19 @@ std::optional<ByteRange> ParseRange(std::string_view h, uint64_t size);
 struct RequestHead {
   http::verb verb = http::verb::unknown;
   unsigned version = 11;
-  std::string method, target, user_agent, range, if_modified_since, authorization;
+  std::string method, target, user_agent, range, if_modified_since, authorization, content_type;
+  std::string body;  // what came (within body_limit): the admin API's JSON; phones send none
   void Clear() {
     verb = http::verb::unknown;
     version = 11;
-    for (std::string* s :
-         {&method, &target, &user_agent, &range, &if_modified_since, &authorization})
+    for (std::string* s : {&method, &target, &user_agent, &range, &if_modified_since,
+                           &authorization, &content_type, &body})
       s->clear();
   }
 };
 
-// A Beast request parser that fills a RequestHead and discards any body (its size is still
-// limited by body_limit()).
+// A Beast request parser that fills a RequestHead, the body included (its size limited by
+// body_limit()).
 class RequestParser final : public http::basic_parser<true> {
  public:
   explicit RequestParser(RequestHead& head);
@@ -67,9 +68,13 @@ class RequestParser final : public http::basic_parser<true> {
                      beast::error_code& ec) override;
   void on_header_impl(beast::error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}
-  size_t on_body_impl(beast::string_view body, beast::error_code&) override { return body.size(); }
+  size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    head_.body.append(body.data(), body.size());
+    return body.size();
+  }
   void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
   size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) override {
+    head_.body.append(body.data(), body.size());
     return body.size();
   }
   void on_finish_impl(beast::error_code&) override {}

@@ -98,8 +98,13 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
         socket_(net::make_strand(srv_->ioc)),
         deadline_(socket_.get_executor()) {
     ++srv_->active;
+    if (srv_->opt.metrics && !resp_.file.empty()) {
+      srv_->opt.metrics->TransferStarted();
+      counted_ = true;
+    }
   }
   ~TftpTransfer() {
+    if (counted_) srv_->opt.metrics->TransferEnded();
     if (fd_ >= 0) ::close(fd_);
     --srv_->active;
     srv_->admission.Release(req_.peer_ip, req_.peer, req_.target, ticket_, completed_);
@@ -285,6 +290,11 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     boost::system::error_code ec;
     socket_.close(ec);
     if (!resp_.file.empty() && !reported_) srv_->prov.TransferDone(req_, resp_.file, complete);
+    if (Metrics* m = srv_->opt.metrics) {
+      m->Request("tftp", complete ? 200 : 500,
+                 complete ? size_ : std::min(size_, acked_ * opts_.blksize),
+                 std::chrono::duration<double>(Clock::now() - begun_).count());
+    }
     if (srv_->log) {
       srv_->log(
           LogLine(req_.peer) + " device=" + (resp_.device.empty() ? "-" : resp_.device) +
@@ -323,6 +333,7 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
   Clock::time_point first_sent_;            // our first packet (OACK or DATA) went out
   Clock::duration rtt_{};                   // until the client's first ACK came back
   Clock::time_point begun_ = Clock::now();  // the request came (a wait for durability included)
+  bool counted_ = false;                     // in the metrics' transfers in flight
 };
 
 void TftpServer::Impl::Receive() {
@@ -423,6 +434,7 @@ void TftpServer::Impl::Answer(const Request& req, const TftpPacket& rrq, const u
   }
   if (resp.status != 200) {
     admission.Release(ip, req.peer, req.target, ticket, /*answered=*/true);  // copies: nothing
+    if (opt.metrics) opt.metrics->Request("tftp", resp.status, 0, 0);
     if (log) {
       log(LogLine(req.peer) + " device=" + (resp.device.empty() ? "-" : resp.device) +
           " file=" + name.substr(0, 200) + " status=" + std::to_string(resp.status) + " bytes=0");

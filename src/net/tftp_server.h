@@ -12,6 +12,7 @@
 #include <string>
 
 #include "app/file_source.h"
+#include "app/metrics.h"
 #include "app/provisioner.h"
 #include "core/result.h"
 #include "net/http_server.h"
@@ -31,6 +32,7 @@ struct TftpServerOptions {
   uint32_t deadline_s = 600;          // a whole transfer
   uint32_t max_blksize = 65464;
   TftpUploadOptions upload;  // WRQ: refused unless upload.dir is set
+  Metrics* metrics = nullptr;  // counts every answer and transfer (app/metrics.h), if set
   // Files' bytes held in memory (one copy however many transfers send it); unset: every
   // transfer reads its file from disk.
   std::shared_ptr<FileBytes> images;

@@ -33,6 +33,7 @@ class SlowDiskInventory : public Inventory {
   Result<Device> Add(const Device& d) override { return inner_->Add(d); }
   Status AddAll(const std::vector<Device>& d) override { return inner_->AddAll(d); }
   Status Update(const Device& d) override { return inner_->Update(d); }
+  Status Remove(int64_t id) override { return inner_->Remove(id); }
   Result<std::optional<Device>> FindByMac(const std::string& m) override {
     return inner_->FindByMac(m);
   }

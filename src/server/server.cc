@@ -17,6 +17,8 @@
 #include <thread>
 #include <utility>
 
+#include "app/metered_inventory.h"
+#include "app/metrics.h"
 #include "net/http_server.h"
 #include "net/listen_address.h"
 #include "net/phone_probe.h"
@@ -73,6 +75,8 @@ struct Server::Impl {
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::unique_ptr<PhoneProber> prober;
+  Metrics metrics;  // /metrics: every listener and the provisioner's events count here
+  std::unique_ptr<MeteredInventory> metered;
   std::unique_ptr<Provisioner> prov;
   std::unique_ptr<AdminApi> admin_api;
   std::unique_ptr<HttpServer> http, https, admin;
@@ -105,6 +109,7 @@ struct Server::Impl {
     tftp.reset();
     syslog.reset();
     prov.reset();
+    metered.reset();
     ws.inventory.reset();
   }
   AccessLog Log() {
@@ -167,6 +172,7 @@ Status Server::Impl::MakeTls() {
 
 Status Server::Impl::StartHttps() {
   HttpOptions o;
+  o.metrics = &metrics;
   o.address = https_at->first;
   o.port = https_at->second;
   o.read_timeout_s = cfg.read_timeout;
@@ -178,6 +184,7 @@ Status Server::Impl::StartHttps() {
 
 Status Server::Impl::StartAdmin() {
   HttpOptions o;
+  o.metrics = &metrics;
   o.address = admin_at->first;
   o.port = admin_at->second;
   o.read_timeout_s = cfg.read_timeout;
@@ -233,7 +240,8 @@ Status Server::Impl::MakeProvisioner() {
                                                 : TftpSecrets::kFollowed;
   pc.catalog = &ws.catalog;
   pc.renderer = &ws.renderer;
-  pc.inventory = ws.inventory.get();
+  metered = std::make_unique<MeteredInventory>(*ws.inventory, metrics);
+  pc.inventory = metered.get();
   pc.firmware = DirFileStore(firmware_dir, FileChecks(ws.catalog));  // wrong size/hash: not offered
   pc.extras = DirFileStore((fs::path(cfg.data.dir) / "files").string());
   pc.stuck_after = cfg.stuck_after;
@@ -250,6 +258,10 @@ Status Server::Impl::MakeProvisioner() {
   prov = std::make_unique<Provisioner>(std::move(pc));
   AdminConfig ac;
   ac.inventory = ws.inventory.get();
+  ac.catalog = &ws.catalog;
+  ac.provisioner = prov.get();
+  ac.metrics = &metrics;
+  ac.defaults = ws.defaults;
   ac.token = cfg.admin_token;
   ac.limits = probe.limits;
   admin_api = std::make_unique<AdminApi>(std::move(ac));
@@ -277,6 +289,7 @@ Server::~Server() { Stop(); }
 
 Status Server::Impl::StartTftp(rlim_t files) {
   TftpServerOptions topt;
+  topt.metrics = &metrics;
   topt.address = tftp_at->first;
   topt.port = tftp_at->second;
   topt.limits = tftp_limits;
@@ -295,6 +308,7 @@ Status Server::Start() {
   std::signal(SIGPIPE, SIG_IGN);
   const rlim_t files = RaiseFileLimit();
   HttpOptions hopt;
+  hopt.metrics = &m.metrics;
   hopt.address = m.http_at.first;
   hopt.port = m.http_at.second;
   hopt.read_timeout_s = m.cfg.read_timeout;

@@ -46,6 +46,18 @@ class MemoryInventory : public Inventory {
     return Unknown("inventory: no device with id " + std::to_string(d.id));
   }
 
+  Status Remove(int64_t id) override {
+    std::lock_guard lock(mu_);
+    auto it = std::find_if(devices_.begin(), devices_.end(),
+                           [&](const Device& d) { return d.id == id; });
+    if (it == devices_.end()) return Unknown("inventory: no device with id " + std::to_string(id));
+    devices_.erase(it);
+    std::erase_if(events_, [&](const auto& e) { return e.first == id; });
+    runs_.clear();  // indexes into events_ moved
+    ++version_;
+    return Ok{};
+  }
+
   Result<std::optional<Device>> FindByMac(const std::string& mac) override {
     return FindIf([&](const Device& d) { return !mac.empty() && d.mac == mac; });
   }

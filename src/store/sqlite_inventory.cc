@@ -93,6 +93,31 @@ class SqliteInventory : public Inventory {
     return Durably([&] { return WriteDevice(d); });
   }
 
+  Status Remove(int64_t id) override {
+    if (auto s = Flush(); !s) return s;  // no batched event of it is left to insert
+    return Durably([&]() -> Status {
+      if (auto s = Exec("BEGIN IMMEDIATE"); !s) return s;
+      Stmt& ev = Prepared("DELETE FROM events WHERE device_id=?1");
+      ev.Bind(1, id);
+      int rc = ev.Step();
+      ev.Reset();
+      if (rc != SQLITE_DONE) return RollBackWith(db_, Fail("remove the events of a device", ev));
+      Stmt& dv = Prepared("DELETE FROM devices WHERE id=?1");
+      dv.Bind(1, id);
+      rc = dv.Step();
+      dv.Reset();
+      if (rc != SQLITE_DONE) return RollBackWith(db_, Fail("remove a device", dv));
+      if (sqlite3_changes(db_) == 0)
+        return RollBackWith(db_, Unknown("inventory: no device with id " + std::to_string(id)));
+      if (auto s = Exec("COMMIT"); !s) return RollBackWith(db_, s.error());
+      events_.EndRun(id);
+      Device gone;
+      gone.id = id;
+      AfterOwnWrite(1, gone);
+      return Ok{};
+    });
+  }
+
   Result<uint64_t> RecordProgress(const Device& d, const std::vector<Event>& events) override {
     std::lock_guard lock(mu_);
     if (auto s = BeginStaged(); !s) return s.error();
