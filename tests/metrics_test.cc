@@ -110,5 +110,21 @@ TEST_F(MetricsE2E, CountersMoveAsPhonesWalkAndAgreeWithEachOther) {
   EXPECT_EQ(At(after, "stepup_transfers_in_flight{}"), 0);  // all done
 }
 
+// Issue 18, item 4: with --max-downloads 1, four phones that each need two hops still all get
+// there, and the server's own gauge says no two transfers were ever in flight at once.
+TEST_F(MetricsE2E, ADownloadCapHoldsAndEveryPhoneStillGetsThere) {
+  Server s(Data(), {"--max-downloads", "1"});
+  std::string out;
+  ASSERT_EQ(Cli(s.SimulateArgs((dir_ / "fleet.csv").string(), 22500 + ::getpid() % 500), &out),
+            0)
+      << out;
+  auto report = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(report.is_object()) << out;
+  EXPECT_EQ(report["totals"]["by_status"]["current"], 4) << out;
+  nlohmann::json after = Scrape(s);
+  EXPECT_EQ(At(after, R"(stepup_events_total{"kind": "hop-completed"})"), 8);
+  EXPECT_EQ(At(after, "stepup_transfers_in_flight_max{}"), 1);
+}
+
 }  // namespace
 }  // namespace stepup

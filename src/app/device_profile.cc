@@ -78,6 +78,7 @@ Result<DeviceProfile> RenderForDevice(const ProfileSetup& s, const Device& d,
   in.transport_managed = s.transport_managed;
   in.profile_rule_b = s.profile_rule_b;
   in.custom_ca_rule = s.custom_ca_rule;
+  in.come_back_soon = s.come_back_soon;
   in.running = running.empty() ? d.firmware : running;
   if (auto v = ParseVersion(in.running)) {
     in.lacking = FeaturesLacking(*s.catalog, in.model->family, *v, ReleaseFeatures());

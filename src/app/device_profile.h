@@ -23,6 +23,7 @@ struct ProfileSetup {
   // Transport escalation for this device (RenderInput's fields of the same names).
   std::string profile_base_url, profile_rule_b, custom_ca_rule;
   bool transport_managed = false;
+  bool come_back_soon = false;  // RenderInput's: a pending hop held back this time
   Settings defaults;
   int64_t now = 0;  // seconds since the epoch (trust-store checks)
   // The server's planning policy (PlanRequest). It takes hops resting on inferred or

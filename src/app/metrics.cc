@@ -92,6 +92,9 @@ std::string Metrics::Render(const std::map<std::string, int64_t>& devices_by_sta
   }
   Head(out, "stepup_transfers_in_flight", "gauge", "File transfers being sent now.");
   out += "stepup_transfers_in_flight " + std::to_string(in_flight_.load(kRelaxed)) + "\n";
+  Head(out, "stepup_transfers_in_flight_max", "gauge",
+       "The most file transfers in flight at once since the server started.");
+  out += "stepup_transfers_in_flight_max " + std::to_string(peak_.load(kRelaxed)) + "\n";
   Head(out, "stepup_request_duration_seconds", "histogram",
        "Time from a request's arrival to its answer's last byte, by transport.");
   for (size_t t = 0; t < kTransports.size(); ++t) {

@@ -20,7 +20,13 @@ class Metrics {
   // status the provisioner gave), bytes sent and how long it took.
   void Request(std::string_view transport, int status, uint64_t bytes, double seconds);
   // A file transfer (firmware image, large file) started / ended, to count those in flight.
-  void TransferStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
+  void TransferStarted() {
+    const int64_t now = in_flight_.fetch_add(1, std::memory_order_relaxed) + 1;
+    int64_t peak = peak_.load(std::memory_order_relaxed);
+    while (now > peak && !peak_.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+  }
+  int64_t PeakTransfers() const { return peak_.load(std::memory_order_relaxed); }
   void TransferEnded() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
   // An event the provisioner recorded ("hop-offered", "hop-completed", "stuck", ...).
   void Event(std::string_view kind);
@@ -51,6 +57,7 @@ class Metrics {
   std::array<std::atomic<uint64_t>, kTransports.size()> latency_us_{};  // sum, microseconds
   std::array<std::atomic<uint64_t>, kEvents.size()> events_{};
   std::atomic<int64_t> in_flight_{0};
+  std::atomic<int64_t> peak_{0};  // the most transfers in flight at once since the start
 };
 
 }  // namespace stepup

@@ -22,6 +22,7 @@
 #include "app/device_lifecycle.h"
 #include "app/device_profile.h"
 #include "app/download_ledger.h"
+#include "app/download_slots.h"
 #include "app/file_source.h"
 #include "app/identity_check.h"
 #include "app/inventory.h"
@@ -48,6 +49,7 @@ struct ProvisionerConfig {
   // HTTP and named in escalated phones' Custom_CA_Rule; "" : none.
   std::string ca_file;
   int stuck_after = 3;                   // offers of one hop without progress before "stuck"
+  int max_downloads = 0;  // phones fetching a hop's images at once (app/download_slots.h); 0: any
   std::vector<std::string> auto_enroll;  // model patterns (fnmatch) admitted to quarantine
   Settings defaults;                     // operator defaults under device settings
   TftpSecrets tftp_secrets = TftpSecrets::kFollowed;  // --tftp-secrets
@@ -281,6 +283,7 @@ class Provisioner {
   std::atomic<uint64_t> firmware_generation_{0};  // moves whenever available_ is replaced
   std::mutex avail_mu_;
   std::shared_ptr<const std::unordered_set<const Load*>> available_;  // swapped whole on rescan
+  DownloadSlots slots_{cfg_.max_downloads};
 };
 
 }  // namespace stepup

@@ -127,7 +127,7 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
   out.device = d.key();
   out.delay_ms = noted.delay_ms;
   const bool keyed = verdict.clearance == Clearance::kSecrets && req.transport != "tftp" &&
-                     !enterprise && !quarantined;
+                     !enterprise && !quarantined && !out.transient;
   return Commit(d, before, std::move(out), events, keyed ? &stamp : nullptr);
 }
 
@@ -145,24 +145,44 @@ Response Provisioner::Walk(Device& d, const Device& before, const IdentityVerdic
   }
   std::string uncertain_why;
   const bool uncertain = Enterprise(*cfg_.catalog, d) && d.firmware.empty();
-  auto plan =
-      uncertain ? UncertainPlan(setup, d, uncertain_why) : PlanForDevice(setup, d, d.firmware);
-  if (!plan) {
+  // The download cap (app/download_slots.h): an offer needs a slot; without one the phone gets
+  // its configuration and no upgrade this time, and nothing about it changes (no offer counted
+  // toward stuck, no guess from an offer it was never given).
+  const int64_t now = cfg_.now_ms();
+  bool capped = false;
+  Result<Plan> plan = Plan{};
+  if (uncertain && !d.hold && !slots_.Take(d.id, now)) {
+    capped = true;
+  } else {
+    plan = uncertain ? UncertainPlan(setup, d, uncertain_why) : PlanForDevice(setup, d, d.firmware);
+  }
+  if (capped) {
+  } else if (!plan) {
     d.state_detail = plan.error().message;
+  } else if (plan->status != PlanStatus::kOk) {
+    slots_.Release(d.id);  // at target, or no path: nothing to download
+    if (!d.hold) ApplyPlan(d, before, *plan, req, events, uncertain ? &uncertain_why : nullptr);
   } else if (!d.hold) {
-    ApplyPlan(d, before, *plan, req, events, uncertain ? &uncertain_why : nullptr);
+    if (slots_.Take(d.id, now)) {
+      ApplyPlan(d, before, *plan, req, events, uncertain ? &uncertain_why : nullptr);
+    } else {
+      capped = true;
+    }
   }
   Track(d, req);
   Device for_render = d;
-  if (d.pending_load.empty()) for_render.hold = true;  // nothing to offer now
+  // Nothing to offer now, or no download slot for it.
+  if (d.pending_load.empty() || capped) for_render.hold = true;
+  setup.come_back_soon = capped;
   if (verdict.clearance == Clearance::kWalkOnly) {
     for_render.settings = WithoutSecrets(d.settings);
     setup.defaults = WithoutSecrets(setup.defaults);
   }
   auto profile = RenderForDevice(setup, for_render, d.firmware, std::max(0, d.pending_offers - 1),
-                                 plan ? &*plan : nullptr);
+                                 plan && !capped ? &*plan : nullptr);
   if (!profile) return TextResponse(500, profile.error().message);
   Response out;
+  out.transient = capped;  // the next resync may find a slot: never a settled answer
   out.content_type = profile->rendered.content_type;
   out.body = std::move(profile->rendered.body);
   if (AsksEncrypted(req.target)) return Encrypted(d, std::move(out));

@@ -40,6 +40,9 @@ struct Response {
   // Send the answer no sooner than this many milliseconds from now (an address that keeps
   // naming unknown devices or failing the identity check is slowed; app/probe_guard.h).
   int delay_ms = 0;
+  // Valid for this request only (a hop held back by the download cap): never kept as a settled
+  // answer for the next identical request.
+  bool transient = false;
   // More header fields for the answer (HTTP; WWW-Authenticate on a 401).
   std::vector<std::pair<std::string, std::string>> headers;
   // Nonzero: no answer yet. The transport calls Provisioner::WhenReady(ready, ...) and hands

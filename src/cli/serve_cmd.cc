@@ -121,6 +121,11 @@ void AddServeCommand(CLI::App& app, Action& action) {
                   "offers of one hop without progress before 'stuck'")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
+  cmd->add_option("--max-downloads", o->max_downloads,
+                  "phones fetching firmware at once (0: no cap); over it a phone gets its "
+                  "configuration without the upgrade and is offered it at its next resync")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
   cmd->add_option("--auto-enroll", o->auto_enroll,
                   "admit unknown devices of models matching PATTERN to quarantine");
   cmd->add_option("--syslog", o->syslog, "receive phones' syslog on ADDR:PORT (UDP) as evidence");

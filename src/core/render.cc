@@ -324,7 +324,8 @@ Result<Rendered> Renderer::Profile(const RenderInput& in) const {
   } else {
     ctx.Set("upgrade_enable", &Constant("No"));
     ctx.Set("upgrade_rule", &Constant(""));
-    ctx.Set("resync_periodic", &Constant(kResyncWhenCurrent));
+    ctx.Set("resync_periodic",
+            &Constant(in.come_back_soon ? kResyncWhileUpgrading : kResyncWhenCurrent));
   }
   // Keep the phone from being pulled back below what it runs, unless the plan goes down.
   auto running = ParseVersion(in.running);

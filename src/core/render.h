@@ -45,6 +45,9 @@ struct RenderInput {
   // that need them are not sent ("custom-ca": no Custom_CA_Rule; "srtp": no SRTP settings;
   // "sip-tls": SIP_Transport only when it is not TLS).
   std::vector<std::string> lacking;
+  // No hop offered this time though one is pending (the download cap): the phone is asked to
+  // resync as soon as while upgrading, to be offered it then.
+  bool come_back_soon = false;
 };
 
 struct Rendered {

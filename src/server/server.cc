@@ -245,6 +245,7 @@ Status Server::Impl::MakeProvisioner() {
   pc.firmware = DirFileStore(firmware_dir, FileChecks(ws.catalog));  // wrong size/hash: not offered
   pc.extras = DirFileStore((fs::path(cfg.data.dir) / "files").string());
   pc.stuck_after = cfg.stuck_after;
+  pc.max_downloads = cfg.max_downloads;
   pc.defaults = ws.defaults;
   pc.auto_enroll = cfg.auto_enroll;
   pc.base_url = BaseUrl(cfg.public_url, host, http_at.second);

@@ -59,6 +59,7 @@ struct ServerConfig {
   int learn_after = 30;  // seconds
   int threads = 0;       // 0 : one per core
   int stuck_after = 3;
+  int max_downloads = 0;  // --max-downloads: phones fetching firmware at once (0: no cap)
   int read_timeout = 10;   // seconds
   int drain_seconds = 10;  // how long Drain waits for open connections
   // Not a flag: wraps the inventory --data opened before anything uses it (tests: one whose

@@ -1,5 +1,7 @@
 #include "sim/phone.h"
 
+#include <cstdlib>
+
 #include <pugixml.hpp>
 #include <set>
 #include <sstream>
@@ -187,6 +189,7 @@ Result<FlatProfile> ParseFlatProfile(std::string_view xml) {
   f.upgrade_enable = root.child_value("Upgrade_Enable");
   f.upgrade_rule = root.child_value("Upgrade_Rule");
   f.gpp_p = root.child_value("GPP_P");
+  f.resync_periodic = std::atoi(root.child_value("Resync_Periodic"));
   if (pugi::xml_node b = root.child("Profile_Rule_B")) f.profile_rule_b = b.child_value();
   f.custom_ca_rule = root.child_value("Custom_CA_Rule");
   return f;

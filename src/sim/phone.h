@@ -54,6 +54,7 @@ struct PhoneState {
   std::string ca_url, ca_pem;  // the custom CA installed (Custom_CA_Rule), "" : none
   int https_failures = 0;      // HTTPS fetches that failed (TLS: the server not verified)
   int encrypted_profiles = 0;  // profiles that came encrypted and decrypted with the rule's key
+  int held_back = 0;           // resyncs that brought no upgrade but asked it to come back soon
   std::string gpp_p;
   std::vector<Hop> hops;
   int refusals = 0;         // images it was given and refused
@@ -75,6 +76,7 @@ std::string ExpandMacros(std::string_view url, const PhoneState& p);
 
 struct FlatProfile {
   std::string profile_rule, upgrade_enable, upgrade_rule, gpp_p;
+  int resync_periodic = 0;  // seconds between resyncs (0: not given)
   // Profile_Rule_B (evaluated after Profile_Rule at every resync) when the profile sets it
   // ("" clears it), and Custom_CA_Rule (the CA the phone installs to verify servers).
   std::optional<std::string> profile_rule_b;

@@ -68,6 +68,10 @@ awaitable<Fetch> TftpGet(Run& run, PhoneState& p, asio::ip::address self, std::s
 
 enum class BootResult { kSettled, kChanged, kRetry, kFailed };
 
+// A Resync_Periodic this short means "come back soon" (the server's value while a hop is
+// pending, core/render.cc); longer ones mean the phone has nothing to do for now.
+constexpr int kSoonResyncSeconds = 120;
+
 // Downloads an image (or a .loads manifest and the images it lists) and installs it when the
 // phone accepts it. `fetch` gets one file by name or URL.
 template <typename FetchFn>
@@ -208,8 +212,16 @@ awaitable<BootResult> BootFlat(Run& run, PhoneState& p, asio::ip::address self) 
   const FlatProfile& applied = second ? *second : *prof;  // Profile_Rule_B's, when it came
   if (!applied.profile_rule.empty()) p.profile_url = applied.profile_rule;
   p.gpp_p = applied.gpp_p;
-  if (ToLower(applied.upgrade_enable) != "yes" || applied.upgrade_rule.empty())
+  if (ToLower(applied.upgrade_enable) != "yes" || applied.upgrade_rule.empty()) {
+    // No upgrade now, but a resync soon (the server held a hop back: its download cap): the
+    // phone comes back at that resync, here after a short pause instead of the minutes.
+    if (applied.resync_periodic > 0 && applied.resync_periodic <= kSoonResyncSeconds) {
+      ++p.held_back;
+      co_await Backoff(run, 1);
+      co_return BootResult::kRetry;
+    }
     co_return BootResult::kSettled;
+  }
   auto url = EvaluateUpgradeRule(applied.upgrade_rule, p.running_v);
   if (!url) {
     ++p.refusals;
@@ -422,6 +434,7 @@ nlohmann::json ReportJson(const SimReport& rep) {
                        {"boots", p.boots},
                        {"https_failures", p.https_failures},
                        {"encrypted_profiles", p.encrypted_profiles},
+                       {"held_back", p.held_back},
                        {"bytes", p.bytes},
                        {"seconds", p.seconds}});
     by_status[r.status] = by_status.value(r.status, 0) + 1;
