@@ -48,5 +48,9 @@ void AddFirmwareCommand(CLI::App& app, Action& action);
 void AddSimulateCommand(CLI::App& app, Action& action);
 void AddTrustCommand(CLI::App& app, Action& action);
 void AddAuditCommand(CLI::App& app, Action& action);
+void AddDhcpCommand(CLI::App& app, Action& action);
+// `firmware import` and `firmware list`, under the `firmware` command.
+void AddFirmwareImport(CLI::App& firmware, Action& action);
+void AddFirmwareList(CLI::App& firmware, Action& action);
 
 }  // namespace stepup::cli

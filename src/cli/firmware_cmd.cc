@@ -1,4 +1,5 @@
 // stepup firmware fake --out DIR [--model M] [--load L] [--signed-with KEY] [--size BYTES] [--json]
+// (firmware import: firmware_import_cmd.cc; firmware list: firmware_list_cmd.cc)
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -66,6 +67,8 @@ void AddFirmwareCommand(CLI::App& app, Action& action) {
   fake->add_option("--catalog", o->catalog, "Catalog file or directory");
   fake->add_flag("--json", o->json, "JSON output");
   fake->callback([o, &action] { action = [o] { return RunFake(*o); }; });
+  AddFirmwareImport(*fw, action);
+  AddFirmwareList(*fw, action);
 }
 
 }  // namespace stepup::cli

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   AddSimulateCommand(app, action);
   AddTrustCommand(app, action);
   AddAuditCommand(app, action);
+  AddDhcpCommand(app, action);
   app.footer(kExitCodesHelp);
   for (CLI::App* sub : app.get_subcommands({})) {
     sub->footer(kExitCodesHelp);

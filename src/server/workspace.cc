@@ -52,14 +52,16 @@ Result<Renderer> OpenTemplates(const DataOptions& data) {
   return Renderer::Create(BundledTemplates(), overrides);
 }
 
+std::string FirmwareDir(const DataOptions& data, const std::string& firmware_dir) {
+  if (!firmware_dir.empty()) return firmware_dir;
+  return (std::filesystem::path(data.dir) / "firmware").string();
+}
+
 Result<std::optional<std::unordered_set<const Load*>>> FirmwareAvailability(
     const Catalog& catalog, const DataOptions& data, const std::string& firmware_dir) {
-  std::string dir = firmware_dir;
-  if (dir.empty()) {
-    std::filesystem::path def = std::filesystem::path(data.dir) / "firmware";
-    if (!std::filesystem::is_directory(def))
-      return std::optional<std::unordered_set<const Load*>>();
-    dir = def.string();
+  const std::string dir = FirmwareDir(data, firmware_dir);
+  if (firmware_dir.empty() && !std::filesystem::is_directory(dir)) {
+    return std::optional<std::unordered_set<const Load*>>();
   }
   auto names = ListFirmwareNames(dir, FileChecks(catalog), nullptr);
   if (!names) return names.error();

@@ -29,6 +29,8 @@ struct DataOptions {
 Result<std::unique_ptr<Inventory>> OpenData(const DataOptions& data);
 // The shipped templates with DIR/templates/*.mustache overrides.
 Result<Renderer> OpenTemplates(const DataOptions& data);
+// The firmware repository: --firmware DIR when given, else DIR/firmware of the data directory.
+std::string FirmwareDir(const DataOptions& data, const std::string& firmware_dir);
 // Loads available from --firmware DIR, else DIR/firmware when it exists; nullopt (every
 // catalog load) when neither is there.
 Result<std::optional<std::unordered_set<const Load*>>> FirmwareAvailability(
