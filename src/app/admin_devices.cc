@@ -79,7 +79,8 @@ Status StringField(const nlohmann::json& j, const char* name, std::string& out) 
 }
 
 Status OnlyFields(const nlohmann::json& j, std::initializer_list<const char*> known) {
-  for (const auto& [k, _] : j.items()) {
+  for (const auto& item : j.items()) {
+    const std::string& k = item.key();
     if (std::none_of(known.begin(), known.end(), [&](const char* f) { return k == f; })) {
       std::string list;
       for (const char* f : known) list += (list.empty() ? "" : ", ") + std::string(f);
