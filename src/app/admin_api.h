@@ -78,8 +78,6 @@ class AdminApi {
   Response MetricsText();
   Response Ui(const std::string& path);
 
-  // The device a path names (MAC in any form, or serial); the error answer otherwise.
-  Result<Device> Find(const std::string& key);
   // Whether the request carries the token (constant time in its length).
   bool Authorized(const Request& req) const;
 

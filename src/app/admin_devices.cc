@@ -82,9 +82,8 @@ Status OnlyFields(const nlohmann::json& j, std::initializer_list<const char*> kn
   for (const auto& item : j.items()) {
     const std::string& k = item.key();
     if (std::none_of(known.begin(), known.end(), [&](const char* f) { return k == f; })) {
-      std::string list;
-      for (const char* f : known) list += (list.empty() ? "" : ", ") + std::string(f);
-      return BadInput("unknown field \"" + k.substr(0, 64) + "\" (known: " + list + ")");
+      return BadInput("unknown field \"" + k.substr(0, 64) + "\" (known: " +
+                      Join(std::vector<std::string>(known.begin(), known.end())) + ")");
     }
   }
   return Ok{};
@@ -124,14 +123,6 @@ Event ApiEvent(int64_t now_ms, const std::string& detail, const Request& req) {
 }
 
 }  // namespace
-
-Result<Device> AdminApi::Find(const std::string& key) {
-  const std::string mac = NormalizeMac(key);
-  auto found = mac.empty() ? cfg_.inventory->FindBySerial(key) : cfg_.inventory->FindByMac(mac);
-  if (!found) return found.error();
-  if (!found->has_value()) return Unknown("no device " + key.substr(0, 40));
-  return **found;
-}
 
 Response AdminApi::ListDevices(const std::string&, const Request& req) {
   auto q = Query(req.target);
@@ -197,14 +188,12 @@ Response AdminApi::CreateDevice(const std::string&, const Request& req) {
 }
 
 Response AdminApi::GetDevice(const std::string& key, const Request&) {
-  auto d = Find(key);
+  auto d = cfg_.inventory->FindByKey(key);
   if (!d) return ErrorAnswer(d.error());
   nlohmann::json j = DeviceToJson(*d, /*show_secrets=*/false);
   auto events = cfg_.inventory->Events(d->id);
   if (!events) return ErrorAnswer(events.error());
-  nlohmann::json ev = nlohmann::json::array();
-  for (const auto& e : *events) ev.push_back(EventToJson(e));
-  j["events"] = std::move(ev);
+  j["events"] = EventsToJson(*events);
   return Json(200, j);
 }
 
@@ -214,54 +203,28 @@ Response AdminApi::UpdateDevice(const std::string& key, const Request& req) {
   if (auto s = OnlyFields(*j, {"target", "protocol", "firmware", "hardware", "hold", "settings"});
       !s)
     return ErrorAnswer(s.error());
-  auto found = Find(key);
+  auto found = cfg_.inventory->FindByKey(key);
   if (!found) return ErrorAnswer(found.error());
+  if (!cfg_.catalog) return JsonError(503, "no catalog");
   Device d = *found;
-  const Model* m = cfg_.catalog ? cfg_.catalog->FindModel(d.model) : nullptr;
-  if (!m) return JsonError(503, "the catalog does not know the device's model " + d.model);
-  std::vector<std::string> changes;
-  std::string target, protocol, firmware, hardware;
-  for (auto [name, into] : {std::pair{"target", &target}, std::pair{"protocol", &protocol},
-                            std::pair{"firmware", &firmware}, std::pair{"hardware", &hardware}}) {
-    if (auto s = StringField(*j, name, *into); !s) return ErrorAnswer(s.error());
-  }
-  if (j->contains("target")) {
-    if (auto s = CheckTarget(*cfg_.catalog, *m, target); !s)
-      return JsonError(400, "field \"target\": " + s.error().message);
-    d.target = target;
-    changes.push_back("target=" + target);
-  }
-  if (j->contains("protocol")) {
-    if (!protocol.empty() && !ParseProtocol(protocol))
-      return JsonError(400, "field \"protocol\": \"" + protocol + "\" is not sip, sccp or mpp");
-    d.protocol = ToLower(protocol);
-    changes.push_back("protocol=" + protocol);
-  }
-  if (j->contains("firmware")) {
-    if (!firmware.empty()) {
-      if (auto s = CheckFirmware(*cfg_.catalog, *m, firmware); !s)
-        return JsonError(400, "field \"firmware\": " + s.error().message);
-    }
-    d.firmware = firmware;
-    d.firmware_source = firmware.empty() ? "" : "operator";
-    changes.push_back("firmware=" + firmware);
-  }
-  if (j->contains("hardware")) {
-    if (!hardware.empty() && !ParseHardwareRevision(hardware))
-      return JsonError(400, "field \"hardware\": \"" + hardware + "\" is not a revision like V15");
-    d.hardware = hardware;
-    changes.push_back("hardware=" + hardware);
+  DeviceChanges c;
+  for (auto [name, into] : {std::pair{"target", &c.target}, std::pair{"protocol", &c.protocol},
+                            std::pair{"firmware", &c.firmware}, std::pair{"hardware", &c.hardware}}) {
+    if (!j->contains(name)) continue;
+    std::string value;
+    if (auto s = StringField(*j, name, value); !s) return ErrorAnswer(s.error());
+    *into = value;
   }
   if (auto it = j->find("hold"); it != j->end()) {
     if (!it->is_boolean()) return JsonError(400, "field \"hold\" must be true or false");
-    d.hold = it->get<bool>();
-    changes.push_back(std::string("hold=") + (d.hold ? "true" : "false"));
+    c.hold = it->get<bool>();
   }
-  std::vector<std::string> removed;
-  Settings set;
-  if (auto s = SettingsField(*j, set, &removed); !s) return ErrorAnswer(s.error());
-  for (const auto& [k, v] : set) d.settings[k] = v, changes.push_back("set " + k);
-  for (const auto& k : removed) d.settings.erase(k), changes.push_back("unset " + k);
+  if (auto s = SettingsField(*j, c.set, &c.unset); !s) return ErrorAnswer(s.error());
+  auto applied = ApplyDeviceChanges(*cfg_.catalog, d, c, [](std::string_view field) {
+    return "field \"" + std::string(field) + "\": ";
+  });
+  if (!applied) return ErrorAnswer(applied.error());
+  const std::vector<std::string>& changes = *applied;
   if (changes.empty()) return JsonError(400, "body: nothing to change");
   d.updated = cfg_.now_ms() / 1000;
   if (auto s = cfg_.inventory->Update(d); !s) return ErrorAnswer(s.error());
@@ -270,7 +233,7 @@ Response AdminApi::UpdateDevice(const std::string& key, const Request& req) {
 }
 
 Response AdminApi::DeleteDevice(const std::string& key, const Request&) {
-  auto d = Find(key);
+  auto d = cfg_.inventory->FindByKey(key);
   if (!d) return ErrorAnswer(d.error());
   auto events = cfg_.inventory->Events(d->id);
   if (auto s = cfg_.inventory->Remove(d->id); !s) return ErrorAnswer(s.error());
@@ -279,7 +242,7 @@ Response AdminApi::DeleteDevice(const std::string& key, const Request&) {
 }
 
 Response AdminApi::DevicePlan(const std::string& key, const Request&) {
-  auto d = Find(key);
+  auto d = cfg_.inventory->FindByKey(key);
   if (!d) return ErrorAnswer(d.error());
   if (!cfg_.provisioner) return JsonError(503, "no provisioner");
   if (d->firmware.empty()) {
@@ -294,17 +257,15 @@ Response AdminApi::DevicePlan(const std::string& key, const Request&) {
 }
 
 Response AdminApi::DeviceHistory(const std::string& key, const Request&) {
-  auto d = Find(key);
+  auto d = cfg_.inventory->FindByKey(key);
   if (!d) return ErrorAnswer(d.error());
   auto events = cfg_.inventory->Events(d->id);
   if (!events) return ErrorAnswer(events.error());
-  nlohmann::json ev = nlohmann::json::array();
-  for (const auto& e : *events) ev.push_back(EventToJson(e));
-  return Json(200, ev);
+  return Json(200, EventsToJson(*events));
 }
 
 Response AdminApi::DeviceFirmware(const std::string& key, const Request&) {
-  auto d = Find(key);
+  auto d = cfg_.inventory->FindByKey(key);
   if (!d) return ErrorAnswer(d.error());
   auto or_null = [](const std::string& s) {
     return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);

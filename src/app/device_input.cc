@@ -9,6 +9,7 @@
 #include "core/hardening.h"
 #include "core/profile_cipher.h"
 #include "core/identify.h"
+#include "core/text.h"
 #include "core/version.h"
 
 namespace stepup {
@@ -25,6 +26,70 @@ std::string Field(const std::string& where, const std::string& flag) {
 }
 
 }  // namespace
+
+Result<std::vector<std::string>> ApplyDeviceChanges(
+    const Catalog& cat, Device& device, const DeviceChanges& c,
+    const std::function<std::string(std::string_view)>& prefix) {
+  const Model* m = cat.FindModel(device.model);
+  if (!m) return Unknown("device " + device.key() + ": its model " + device.model + " is not in the catalog");
+  Device d = device;  // written back only when every value is good
+  std::vector<std::string> changes;
+  if (c.hold) {
+    d.hold = *c.hold;
+    changes.push_back(*c.hold ? "hold" : "release");
+  }
+  if (c.target) {
+    if (auto s = CheckTarget(cat, *m, *c.target); !s)
+      return BadInput(prefix("target") + s.error().message);
+    d.target = *c.target;
+    d.excluded.clear();
+    changes.push_back("target=" + *c.target);
+  }
+  if (c.firmware) {
+    if (c.firmware->empty()) {
+      d.firmware.clear();
+      d.firmware_source.clear();
+    } else {
+      if (auto s = CheckFirmware(cat, *m, *c.firmware); !s)
+        return BadInput(prefix("firmware") + s.error().message);
+      d.firmware = *c.firmware;
+      d.firmware_source = "operator";
+      d.candidates.clear();
+      if (d.state == kStateUnknownFirmware || d.state == kStateProbing) d.state = kStateNew;
+    }
+    changes.push_back("firmware=" + *c.firmware);
+  }
+  if (c.protocol) {
+    if (c.protocol->empty()) {
+      d.protocol.clear();
+    } else {
+      auto p = ParseProtocol(*c.protocol);
+      if (!p)
+        return BadInput(prefix("protocol") + "protocol \"" + *c.protocol +
+                        "\" is not sip, sccp or mpp");
+      d.protocol = std::string(ProtocolName(*p));
+    }
+    changes.push_back("protocol=" + d.protocol);
+  }
+  if (c.hardware) {
+    if (!c.hardware->empty() && !ParseHardwareRevision(*c.hardware))
+      return BadInput(prefix("hardware") + "hardware \"" + *c.hardware +
+                      "\" is not a revision like V15");
+    d.hardware = *c.hardware;
+    changes.push_back("hardware=" + *c.hardware);
+  }
+  for (const auto& [k, v] : c.set) d.settings[k] = v, changes.push_back("set " + k);
+  for (const auto& k : c.unset) d.settings.erase(k), changes.push_back("unset " + k);
+  // A device enrolled before profile keys existed gets one when its profiles are encrypted.
+  auto enc = d.settings.find("profile_encryption");
+  if (enc != d.settings.end() && ToLower(enc->second) == "aes" &&
+      d.settings[kProfileKeySetting].empty()) {
+    d.settings[kProfileKeySetting] = GenerateSecret();
+    changes.push_back(std::string("set ") + kProfileKeySetting + " (generated)");
+  }
+  device = std::move(d);
+  return changes;
+}
 
 std::string GenerateSecret() {
   static constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";

@@ -2,6 +2,8 @@
 // against the catalog, errors naming the field (or CSV row and column) and the value.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +38,26 @@ Status CheckFirmware(const Catalog& catalog, const Model& model, const std::stri
 // fails the whole file, naming row, line and column.
 Result<std::vector<Device>> DevicesFromCsv(const Catalog& catalog, std::string_view csv,
                                            int64_t now, const std::string& file_name);
+
+// What an operator changes on an enrolled device (`stepup device set`, PATCH
+// /api/v1/devices/{key}); members left unset stay as they are. An empty firmware, protocol or
+// hardware clears it. `set` values are already checked (CheckSetting).
+struct DeviceChanges {
+  std::optional<std::string> target, firmware, protocol, hardware;
+  std::optional<bool> hold;
+  Settings set;
+  std::vector<std::string> unset;
+};
+
+// Applies the changes, each value checked against the device's model in the catalog, and says
+// what changed in the words of its `operator` event ("target=7.6.1", "set sip_user"). A new
+// target forgets the images it got stuck on; a firmware given forgets the candidates and ends
+// the search for it; a device whose profiles become encrypted gets a profile key. kBadInput
+// starts with `prefix(field)`: "--" for the command line ("--target \"9.9.9\" is not ..."),
+// "field \"target\": " for the API. Nothing is changed when one value is bad.
+Result<std::vector<std::string>> ApplyDeviceChanges(
+    const Catalog& catalog, Device& device, const DeviceChanges& changes,
+    const std::function<std::string(std::string_view field)>& prefix);
 
 // A random 16-character password for devices imported without one.
 std::string GenerateSecret();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/device.h"
+#include "core/identify.h"
 #include "core/result.h"
 
 namespace stepup {
@@ -100,6 +101,15 @@ class Inventory {
     }
     return serial.empty() ? Result<std::optional<Device>>(std::optional<Device>())
                           : FindBySerial(serial);
+  }
+  // The device an operator names: a MAC in any common notation, else a serial; kUnknown when
+  // none is enrolled (`stepup device show|set`, /api/v1/devices/{key}).
+  Result<Device> FindByKey(const std::string& key) {
+    const std::string mac = NormalizeMac(key);
+    auto d = Find(mac, mac.empty() ? key : "");
+    if (!d) return d.error();
+    if (!d->has_value()) return Unknown("no device \"" + key.substr(0, 64) + "\" in the inventory");
+    return **d;
   }
 };
 

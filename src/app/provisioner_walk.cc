@@ -17,16 +17,8 @@ namespace {
 // The profile URL asks for the encrypted form (the "enc=aes" of a rule with --key).
 bool AsksEncrypted(const std::string& target) {
   const size_t q = target.find('?');
-  if (q == std::string::npos) return false;
-  std::string_view query(target);
-  query.remove_prefix(q + 1);
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    if (query.substr(0, amp) == kEncryptedQuery) return true;
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return false;
+  return q != std::string::npos &&
+         QueryParam(std::string_view(target).substr(q + 1), kEncryptedParam) == kEncryptedValue;
 }
 
 // The phone's rule holds its key, so the answer is encrypted under it with a fresh salt (the

@@ -134,26 +134,16 @@ int RunList(const DeviceOptions& o) {
   return kExitOk;
 }
 
-Result<Device> Lookup(Inventory& inv, const std::string& key) {
-  std::string mac = NormalizeKey(key);
-  auto d = inv.Find(mac, mac.empty() ? key : "");
-  if (!d) return d.error();
-  if (!d->has_value()) return Unknown("no device \"" + key + "\" in the inventory");
-  return **d;
-}
-
 int RunShow(const DeviceOptions& o) {
   auto inv = OpenData(o.data);
   if (!inv) return Fail(inv.error());
-  auto d = Lookup(**inv, o.key);
+  auto d = (*inv)->FindByKey(o.key);
   if (!d) return Fail(d.error());
   auto events = (*inv)->Events(d->id);
   if (!events) return Fail(events.error());
   if (o.json) {
     nlohmann::json j = DeviceToJson(*d, o.secrets);
-    nlohmann::json ev = nlohmann::json::array();
-    for (const auto& e : *events) ev.push_back(EventToJson(e));
-    j["events"] = ev;
+    j["events"] = EventsToJson(*events);
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
@@ -191,60 +181,30 @@ int RunSet(const DeviceOptions& o) {
   if (!cat) return Fail(cat.error());
   auto inv = OpenData(o.data);
   if (!inv) return Fail(inv.error());
-  auto found = Lookup(**inv, o.key);
+  auto found = (*inv)->FindByKey(o.key);
   if (!found) return Fail(found.error());
   Device d = *found;
-  const Model* m = cat->FindModel(d.model);
-  if (!m)
-    return Fail(Unknown("device " + d.key() + ": its model " + d.model + " is not in the catalog"));
   if (o.hold && o.release) return Fail(BadInput("--hold and --release together"));
-  std::vector<std::string> changes;
-  if (o.hold) d.hold = true, changes.push_back("hold");
-  if (o.release) d.hold = false, changes.push_back("release");
-  if (!o.target.empty()) {
-    if (auto s = CheckTarget(*cat, *m, o.target); !s)
-      return Fail(BadInput("--" + s.error().message));
-    d.target = o.target;
-    d.excluded.clear();
-    changes.push_back("target=" + o.target);
-  }
-  if (!o.firmware.empty()) {
-    if (auto s = CheckFirmware(*cat, *m, o.firmware); !s)
-      return Fail(BadInput("--" + s.error().message));
-    d.firmware = o.firmware;
-    d.firmware_source = "operator";
-    d.candidates.clear();
-    if (d.state == kStateUnknownFirmware || d.state == kStateProbing) d.state = kStateNew;
-    changes.push_back("firmware=" + o.firmware);
-  }
-  if (!o.protocol.empty()) {
-    auto p = ParseProtocol(o.protocol);
-    if (!p) return Fail(BadInput("--protocol \"" + o.protocol + "\" is not sip, sccp or mpp"));
-    d.protocol = std::string(ProtocolName(*p));
-    changes.push_back("protocol=" + d.protocol);
-  }
-  if (!o.hardware.empty()) {
-    if (!ParseHardwareRevision(o.hardware))
-      return Fail(BadInput("--hardware \"" + o.hardware + "\" is not a revision like V15"));
-    d.hardware = o.hardware;
-    changes.push_back("hardware=" + o.hardware);
-  }
+  DeviceChanges c;
+  if (o.hold || o.release) c.hold = o.hold;
+  auto given = [](const std::string& v) {
+    return v.empty() ? std::nullopt : std::optional<std::string>(v);
+  };
+  c.target = given(o.target);
+  c.firmware = given(o.firmware);
+  c.protocol = given(o.protocol);
+  c.hardware = given(o.hardware);
   auto sets = ParseSets(o.set);
   if (!sets) return Fail(sets.error());
-  for (const auto& [k, v] : *sets) d.settings[k] = v, changes.push_back("set " + k);
-  for (const auto& k : o.unset) d.settings.erase(k), changes.push_back("unset " + k);
-  // A device enrolled before profile keys existed gets one when its profiles are encrypted.
-  if (ToLower(d.settings.count("profile_encryption") ? d.settings["profile_encryption"] : "") ==
-          "aes" &&
-      d.settings[kProfileKeySetting].empty()) {
-    d.settings[kProfileKeySetting] = GenerateSecret();
-    changes.push_back(std::string("set ") + kProfileKeySetting + " (generated)");
-  }
+  c.set = std::move(sets).value();
+  c.unset = o.unset;
+  auto applied = ApplyDeviceChanges(*cat, d, c, [](std::string_view) { return "--"; });
+  if (!applied) return Fail(applied.error());
+  const std::vector<std::string>& changes = *applied;
   if (changes.empty()) return Fail(BadInput("device set: nothing to change"));
   d.updated = std::time(nullptr);
   if (auto s = (*inv)->Update(d); !s) return Fail(s.error());
-  std::string detail;
-  for (const auto& c : changes) detail += (detail.empty() ? "" : ", ") + c;
+  const std::string detail = Join(changes);
   (void)(*inv)->AppendEvent(d.id, {std::time(nullptr) * 1000LL, "operator", detail, "cli", ""});
   std::cout << "updated " << d.key() << ": " << detail << "\n";
   return kExitOk;

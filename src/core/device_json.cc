@@ -55,4 +55,10 @@ nlohmann::json EventToJson(const Event& e) {
   return j;
 }
 
+nlohmann::json EventsToJson(const std::vector<Event>& events) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : events) out.push_back(EventToJson(e));
+  return out;
+}
+
 }  // namespace stepup

@@ -12,6 +12,8 @@ namespace stepup {
 // unless show_secrets.
 nlohmann::json DeviceToJson(const Device& d, bool show_secrets);
 nlohmann::json EventToJson(const Event& e);
+// A history as a JSON array, in its order (`device show --json`, the API).
+nlohmann::json EventsToJson(const std::vector<Event>& events);
 bool IsSecretSetting(const std::string& key);
 
 }  // namespace stepup

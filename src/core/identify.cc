@@ -269,18 +269,6 @@ bool IsMppPsn(sv s) {
          EndsWithI(s, "-3PCC");
 }
 
-std::string QueryParam(sv query, sv key) {
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    sv kv = query.substr(0, amp);
-    size_t eq = kv.find('=');
-    if (eq != sv::npos && kv.substr(0, eq) == key) return std::string(kv.substr(eq + 1));
-    if (amp == sv::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return {};
-}
-
 }  // namespace
 
 std::string NormalizeMac(std::string_view s) {

@@ -30,7 +30,9 @@ Result<std::string> DecryptProfile(std::string_view data, std::string_view passp
 // The device setting holding its profile key (a secret, generated at enrolment), and the query
 // parameter of a profile URL asking for the encrypted form.
 inline constexpr const char* kProfileKeySetting = "profile_key";
-inline constexpr const char* kEncryptedQuery = "enc=aes";
+inline constexpr const char* kEncryptedParam = "enc";
+inline constexpr const char* kEncryptedValue = "aes";
+inline constexpr const char* kEncryptedQuery = "enc=aes";  // kEncryptedParam=kEncryptedValue
 
 // A profile rule split into its `--key` option and the URL: "[--key abc] http://x/y" ->
 // {"abc", "http://x/y"}. A rule without options gives {"", rule}; options other than --key are

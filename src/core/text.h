@@ -32,6 +32,20 @@ inline std::string Join(const std::vector<std::string>& v, std::string_view sep 
   return out;
 }
 
+// The value of `key` in a query string ("a=1&enc=aes"), as it is (not %-decoded); "" when absent.
+inline std::string QueryParam(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view kv = query.substr(0, amp);
+    const size_t eq = kv.find('=');
+    if (eq != std::string_view::npos && kv.substr(0, eq) == key)
+      return std::string(kv.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
 inline std::string ToLower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),

@@ -64,17 +64,11 @@ std::string Mismatch(const fs::path& p, const FileCheck& c) {
   std::error_code ec;
   const uintmax_t size = fs::file_size(p, ec);
   if (ec) return "cannot be read (" + ec.message() + ")";
-  if (c.size > 0 && size != static_cast<uintmax_t>(c.size)) {
-    return "is " + std::to_string(size) + " bytes, the catalog says " + std::to_string(c.size) +
-           " (" + c.source + ")";
-  }
+  if (std::string why = SizeMismatch(c, size); !why.empty()) return why;
   if (c.sha256.empty()) return "";
   const auto mtime = fs::last_write_time(p, ec);
   if (ec) return "cannot be read (" + ec.message() + ")";
-  const std::string h = CachedSha256(p, size, mtime);
-  if (h == c.sha256) return "";
-  return "has sha256 " + (h.empty() ? std::string("(unreadable)") : h) + ", the catalog says " +
-         c.sha256 + " (" + c.source + ")";
+  return Sha256Mismatch(c, CachedSha256(p, size, mtime));
 }
 
 }  // namespace
@@ -146,13 +140,30 @@ std::string FileSha256(const std::string& path) {
   const bool ok = !in.bad() && EVP_DigestFinal_ex(ctx, md, &len) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) return {};
+  return LowerHex(md, len);
+}
+
+std::string LowerHex(const unsigned char* bytes, size_t n) {
   static const char kHex[] = "0123456789abcdef";
   std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 15]);
+  out.reserve(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(kHex[bytes[i] >> 4]);
+    out.push_back(kHex[bytes[i] & 15]);
   }
   return out;
+}
+
+std::string SizeMismatch(const FileCheck& c, uint64_t size) {
+  if (c.size <= 0 || size == static_cast<uint64_t>(c.size)) return "";
+  return "is " + std::to_string(size) + " bytes, the catalog says " + std::to_string(c.size) +
+         " (" + c.source + ")";
+}
+
+std::string Sha256Mismatch(const FileCheck& c, const std::string& sha256) {
+  if (c.sha256.empty() || sha256 == c.sha256) return "";
+  return "has sha256 " + (sha256.empty() ? std::string("(unreadable)") : sha256) +
+         ", the catalog says " + c.sha256 + " (" + c.source + ")";
 }
 
 Result<std::vector<EmbeddedFile>> ReadCatalogPath(const std::string& path) {

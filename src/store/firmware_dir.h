@@ -36,6 +36,14 @@ Result<std::unordered_set<std::string>> ListFirmwareNames(
 
 // The sha256 of a file as 64 lower-case hex digits; "" if it cannot be read.
 std::string FileSha256(const std::string& path);
+// Bytes as lower-case hex digits.
+std::string LowerHex(const unsigned char* bytes, size_t n);
+
+// Why a file of `size` bytes, or with this sha256 ("" : it could not be read), is not what the
+// catalog says; "" when it is, or when nothing is recorded. For the repository scan and for
+// `firmware import`, which hashes what it writes.
+std::string SizeMismatch(const FileCheck& c, uint64_t size);
+std::string Sha256Mismatch(const FileCheck& c, const std::string& sha256);
 
 // The image files a `.loads` manifest at `path` lists (lower-case), read from its text part:
 // lines whose last word ends in .sbn, .sb2, .bin, .zz or .img. A real manifest has a binary

@@ -17,6 +17,7 @@
 
 #include "core/text.h"
 #include "store/file_store.h"
+#include "store/firmware_dir.h"
 
 namespace stepup {
 namespace {
@@ -30,15 +31,6 @@ constexpr size_t kCopHeaderLimit = size_t{1} << 20;
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
-std::string Hex(const unsigned char* p, unsigned int n) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < n; ++i) {
-    out.push_back(kHex[p[i] >> 4]);
-    out.push_back(kHex[p[i] & 15]);
-  }
-  return out;
-}
 
 // Why an archive member's name could lead outside the repository if it were extracted as
 // named; "" when it cannot. Both separators count: zip files made on Windows use '\'.
@@ -127,20 +119,19 @@ class Staging {
       return IoError("cannot write " + Quoted(name) + " in " + Quoted(dir_.string()) + ": " + e);
     }
     ::close(fd);
-    if (check && check->size > 0 && total != static_cast<uint64_t>(check->size)) {
-      Drop();
-      return "is " + std::to_string(total) + " bytes, the catalog says " +
-             std::to_string(check->size) + " (" + check->source + ")";
+    if (check) {
+      if (std::string why = SizeMismatch(*check, total); !why.empty()) {
+        Drop();
+        return why;
+      }
     }
     if (md) {
       unsigned char out[EVP_MAX_MD_SIZE];
       unsigned int len = 0;
       EVP_DigestFinal_ex(md.get(), out, &len);
-      const std::string h = Hex(out, len);
-      if (h != check->sha256) {
+      if (std::string why = Sha256Mismatch(*check, LowerHex(out, len)); !why.empty()) {
         Drop();
-        return "has sha256 " + h + ", the catalog says " + check->sha256 + " (" + check->source +
-               ")";
+        return why;
       }
     }
     return std::string();
