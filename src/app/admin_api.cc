@@ -65,6 +65,26 @@ const std::vector<AdminApi::Route>& AdminApi::Table() {
        "200 the repository", false, &AdminApi::Firmware},
       {"GET", "/api/v1/audit", "The security audit of every device (as `stepup audit --json`)",
        "200 the audit", false, &AdminApi::Audit},
+      {"GET", "/api/v1/groups",
+       "Rollout groups with their members by state, phones held back, and targets behind the "
+       "newest catalogued release; devices naming a group that does not exist",
+       "200 the groups", false, &AdminApi::ListGroups},
+      {"POST", "/api/v1/groups",
+       "Create a rollout group: {name, target?, window? (HH:MM-HH:MM UTC), paused?}; devices "
+       "join it by their `group` setting",
+       "201 the group", true, &AdminApi::CreateGroup},
+      {"GET", "/api/v1/groups/{key}", "One rollout group", "200 the group", false,
+       &AdminApi::GetGroup},
+      {"PATCH", "/api/v1/groups/{key}",
+       "Change a group: {target?, window? (null or \"\" removes it), paused? (false resumes, "
+       "and its phones are asked to resync)}",
+       "200 the group", true, &AdminApi::UpdateGroup},
+      {"DELETE", "/api/v1/groups/{key}",
+       "Remove a group (its devices follow their own targets again)", "200 what was removed",
+       false, &AdminApi::DeleteGroup},
+      {"POST", "/api/v1/groups/{key}/resync",
+       "Ask the group's phones not yet at target to resync now (SPA/MPP resync URL)",
+       "200 how many were asked", false, &AdminApi::ResyncGroup},
   };
   return kRoutes;
 }
@@ -83,12 +103,13 @@ nlohmann::json AdminApi::OpenApi() {
       op["responses"]["429"] = {{"description", "too many failed attempts from this address"}};
     }
     if (std::string_view(r.path).find("{key}") != std::string_view::npos) {
+      const bool group = std::string_view(r.path).starts_with("/api/v1/groups/");
       op["parameters"] = {{{"name", "key"},
                            {"in", "path"},
                            {"required", true},
-                           {"description", "MAC (any common form) or serial"},
+                           {"description", group ? "the group's name" : "MAC (any common form) or serial"},
                            {"schema", {{"type", "string"}}}}};
-      op["responses"]["404"] = {{"description", "no such device"}};
+      op["responses"]["404"] = {{"description", group ? "no such group" : "no such device"}};
     }
     if (r.body) {
       op["requestBody"] = {

@@ -2,7 +2,7 @@
 // call, behind a bearer token when one is set (issue 16), and the fleet operations on them
 // (issue 18): devices (list with filters, create, get, update, delete), a device's plan,
 // history and what the server learned of its firmware, the catalog, the firmware repository
-// and the security audit. Every route is in one table (admin_api.cc), from which both the
+// the security audit, and rollout groups (target, window, pause/resume, resync now). Every route is in one table (admin_api.cc), from which both the
 // dispatch and /api/v1/openapi.json are made, so the document cannot drift from the routes.
 //
 // Where it answers is the server's choice (server/server.cc): on the HTTP listener when that
@@ -74,6 +74,14 @@ class AdminApi {
   Response Catalog(const std::string&, const Request& req);
   Response Firmware(const std::string&, const Request& req);
   Response Audit(const std::string&, const Request& req);
+  Response ListGroups(const std::string&, const Request& req);
+  Response CreateGroup(const std::string&, const Request& req);
+  Response GetGroup(const std::string& key, const Request& req);
+  Response UpdateGroup(const std::string& key, const Request& req);
+  Response DeleteGroup(const std::string& key, const Request& req);
+  Response ResyncGroup(const std::string& key, const Request& req);
+  Result<RolloutGroup> FindGroup(const std::string& name);
+  nlohmann::json GroupJson(const RolloutGroup& g, const std::vector<Device>& devices);
   Response Doc(const std::string&, const Request& req);
   Response MetricsText();
   Response Ui(const std::string& path);

@@ -195,12 +195,61 @@ TEST_F(AdminApiTest, EveryRouteNeedsTheTokenExceptTheDocument) {
 // The document is made from the route table; this checks the table against the answers: each
 // documented operation, called with good input, answers its documented success status, and
 // its path parameter and body are as documented.
+TEST_F(AdminApiTest, RolloutGroupsAreCreatedChangedReportedAndRemoved) {
+  Response made = Call("POST", "/api/v1/groups",
+                       R"({"name":"pilot","target":"7.5.2b","window":"09:00-17:00"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(J(made)["members"], 0);
+  EXPECT_EQ(J(made)["open"], false);  // midnight UTC on 2024-01-01: outside its window
+  // Its own target "latest" lets the group's apply.
+  ASSERT_EQ(Call("PATCH", "/api/v1/devices/58bfea1104e6",
+                 R"({"target":"latest","settings":{"group":"pilot"}})")
+                .status,
+            200);
+  ASSERT_EQ(Call("PATCH", "/api/v1/devices/00562b043615", R"({"settings":{"group":"lab"}})")
+                .status,
+            200);
+  auto g = J(Call("GET", "/api/v1/groups/pilot"));
+  EXPECT_EQ(g["members"], 1);
+  EXPECT_EQ(g["by_state"]["new"], 1);
+  // 7.5.2b is behind the newest SPA504G release the catalog knows.
+  ASSERT_EQ(g["behind"].size(), 1u) << g;
+  EXPECT_EQ(g["behind"][0]["model"], "SPA504G");
+  EXPECT_EQ(g["behind"][0]["target"], "7.5.2b");
+  auto list = J(Call("GET", "/api/v1/groups"));
+  EXPECT_EQ(list["groups"].size(), 1u);
+  EXPECT_EQ(list["unknown_groups"], nlohmann::json::array({"lab"}));  // named, not created
+  auto paused = J(Call("PATCH", "/api/v1/groups/pilot", R"({"paused":true,"window":null})"));
+  EXPECT_EQ(paused["paused"], true);
+  EXPECT_EQ(paused["window"], "");
+  auto latest = J(Call("PATCH", "/api/v1/groups/pilot", R"({"target":"latest"})"));
+  EXPECT_TRUE(latest["behind"].empty()) << latest;
+
+  EXPECT_EQ(Call("POST", "/api/v1/groups", R"({"name":"pilot"})").status, 409);
+  BadField("POST", "/api/v1/groups", R"({"target":"7.6.1"})", "field \"name\" is required");
+  BadField("POST", "/api/v1/groups", R"({"name":"a b"})", "field \"name\"");
+  BadField("POST", "/api/v1/groups", R"({"name":"x","window":"25:00-01:00"})",
+           "field \"window\": window \"25:00-01:00\"");
+  BadField("POST", "/api/v1/groups", R"({"name":"x","target":"99.9.9"})",
+           "field \"target\": target \"99.9.9\"");
+  BadField("POST", "/api/v1/groups", R"({"name":"x","colour":"red"})", "unknown field \"colour\"");
+  BadField("PATCH", "/api/v1/groups/pilot", R"({"paused":"yes"})", "field \"paused\"");
+  BadField("PATCH", "/api/v1/groups/pilot", R"({"name":"other"})", "unknown field \"name\"");
+  EXPECT_EQ(Call("PATCH", "/api/v1/groups/nope", R"({"paused":true})").status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/groups/nope").status, 404);
+  EXPECT_EQ(Call("DELETE", "/api/v1/groups/pilot").status, 200);
+  EXPECT_EQ(Call("DELETE", "/api/v1/groups/pilot").status, 404);
+  EXPECT_EQ(J(Call("GET", "/api/v1/groups"))["unknown_groups"].size(), 2u);
+}
+
 TEST_F(AdminApiTest, TheOpenApiDocumentIsWhatTheRoutesAnswer) {
   nlohmann::json doc = J(Call("GET", "/api/v1/openapi.json"));
   ASSERT_EQ(doc["openapi"], "3.0.3");
   const std::map<std::string, std::string> good_body = {
       {"post /api/v1/devices", R"({"mac":"001122334455","model":"SPA504G"})"},
-      {"patch /api/v1/devices/{key}", R"({"hold":true})"}};
+      {"patch /api/v1/devices/{key}", R"({"hold":true})"},
+      {"post /api/v1/groups", R"({"name":"pilot","target":"7.6.1"})"},
+      {"patch /api/v1/groups/{key}", R"({"paused":true})"}};
   int operations = 0;
   // DELETE last: the other routes need the device.
   for (const char* pass : {"keep", "delete"}) {
@@ -211,7 +260,7 @@ TEST_F(AdminApiTest, TheOpenApiDocumentIsWhatTheRoutesAnswer) {
         std::string target = path;
         if (auto at = target.find("{key}"); at != std::string::npos) {
           ASSERT_TRUE(op.contains("parameters")) << path;
-          target.replace(at, 5, "58bfea1104e6");
+          target.replace(at, 5, path.starts_with("/api/v1/groups/") ? "pilot" : "58bfea1104e6");
         }
         std::string body;
         if (op.contains("requestBody")) {
@@ -224,7 +273,8 @@ TEST_F(AdminApiTest, TheOpenApiDocumentIsWhatTheRoutesAnswer) {
         for (const auto& [code, _] : op["responses"].items()) {
           if (code[0] == '2') want = code;
         }
-        if (path == "/api/v1/devices/{key}/plan") want = "503";  // no provisioner here
+        if (path == "/api/v1/devices/{key}/plan" || path == "/api/v1/groups/{key}/resync")
+          want = "503";  // no provisioner here
         EXPECT_EQ(std::to_string(r.status), want) << m << " " << target << ": " << r.body;
         if (r.status < 300) {
           EXPECT_FALSE(J(r).is_discarded()) << m << " " << target;

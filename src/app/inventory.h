@@ -22,6 +22,7 @@
 #include "core/device.h"
 #include "core/identify.h"
 #include "core/result.h"
+#include "core/rollout.h"
 
 namespace stepup {
 
@@ -92,6 +93,15 @@ class Inventory {
   // on every request; callers use it to know that what they derived from devices still holds.
   // Negative when it cannot be read.
   virtual int64_t DevicesVersion() = 0;
+
+  // Rollout groups (core/rollout.h), by name. Writes are an operator's: durable when they
+  // return, and they move DevicesVersion (what a device is offered depends on its group).
+  virtual Result<std::vector<RolloutGroup>> Groups() = 0;
+  // Adds the group, or replaces the one of that name.
+  virtual Status PutGroup(const RolloutGroup& g) = 0;
+  // kUnknown when there is no group of that name. Its members keep their `group` setting and
+  // follow their own targets.
+  virtual Status RemoveGroup(const std::string& name) = 0;
 
   // Finds by MAC when given, else by serial.
   Result<std::optional<Device>> Find(const std::string& mac, const std::string& serial) {

@@ -53,6 +53,9 @@ class MeteredInventory final : public Inventory {
   }
   Status Flush() override { return inner_.Flush(); }
   int64_t DevicesVersion() override { return inner_.DevicesVersion(); }
+  Result<std::vector<RolloutGroup>> Groups() override { return inner_.Groups(); }
+  Status PutGroup(const RolloutGroup& g) override { return inner_.PutGroup(g); }
+  Status RemoveGroup(const std::string& name) override { return inner_.RemoveGroup(name); }
 
  private:
   Inventory& inner_;

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -32,8 +33,17 @@
 #include "core/catalog.h"
 #include "core/identify.h"
 #include "core/render.h"
+#include "core/rollout.h"
 
 namespace stepup {
+
+// What one resync trigger of a group did (Provisioner::TriggerGroup).
+struct ResyncSummary {
+  int sent = 0;        // resync URLs requested
+  int no_address = 0;  // never seen by this server: no address to send to
+  int cannot = 0;      // enterprise phones: no remote resync without call control
+  int settled = 0;     // current, held by the operator, quarantined or handed off: left alone
+};
 
 struct ProvisionerConfig {
   const Catalog* catalog = nullptr;
@@ -62,6 +72,12 @@ struct ProvisionerConfig {
   std::function<void(const std::string& ip,
                      std::function<void(std::optional<std::string> body)> done)>
       probe_phone;
+  // Asks a phone at `ip` to resync now: GET http://IP/admin/resync on its web port (SPA, ATA
+  // and MPP phones; HTTP basic authentication as admin when `admin_password` is not empty);
+  // done(true) when it answered 200. Unset: no triggers are sent.
+  std::function<void(const std::string& ip, const std::string& admin_password,
+                     std::function<void(bool)> done)>
+      resync_phone;
   int64_t learn_after_ms = 30000;             // an offer it fetched nothing of by then: it runs it
   int64_t reprobe_after_ms = 10 * 60 * 1000;  // a phone whose page was off is not asked sooner
 };
@@ -105,6 +121,18 @@ class Provisioner {
   // port is known only once it is bound).
   void SetBaseUrl(std::string url) { cfg_.base_url = std::move(url); }
   void SetHttpsBaseUrl(std::string url) { cfg_.https_base_url = std::move(url); }
+
+  // Rollout groups (core/rollout.h), as the walk sees them: re-read from the inventory at
+  // most every 200 ms, at once with `fresh`.
+  using GroupMap = std::map<std::string, RolloutGroup>;
+  std::shared_ptr<const GroupMap> Groups(bool fresh = false);
+  // This process changed a group: the next request reads them again.
+  void GroupsChanged();
+  // Sends a resync trigger to every member of the group not yet at its target whose address
+  // this server knows (`why` goes into each device's resync-sent event).
+  ResyncSummary TriggerGroup(const std::string& group, const std::string& why);
+  // Members of the group whose hops this process held back (paused, outside its window).
+  size_t HeldBy(const std::string& group);
 
  private:
   // What the request presented: every source's identity and their merge.
@@ -199,6 +227,15 @@ class Provisioner {
   std::string StuckReason(const Device& d, const Load* pending);
   const Load* FindLoadOf(const Device& d, const std::string& name) const;
   void Remember(const Request& req, int64_t device_id);
+  // The address the device last asked from ("" : unknown).
+  std::string AddressOf(const Device& d);
+  RolloutView Rollout(const Device& d, const GroupMap& groups, int64_t now) const;
+  // A hop held back by its group: recorded once per reason.
+  void NoteHeld(const Device& d, const std::string& why, const Request& req);
+  void NoteReleased(int64_t device_id);
+  // Sweep's part for groups: a group that opened (resumed, its window began) or whose
+  // resync_at moved gets its members triggered.
+  void SweepRollout(int64_t now);
   // The device seen last at the address (within the tie window).
   std::optional<Device> DeviceAt(const std::string& ip);
   // The device seen at the address when no other was lately (not a site behind NAT).
@@ -284,6 +321,13 @@ class Provisioner {
   std::mutex avail_mu_;
   std::shared_ptr<const std::unordered_set<const Load*>> available_;  // swapped whole on rescan
   DownloadSlots slots_{cfg_.max_downloads};
+  std::mutex groups_mu_;
+  std::shared_ptr<const GroupMap> groups_;
+  std::chrono::steady_clock::time_point groups_read_;
+  std::unordered_map<int64_t, std::string> held_;       // device id -> why held (groups_mu_)
+  std::unordered_map<int64_t, std::string> addresses_;  // device id -> last address
+  std::map<std::string, bool> open_;                    // group -> open at the last sweep
+  std::map<std::string, int64_t> resync_seen_;          // group -> resync_at acted on
 };
 
 }  // namespace stepup

@@ -9,10 +9,6 @@
 
 namespace stepup {
 
-void Provisioner::Remember(const Request& req, int64_t device_id) {
-  seen_.Seen(req.peer_ip, device_id, cfg_.now_ms());
-}
-
 std::optional<Device> Provisioner::DeviceAt(const std::string& ip) {
   auto id = seen_.Last(ip, cfg_.now_ms());
   if (!id) return std::nullopt;

@@ -47,11 +47,6 @@ ProfileSetup Provisioner::Setup(std::shared_ptr<const std::unordered_set<const L
   return setup;
 }
 
-Result<Plan> Provisioner::PlanFor(const Device& d) {
-  std::shared_ptr<const std::unordered_set<const Load*>> keep;
-  return PlanForDevice(Setup(keep), d, d.firmware);
-}
-
 std::shared_ptr<const std::unordered_set<const Load*>> Provisioner::AvailableLoads() {
   std::lock_guard alock(avail_mu_);
   return available_;
@@ -344,6 +339,7 @@ void Provisioner::SweepQuietTargets(int64_t now) {
 
 void Provisioner::Sweep() {
   const int64_t now = cfg_.now_ms();
+  SweepRollout(now);
   SweepQuietTargets(now);
   std::vector<std::pair<int64_t, std::string>> due;
   {

@@ -141,14 +141,29 @@ Response Provisioner::Walk(Device& d, const Device& before, const IdentityVerdic
   // its configuration and no upgrade this time, and nothing about it changes (no offer counted
   // toward stuck, no guess from an offer it was never given).
   const int64_t now = cfg_.now_ms();
+  // Its rollout group (core/rollout.h): the walk plans for the group's target (the device's
+  // own stays what is stored), and a paused group or a closed window holds the hop back as
+  // the cap does, except that the phone comes at its usual resync (or a trigger).
+  const RolloutView rollout = Rollout(d, *Groups(), now);
+  struct KeepTarget {
+    Device& d;
+    std::string own;
+    ~KeepTarget() { d.target = std::move(own); }
+  } keep_target{d, d.target};
+  d.target = rollout.target;
+  const bool held = !rollout.held.empty() && !d.hold;
   bool capped = false;
   Result<Plan> plan = Plan{};
-  if (uncertain && !d.hold && !slots_.Take(d.id, now)) {
+  if (held) {
+    slots_.Release(d.id);
+    NoteHeld(d, rollout.held, req);
+  } else if (uncertain && !d.hold && !slots_.Take(d.id, now)) {
     capped = true;
   } else {
     plan = uncertain ? UncertainPlan(setup, d, uncertain_why) : PlanForDevice(setup, d, d.firmware);
   }
-  if (capped) {
+  if (!held) NoteReleased(d.id);
+  if (capped || held) {
   } else if (!plan) {
     d.state_detail = plan.error().message;
   } else if (plan->status != PlanStatus::kOk) {
@@ -164,17 +179,18 @@ Response Provisioner::Walk(Device& d, const Device& before, const IdentityVerdic
   Track(d, req);
   Device for_render = d;
   // Nothing to offer now, or no download slot for it.
-  if (d.pending_load.empty() || capped) for_render.hold = true;
+  if (d.pending_load.empty() || capped || held) for_render.hold = true;
   setup.come_back_soon = capped;
   if (verdict.clearance == Clearance::kWalkOnly) {
     for_render.settings = WithoutSecrets(d.settings);
     setup.defaults = WithoutSecrets(setup.defaults);
   }
   auto profile = RenderForDevice(setup, for_render, d.firmware, std::max(0, d.pending_offers - 1),
-                                 plan && !capped ? &*plan : nullptr);
+                                 plan && !capped && !held ? &*plan : nullptr);
   if (!profile) return TextResponse(500, profile.error().message);
   Response out;
-  out.transient = capped;  // the next resync may find a slot: never a settled answer
+  // The next resync may find a slot, or the group open: never a settled answer.
+  out.transient = capped || held;
   out.content_type = profile->rendered.content_type;
   out.body = std::move(profile->rendered.body);
   if (AsksEncrypted(req.target)) return Encrypted(d, std::move(out));

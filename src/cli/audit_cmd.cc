@@ -18,7 +18,7 @@ struct AuditOptions {
 };
 
 int RunAudit(const AuditOptions& o) {
-  auto cat = OpenCatalog(o.catalog);
+  auto cat = OpenCatalogFor(o.data, o.catalog);
   if (!cat) return Fail(cat.error());
   auto inv = OpenData(o.data);
   if (!inv) return Fail(inv.error());

@@ -85,6 +85,7 @@ void AddCatalogCommand(CLI::App& app, Action& action) {
   check->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
   check->add_flag("--json", o->json, "print JSON");
   check->callback([&action, o] { action = [o] { return RunCheck(*o); }; });
+  AddCatalogUpdate(*cmd, action);
 }
 
 }  // namespace stepup::cli

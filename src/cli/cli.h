@@ -49,8 +49,11 @@ void AddSimulateCommand(CLI::App& app, Action& action);
 void AddTrustCommand(CLI::App& app, Action& action);
 void AddAuditCommand(CLI::App& app, Action& action);
 void AddDhcpCommand(CLI::App& app, Action& action);
+void AddRolloutCommand(CLI::App& app, Action& action);
 // `firmware import` and `firmware list`, under the `firmware` command.
 void AddFirmwareImport(CLI::App& firmware, Action& action);
 void AddFirmwareList(CLI::App& firmware, Action& action);
+// `catalog update`, under the `catalog` command.
+void AddCatalogUpdate(CLI::App& catalog, Action& action);
 
 }  // namespace stepup::cli

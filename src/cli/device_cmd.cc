@@ -38,7 +38,7 @@ Result<Settings> ParseSets(const std::vector<std::string>& sets) {
 }
 
 int RunAdd(const DeviceOptions& o) {
-  auto cat = OpenCatalog(o.catalog);
+  auto cat = OpenCatalogFor(o.data, o.catalog);
   if (!cat) return Fail(cat.error());
   auto sets = ParseSets(o.set);
   if (!sets) return Fail(sets.error());
@@ -62,7 +62,7 @@ int RunAdd(const DeviceOptions& o) {
 }
 
 int RunImport(const DeviceOptions& o) {
-  auto cat = OpenCatalog(o.catalog);
+  auto cat = OpenCatalogFor(o.data, o.catalog);
   if (!cat) return Fail(cat.error());
   errno = 0;
   std::ifstream in(o.file, std::ios::binary);
@@ -177,7 +177,7 @@ int RunShow(const DeviceOptions& o) {
 }
 
 int RunSet(const DeviceOptions& o) {
-  auto cat = OpenCatalog(o.catalog);
+  auto cat = OpenCatalogFor(o.data, o.catalog);
   if (!cat) return Fail(cat.error());
   auto inv = OpenData(o.data);
   if (!inv) return Fail(inv.error());

@@ -89,7 +89,7 @@ void PrintText(const nlohmann::json& j, const std::string& dir) {
 }
 
 int RunImport(const ImportOptions& o) {
-  auto cat = OpenCatalog(o.catalog);
+  auto cat = OpenCatalogFor(o.data, o.catalog);
   if (!cat) return Fail(cat.error());
   if (o.firmware.empty()) {
     // The data directory also holds the inventory's secrets: created private, as OpenData does.

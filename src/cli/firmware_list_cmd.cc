@@ -20,7 +20,7 @@ struct ListOptions {
 };
 
 int RunList(const ListOptions& o) {
-  auto cat = OpenCatalog(o.catalog);
+  auto cat = OpenCatalogFor(o.data, o.catalog);
   if (!cat) return Fail(cat.error());
   const std::string dir = FirmwareDir(o.data, o.firmware);
   FirmwareReportInput in;

@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   AddTrustCommand(app, action);
   AddAuditCommand(app, action);
   AddDhcpCommand(app, action);
+  AddRolloutCommand(app, action);
   app.footer(kExitCodesHelp);
   for (CLI::App* sub : app.get_subcommands({})) {
     sub->footer(kExitCodesHelp);

@@ -111,6 +111,11 @@ void AddSimulateCommand(CLI::App& app, Action& action) {
   cmd->add_option("--web-port", o->sim.web_port,
                   "Enterprise phones serve /DeviceInformationX on their own address at this port "
                   "(default: no pages)");
+  cmd->add_option("--linger", o->sim.linger_s,
+                  "a phone that settled short of its target waits up to SECONDS from its start "
+                  "for what brings it back: SPA/MPP phones a resync trigger on --web-port "
+                  "(GET /admin/resync), enterprise phones reset every 2 s (no call control on "
+                  "a bench)");
   cmd->add_option("--web-off-share", o->sim.web_off_share,
                   "Share of enterprise phones whose web page is off (0..1)");
   cmd->add_option("--syslog", o->sim.syslog,

@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <memory>
+#include <openssl/evp.h>
 
 #include "net/deadline.h"
 
@@ -21,8 +22,11 @@ using tcp = net::ip::tcp;
 class ProbeSession : public std::enable_shared_from_this<ProbeSession> {
  public:
   ProbeSession(net::io_context& ioc, const PhoneProbeOptions& o, std::atomic<size_t>& in_flight,
+               std::string path, std::string authorization,
                std::function<void(std::optional<std::string>)> done)
-      : socket_(net::make_strand(ioc)),
+      : path_(std::move(path)),
+        authorization_(std::move(authorization)),
+        socket_(net::make_strand(ioc)),
         deadline_(socket_.get_executor()),
         opt_(o),
         in_flight_(in_flight),
@@ -45,8 +49,9 @@ class ProbeSession : public std::enable_shared_from_this<ProbeSession> {
 
  private:
   void Send() {
-    req_ = {http::verb::get, "/DeviceInformationX", 11};
+    req_ = {http::verb::get, path_, 11};
     req_.set(http::field::host, host_);
+    if (!authorization_.empty()) req_.set(http::field::authorization, authorization_);
     req_.set(http::field::user_agent, "stepup");
     http::async_write(socket_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->Finish(std::nullopt);
@@ -67,6 +72,7 @@ class ProbeSession : public std::enable_shared_from_this<ProbeSession> {
     done_ = nullptr;
   }
 
+  std::string path_, authorization_;
   tcp::socket socket_;
   Deadline deadline_;  // of the whole read
   PhoneProbeOptions opt_;
@@ -94,6 +100,27 @@ bool PhoneProber::PrivateAddress(const net::ip::address& a) {
 
 void PhoneProber::Probe(const std::string& ip,
                         std::function<void(std::optional<std::string>)> done) {
+  Get(ip, "/DeviceInformationX", "", std::move(done));
+}
+
+void PhoneProber::Resync(const std::string& ip, const std::string& admin_password,
+                         std::function<void(bool)> done) {
+  std::string auth;
+  if (!admin_password.empty()) {
+    const std::string plain = "admin:" + admin_password;
+    std::string b64(4 * ((plain.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                                  reinterpret_cast<const unsigned char*>(plain.data()),
+                                  static_cast<int>(plain.size()));
+    b64.resize(static_cast<size_t>(n));
+    auth = "Basic " + b64;
+  }
+  Get(ip, "/admin/resync", std::move(auth),
+      [done = std::move(done)](std::optional<std::string> body) { done(body.has_value()); });
+}
+
+void PhoneProber::Get(const std::string& ip, std::string path, std::string authorization,
+                      std::function<void(std::optional<std::string>)> done) {
   beast::error_code ec;
   auto a = net::ip::make_address(ip, ec);
   const bool allowed = !ec && opt_.allow != PhoneProbeOptions::Allow::kOff &&
@@ -103,7 +130,9 @@ void PhoneProber::Probe(const std::string& ip,
     // Never before Probe returns: the caller may hold the lock the answer needs.
     return net::post(ioc_, [done = std::move(done)] { done(std::nullopt); });
   }
-  std::make_shared<ProbeSession>(ioc_, opt_, in_flight_, std::move(done))->Run(a);
+  std::make_shared<ProbeSession>(ioc_, opt_, in_flight_, std::move(path), std::move(authorization),
+                                 std::move(done))
+      ->Run(a);
 }
 
 }  // namespace stepup

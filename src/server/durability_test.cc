@@ -52,6 +52,9 @@ class SlowDiskInventory : public Inventory {
   }
   Status Flush() override { return inner_->Flush(); }
   int64_t DevicesVersion() override { return inner_->DevicesVersion(); }
+  Result<std::vector<RolloutGroup>> Groups() override { return inner_->Groups(); }
+  Status PutGroup(const RolloutGroup& g) override { return inner_->PutGroup(g); }
+  Status RemoveGroup(const std::string& n) override { return inner_->RemoveGroup(n); }
 
   Result<uint64_t> RecordProgress(const Device& d, const std::vector<Event>& events) override {
     if (auto t = inner_->RecordProgress(d, events); !t) return t;

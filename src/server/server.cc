@@ -230,6 +230,10 @@ Status Server::Impl::MakeProvisioner() {
                                         std::function<void(std::optional<std::string>)> done) {
       p->Probe(ip, std::move(done));
     };
+    pc.resync_phone = [p = prober.get()](const std::string& ip, const std::string& password,
+                                         std::function<void(bool)> done) {
+      p->Resync(ip, password, std::move(done));
+    };
   }
   pc.learn_after_ms = int64_t{cfg.learn_after} * 1000;
   auto probe = ParseProbeLimits(cfg.probe_limit);

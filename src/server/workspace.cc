@@ -22,6 +22,39 @@ Result<Catalog> OpenCatalog(const std::string& catalog_path) {
   return LoadCatalog(*sources);
 }
 
+std::string CatalogDir(const DataOptions& data) {
+  return (std::filesystem::path(data.dir) / "catalog.d").string();
+}
+
+Result<Catalog> OpenCatalogFor(const DataOptions& data, const std::string& catalog_path,
+                               const std::vector<EmbeddedFile>& extra) {
+  std::vector<EmbeddedFile> sources;
+  if (catalog_path.empty()) {
+    sources = BundledCatalog();
+  } else {
+    auto read = ReadCatalogPath(catalog_path);
+    if (!read) return read.error();
+    sources = std::move(read).value();
+  }
+  std::error_code ec;
+  const std::string dir = CatalogDir(data);
+  bool any = false;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    any = any || it->path().extension() == ".toml";
+  if (any) {
+    auto more = ReadCatalogPath(dir);
+    if (!more) return more.error();
+    for (auto& f : *more) {
+      // A file `extra` replaces (catalog update of a newer version of the same file).
+      bool replaced = false;
+      for (const auto& e : extra) replaced = replaced || e.name == f.name;
+      if (!replaced) sources.push_back(std::move(f));
+    }
+  }
+  sources.insert(sources.end(), extra.begin(), extra.end());
+  return LoadCatalog(sources);
+}
+
 Result<std::unique_ptr<Inventory>> OpenData(const DataOptions& data) {
   // The data directory and the inventory hold every device's secrets: private to this user.
   std::vector<std::string> notes;
@@ -73,7 +106,7 @@ Result<std::optional<std::unordered_set<const Load*>>> FirmwareAvailability(
 }
 
 Result<Workspace> OpenWorkspace(const DataOptions& data, const std::string& catalog_path) {
-  auto cat = OpenCatalog(catalog_path);
+  auto cat = OpenCatalogFor(data, catalog_path);
   if (!cat) return cat.error();
   auto templates = OpenTemplates(data);
   if (!templates) return templates.error();

@@ -11,6 +11,7 @@
 
 #include "app/inventory.h"
 #include "core/catalog.h"
+#include "core/embedded_files.h"
 #include "core/render.h"
 #include "core/result.h"
 
@@ -24,6 +25,14 @@ struct DataOptions {
   std::string dir = "./stepup-data";
   std::string db;  // "" : sqlite:DIR/stepup.db
 };
+
+// The catalog with the data directory's additions: the bundled one (or --catalog) and every
+// DIR/catalog.d/*.toml (`stepup catalog update` puts them there), validated as one catalog,
+// plus `extra` sources (a file named like one in catalog.d replaces it).
+Result<Catalog> OpenCatalogFor(const DataOptions& data, const std::string& catalog_path,
+                               const std::vector<EmbeddedFile>& extra = {});
+// DIR/catalog.d.
+std::string CatalogDir(const DataOptions& data);
 
 // Opens (creating the data directory if needed) the inventory of --data/--db.
 Result<std::unique_ptr<Inventory>> OpenData(const DataOptions& data);

@@ -192,6 +192,9 @@ Result<FlatProfile> ParseFlatProfile(std::string_view xml) {
   f.resync_periodic = std::atoi(root.child_value("Resync_Periodic"));
   if (pugi::xml_node b = root.child("Profile_Rule_B")) f.profile_rule_b = b.child_value();
   f.custom_ca_rule = root.child_value("Custom_CA_Rule");
+  for (const char* name : {"Admin_Passwd", "Admin_Password"}) {  // SPA, MPP
+    if (pugi::xml_node a = root.child(name)) f.admin_password = a.child_value();
+  }
   return f;
 }
 

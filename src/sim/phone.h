@@ -55,6 +55,8 @@ struct PhoneState {
   int https_failures = 0;      // HTTPS fetches that failed (TLS: the server not verified)
   int encrypted_profiles = 0;  // profiles that came encrypted and decrypted with the rule's key
   int held_back = 0;           // resyncs that brought no upgrade but asked it to come back soon
+  int resyncs = 0;             // resync triggers it obeyed (GET /admin/resync on its web port)
+  std::string admin_password;  // its web admin password, once a profile set one
   std::string gpp_p;
   std::vector<Hop> hops;
   int refusals = 0;         // images it was given and refused
@@ -81,6 +83,7 @@ struct FlatProfile {
   // ("" clears it), and Custom_CA_Rule (the CA the phone installs to verify servers).
   std::optional<std::string> profile_rule_b;
   std::string custom_ca_rule;
+  std::optional<std::string> admin_password;  // Admin_Passwd (SPA) / Admin_Password (MPP)
 };
 // A <flat-profile>; errors name what is wrong (a phone rejects a profile it cannot parse).
 Result<FlatProfile> ParseFlatProfile(std::string_view xml);

@@ -1,5 +1,7 @@
 #include "sim/phone_web.h"
 
+#include <openssl/evp.h>
+
 #include "core/text.h"
 
 namespace stepup::sim {
@@ -26,8 +28,19 @@ std::string BootAlarm(const PhoneState& p) {
   return "<190>cisco-alarm:23 Name=SEP" + mac + " Load=" + p.running + " Last=reset-restart";
 }
 
+std::string BasicAuthorization(const std::string& user, const std::string& password) {
+  const std::string plain = user + ":" + password;
+  std::string b64(4 * ((plain.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                                reinterpret_cast<const unsigned char*>(plain.data()),
+                                static_cast<int>(plain.size()));
+  b64.resize(static_cast<size_t>(n));
+  return "Basic " + b64;
+}
+
 asio::awaitable<void> ServePhonePage(std::shared_ptr<tcp::acceptor> acceptor, const Catalog& cat,
-                                     const PhoneState& p) {
+                                     const PhoneState& p, bool page_on,
+                                     std::function<int(const std::string&)> resync) {
   for (;;) {
     boost::system::error_code ec;
     tcp::socket s = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
@@ -36,9 +49,22 @@ asio::awaitable<void> ServePhonePage(std::shared_ptr<tcp::acceptor> acceptor, co
     co_await asio::async_read_until(s, asio::dynamic_buffer(head, 8192), "\r\n\r\n",
                                     asio::redirect_error(asio::use_awaitable, ec));
     if (ec) continue;
-    const bool page = head.rfind("GET /DeviceInformationX ", 0) == 0;
+    const bool page = page_on && head.rfind("GET /DeviceInformationX ", 0) == 0;
+    int status = page ? 200 : 404;
     std::string body = page ? DeviceInformationPage(cat, p) : "not found\n";
-    std::string out = std::string(page ? "HTTP/1.1 200 OK" : "HTTP/1.1 404 Not Found") +
+    if (resync && head.rfind("GET /admin/resync", 0) == 0) {
+      std::string auth;
+      const std::string lower = ToLower(head);
+      if (size_t at = lower.find("\r\nauthorization:"); at != std::string::npos) {
+        const size_t start = head.find_first_not_of(' ', at + 16);
+        auth = head.substr(start, head.find("\r\n", start) - start);
+      }
+      status = resync(auth);
+      body = status == 200 ? "resync\n" : "unauthorized\n";
+    }
+    std::string out = std::string(status == 200   ? "HTTP/1.1 200 OK"
+                                  : status == 401 ? "HTTP/1.1 401 Unauthorized"
+                                                  : "HTTP/1.1 404 Not Found") +
                       "\r\nContent-Type: text/xml\r\nContent-Length: " +
                       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
     co_await asio::async_write(s, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));

@@ -7,6 +7,7 @@
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
 // (kept first)
 #include <boost/asio.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,10 +21,14 @@ namespace stepup::sim {
 std::string DeviceInformationPage(const Catalog& catalog, const PhoneState& p);
 // The alarm line a phone logs after it booted.
 std::string BootAlarm(const PhoneState& p);
-// Answers GET /DeviceInformationX on `acceptor` with the phone's page as it is at that moment,
-// until the acceptor is closed.
+// Answers on `acceptor`, until it is closed: GET /DeviceInformationX with the page of an
+// enterprise phone as it is at that moment (`page`), and GET /admin/resync (the SPA/MPP
+// resync URL) with the status `resync` returns for the request's Authorization header.
 boost::asio::awaitable<void> ServePhonePage(std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor,
-                                            const Catalog& catalog, const PhoneState& p);
+                                            const Catalog& catalog, const PhoneState& p, bool page,
+                                            std::function<int(const std::string&)> resync);
+// "Basic base64(user:password)".
+std::string BasicAuthorization(const std::string& user, const std::string& password);
 // Sends one syslog datagram from `self` to `to` (best effort, as syslog is).
 void SendSyslog(boost::asio::io_context& ioc, const boost::asio::ip::address& self,
                 const boost::asio::ip::udp::endpoint& to, const std::string& line);

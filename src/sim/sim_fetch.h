@@ -53,6 +53,8 @@ struct Run {
   std::unordered_map<const PhoneState*, int> tftp_in_boot;       // --reuse-ports: transfers
   std::unordered_map<const PhoneState*, std::shared_ptr<boost::asio::ip::udp::socket>>
       previous_socket;
+  // Phones waiting for a resync trigger (--linger): cancelling the timer wakes the phone.
+  std::unordered_map<const PhoneState*, boost::asio::steady_timer*> lingering;
   Clock::time_point t0 = Clock::now();
   std::string trace;  // the traced phone's MAC, normalised
   bool Lost() {

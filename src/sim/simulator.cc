@@ -212,6 +212,7 @@ awaitable<BootResult> BootFlat(Run& run, PhoneState& p, asio::ip::address self) 
   const FlatProfile& applied = second ? *second : *prof;  // Profile_Rule_B's, when it came
   if (!applied.profile_rule.empty()) p.profile_url = applied.profile_rule;
   p.gpp_p = applied.gpp_p;
+  if (applied.admin_password) p.admin_password = *applied.admin_password;
   if (ToLower(applied.upgrade_enable) != "yes" || applied.upgrade_rule.empty()) {
     // No upgrade now, but a resync soon (the server held a hop back: its download cap): the
     // phone comes back at that resync, here after a short pause instead of the minutes.
@@ -261,8 +262,33 @@ awaitable<BootResult> BootEnterprise(Run& run, PhoneState& p, asio::ip::address 
   co_return r;
 }
 
+// --linger: a phone that settled short of its target waits for what brings it back. An SPA or
+// MPP phone waits for a resync trigger (its web page's /admin/resync, phone_web.h); an
+// enterprise phone on a bench has no call control to register to, so it resets and asks for
+// its configuration again ("the phone will reset and attempt to register repeatedly", Cisco
+// 7961G administration guide, "Understanding the Phone Startup Process"), here every 2 s.
+// True when it boots again; false once `until` has passed.
+awaitable<bool> Linger(Run& run, PhoneState& p, Clock::time_point until) {
+  const auto now = Clock::now();
+  if (now >= until) co_return false;
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  const bool enterprise = p.kind.boot == BootStyle::kEnterprise;
+  t.expires_after(enterprise ? std::min<Clock::duration>(std::chrono::seconds(2), until - now)
+                             : until - now);
+  run.lingering[&p] = &t;
+  error_code ec;
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  run.lingering.erase(&p);
+  if (ec == asio::error::operation_aborted) {  // a resync trigger
+    run.Trace(p, [] { return std::string("resync trigger"); });
+    co_return true;
+  }
+  co_return enterprise && Clock::now() < until;
+}
+
 awaitable<void> RunPhone(Run& run, PhoneState& p, asio::ip::address self) {
   auto t0 = Clock::now();
+  const auto linger_until = t0 + std::chrono::seconds(run.opt.linger_s);
   for (int boot = 0; boot < run.opt.max_boots; ++boot) {
     ++p.boots;
     run.tftp_in_boot[&p] = 0;  // --reuse-ports: the TFTP stack starts over
@@ -271,6 +297,11 @@ awaitable<void> RunPhone(Run& run, PhoneState& p, asio::ip::address self) {
       r = co_await BootEnterprise(run, p, self);
     } else {
       r = co_await BootFlat(run, p, self);
+    }
+    if (r == BootResult::kSettled && !AtTarget(p) && p.spec.target_given && p.refusals == 0 &&
+        run.opt.linger_s > 0) {
+      bool again = co_await Linger(run, p, linger_until);
+      if (again) continue;
     }
     if (r == BootResult::kSettled || r == BootResult::kFailed) break;
     if (boot + 1 == run.opt.max_boots)
@@ -351,8 +382,10 @@ Result<SimReport> Simulate(const Catalog& catalog, const std::vector<PhoneSpec>&
   std::vector<std::shared_ptr<asio::ip::tcp::acceptor>> pages;
   for (size_t i = 0; opt.web_port != 0 && i < phones.size(); ++i) {
     const double share = opt.web_off_share;
+    const bool enterprise = phones[i].kind.boot == BootStyle::kEnterprise;
     const bool off = static_cast<int64_t>((i + 1) * share) > static_cast<int64_t>(i * share);
-    if (off || phones[i].kind.boot != BootStyle::kEnterprise) continue;
+    if (enterprise && off) continue;
+    if (!enterprise && opt.linger_s <= 0) continue;  // SPA/MPP: only for resync triggers
     auto acc = std::make_shared<asio::ip::tcp::acceptor>(ioc);
     error_code ec;
     asio::ip::tcp::endpoint ep(PhoneAddress(i), opt.web_port);
@@ -362,7 +395,18 @@ Result<SimReport> Simulate(const Catalog& catalog, const std::vector<PhoneSpec>&
     if (!ec) acc->listen(64, ec);
     if (ec) return BadInput("--web-port " + std::to_string(opt.web_port) + " on " +
                             ep.address().to_string() + ": " + ec.message());
-    asio::co_spawn(ioc, ServePhonePage(acc, catalog, phones[i]), asio::detached);
+    PhoneState* phone = &phones[i];
+    auto resync = [&run, phone](const std::string& authorization) {
+      // It asks for its admin password once a profile set one (HTTP basic, user "admin").
+      if (!phone->admin_password.empty() &&
+          authorization != BasicAuthorization("admin", phone->admin_password))
+        return 401;
+      ++phone->resyncs;
+      if (auto it = run.lingering.find(phone); it != run.lingering.end()) it->second->cancel();
+      return 200;
+    };
+    asio::co_spawn(ioc, ServePhonePage(acc, catalog, phones[i], enterprise, resync),
+                   asio::detached);
     pages.push_back(std::move(acc));
   }
   size_t next = 0, done = 0;
@@ -435,6 +479,7 @@ nlohmann::json ReportJson(const SimReport& rep) {
                        {"https_failures", p.https_failures},
                        {"encrypted_profiles", p.encrypted_profiles},
                        {"held_back", p.held_back},
+                       {"resyncs", p.resyncs},
                        {"bytes", p.bytes},
                        {"seconds", p.seconds}});
     by_status[r.status] = by_status.value(r.status, 0) + 1;

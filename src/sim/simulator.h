@@ -38,6 +38,10 @@ struct SimOptions {
   // Enterprise phones serve /DeviceInformationX on their own address at this port (0: none)...
   uint16_t web_port = 0;
   double web_off_share = 0;  // ...except this share of them, spread evenly over the fleet
+  // > 0: a phone that settled short of its target waits up to this long from its start for
+  // what brings it back (simulator.cc, Linger): SPA/MPP phones then listen on web_port for
+  // the resync URL (GET /admin/resync), enterprise phones reset every 2 s.
+  int linger_s = 0;
   std::string syslog;        // HOST:PORT: enterprise phones log their load there as they boot
   std::string built_in_ca;   // PEM: the CA phones trust from the factory ("" : none)
 };

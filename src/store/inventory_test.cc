@@ -300,6 +300,39 @@ TEST_P(InventoryTest, RepeatedPhoneEventsAreCountedOnTheirFirst) {
                                            "8000 GET /a x0 0"}));
 }
 
+TEST_P(InventoryTest, RolloutGroupsAreStoredReplacedAndRemovedAndMoveTheVersion) {
+  auto a = inv_->Add(Phone("0002fdff2103"));
+  ASSERT_TRUE((*inv_->FindByMac("0002fdff2103")).has_value());  // cached
+  const int64_t v0 = inv_->DevicesVersion();
+  RolloutGroup g{"pilot", "7.5.2b", "22:00-05:00", true, 0, 100, 100};
+  ASSERT_TRUE(inv_->PutGroup(g).ok());
+  EXPECT_NE(inv_->DevicesVersion(), v0);  // what its devices are offered may change
+  g.paused = false;
+  g.resync_at = 12345;
+  g.updated = 200;
+  ASSERT_TRUE(inv_->PutGroup(g).ok());  // replaced, not added
+  ASSERT_TRUE(inv_->PutGroup({"b-site", "", "", false, 0, 1, 1}).ok());
+  if (GetParam() == "sqlite") Reopen();  // durable
+  auto groups = inv_->Groups();
+  ASSERT_TRUE(groups.ok());
+  ASSERT_EQ(groups->size(), 2u);
+  EXPECT_EQ((*groups)[0].name, "b-site");  // by name
+  const RolloutGroup& p = (*groups)[1];
+  EXPECT_EQ(p.name, "pilot");
+  EXPECT_EQ(p.target, "7.5.2b");
+  EXPECT_EQ(p.window, "22:00-05:00");
+  EXPECT_FALSE(p.paused);
+  EXPECT_EQ(p.resync_at, 12345);
+  EXPECT_EQ(p.created, 100);
+  EXPECT_EQ(p.updated, 200);
+  ASSERT_TRUE(inv_->RemoveGroup("pilot").ok());
+  auto gone = inv_->RemoveGroup("pilot");
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().kind, ErrorKind::kUnknown);
+  EXPECT_EQ(inv_->Groups()->size(), 1u);
+  EXPECT_EQ((*inv_->FindByMac("0002fdff2103"))->id, a->id);  // devices untouched
+}
+
 INSTANTIATE_TEST_SUITE_P(Implementations, InventoryTest, ::testing::Values("memory", "sqlite"));
 
 TEST(OpenInventory, RejectsWhatItCannotOpen) {

@@ -111,6 +111,24 @@ class MemoryInventory : public Inventory {
     std::lock_guard lock(mu_);
     return version_;
   }
+  Result<std::vector<RolloutGroup>> Groups() override {
+    std::lock_guard lock(mu_);
+    std::vector<RolloutGroup> out;
+    for (const auto& [name, g] : groups_) out.push_back(g);
+    return out;
+  }
+  Status PutGroup(const RolloutGroup& g) override {
+    std::lock_guard lock(mu_);
+    groups_[g.name] = g;
+    ++version_;
+    return Ok{};
+  }
+  Status RemoveGroup(const std::string& name) override {
+    std::lock_guard lock(mu_);
+    if (groups_.erase(name) == 0) return Unknown("no rollout group \"" + name + "\"");
+    ++version_;
+    return Ok{};
+  }
 
  private:
   template <typename Pred>
@@ -139,6 +157,7 @@ class MemoryInventory : public Inventory {
   std::vector<std::pair<int64_t, Event>> events_;
   std::map<int64_t, size_t> runs_;  // device -> its current run's first event in events_
   std::vector<UnknownAttempt> unknown_;
+  std::map<std::string, RolloutGroup> groups_;
 };
 
 }  // namespace

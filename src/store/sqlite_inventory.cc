@@ -272,6 +272,59 @@ class SqliteInventory : public Inventory {
     return out;
   }
 
+  Result<std::vector<RolloutGroup>> Groups() override {
+    std::lock_guard lock(mu_);
+    Stmt& st = Prepared(
+        "SELECT name, target, window, paused, resync_at, created, updated FROM rollout_groups "
+        "ORDER BY name");
+    std::vector<RolloutGroup> out;
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) {
+      out.push_back({st.Text(0), st.Text(1), st.Text(2), st.Int(3) != 0, st.Int(4), st.Int(5),
+                     st.Int(6)});
+    }
+    st.Reset();
+    if (rc != SQLITE_DONE) return Fail("read rollout groups", st);
+    return out;
+  }
+
+  // A group's rows move devices_version (its triggers): the device cache is cleared by the
+  // next CheckVersion, since the version moved by more than this connection's device writes.
+  Status PutGroup(const RolloutGroup& g) override {
+    return Durably([&]() -> Status {
+      Stmt& st = Prepared(
+          "INSERT INTO rollout_groups(name, target, window, paused, resync_at, created, updated) "
+          "VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(name) DO UPDATE SET target=excluded.target, "
+          "window=excluded.window, paused=excluded.paused, resync_at=excluded.resync_at, "
+          "updated=excluded.updated");
+      st.Bind(1, g.name);
+      st.Bind(2, g.target);
+      st.Bind(3, g.window);
+      st.Bind(4, static_cast<int64_t>(g.paused ? 1 : 0));
+      st.Bind(5, g.resync_at);
+      st.Bind(6, g.created);
+      st.Bind(7, g.updated);
+      const int rc = st.Step();
+      st.Reset();
+      if (rc != SQLITE_DONE) return Fail("write rollout group " + g.name, st);
+      AfterOwnWrite(1, std::nullopt);
+      return Ok{};
+    });
+  }
+
+  Status RemoveGroup(const std::string& name) override {
+    return Durably([&]() -> Status {
+      Stmt& st = Prepared("DELETE FROM rollout_groups WHERE name=?1");
+      st.Bind(1, name);
+      const int rc = st.Step();
+      st.Reset();
+      if (rc != SQLITE_DONE) return Fail("remove rollout group " + name, st);
+      if (sqlite3_changes(db_) == 0) return Unknown("no rollout group \"" + name + "\"");
+      AfterOwnWrite(1, std::nullopt);
+      return Ok{};
+    });
+  }
+
   Status Flush() override {
     commits_.WaitDurable(commits_.Staged());
     return events_.Flush();

@@ -77,6 +77,25 @@ ALTER TABLE devices ADD COLUMN firmware_source TEXT NOT NULL DEFAULT '';
     R"sql(
 ALTER TABLE devices ADD COLUMN transport TEXT NOT NULL DEFAULT '';
 )sql",
+    // 6: rollout groups (core/rollout.h); a change to one changes what its devices are
+    // offered, so it moves devices_version too.
+    R"sql(
+CREATE TABLE rollout_groups (
+  name TEXT PRIMARY KEY,
+  target TEXT NOT NULL DEFAULT '',
+  window TEXT NOT NULL DEFAULT '',
+  paused INTEGER NOT NULL DEFAULT 0,
+  resync_at INTEGER NOT NULL DEFAULT 0,
+  created INTEGER NOT NULL,
+  updated INTEGER NOT NULL
+);
+CREATE TRIGGER groups_version_ins AFTER INSERT ON rollout_groups BEGIN
+  UPDATE meta SET value = value + 1 WHERE key = 'devices_version'; END;
+CREATE TRIGGER groups_version_upd AFTER UPDATE ON rollout_groups BEGIN
+  UPDATE meta SET value = value + 1 WHERE key = 'devices_version'; END;
+CREATE TRIGGER groups_version_del AFTER DELETE ON rollout_groups BEGIN
+  UPDATE meta SET value = value + 1 WHERE key = 'devices_version'; END;
+)sql",
 };
 
 }  // namespace
