@@ -52,6 +52,14 @@ class DashboardE2E : public ::testing::Test {
                       "00562b043615,FCH1932A3BC,CP-8841-3PCC,,latest\n";
     std::ofstream(dir_ / "enrol.csv") << all;
     ASSERT_EQ(Cli({"device", "import", (dir_ / "enrol.csv").string(), "--data", Data()}), 0);
+    // Two rollout groups: the walked phones, and the ones not booted yet, paused.
+    ASSERT_EQ(Cli({"rollout", "create", "--data", Data(), "walked"}), 0);
+    ASSERT_EQ(Cli({"rollout", "add", "--data", Data(), "walked", "58bfea110400", "58bfea110401",
+                   "58bfea110402", "58bfea110409"}),
+              0);
+    ASSERT_EQ(Cli({"rollout", "create", "--data", Data(), "later", "--paused", "--target", "7.5.2b"}),
+              0);
+    ASSERT_EQ(Cli({"rollout", "add", "--data", Data(), "later", "58bfea110410", "58bfea110411"}), 0);
   }
   void TearDown() override {
     if (!dir_.empty()) fs::remove_all(dir_);
@@ -119,6 +127,30 @@ TEST_F(DashboardE2E, ShowsTheFleetAsTheApiSeesItMidMigration) {
   // Every enrolled device has its row, linked to its page.
   for (const auto& d : devices)
     EXPECT_NE(dom.find("#/device/" + d.value("mac", "")), std::string::npos) << d.dump();
+  // The rollout groups as the API reports them, with their controls.
+  auto groups = nlohmann::json::parse(Curl(s.url("/api/v1/groups")).body, nullptr, false);
+  ASSERT_TRUE(groups.is_object());
+  for (const auto& g : groups["groups"]) {
+    std::smatch grow;
+    const std::string name = g["name"];
+    ASSERT_TRUE(std::regex_search(dom, grow, std::regex("<tr id=\"group-" + name + "\"[^>]*>.*?</tr>")))
+        << name << dom.substr(0, 3000);
+    const std::string r = grow.str();
+    EXPECT_NE(r.find("data-members=\"" + std::to_string(g["members"].get<int>()) + "\""), std::string::npos) << r;
+    EXPECT_NE(r.find("data-current=\"" + std::to_string(g["by_state"].value("current", 0)) + "\""),
+              std::string::npos) << r;
+    EXPECT_NE(r.find("data-action=\"resync\""), std::string::npos) << r;
+    if (name == "walked") {
+      EXPECT_EQ(g["members"], 4);
+      EXPECT_NE(r.find("data-current=\"3\""), std::string::npos) << r;
+      EXPECT_NE(r.find("data-action=\"pause\""), std::string::npos) << r;
+    } else {
+      EXPECT_NE(r.find("data-status=\"paused\""), std::string::npos) << r;
+      EXPECT_NE(r.find("data-action=\"resume\""), std::string::npos) << r;
+    }
+    EXPECT_NE(r.find("data-behind=\"" + std::to_string(g["behind"].size()) + "\""),
+              std::string::npos) << r;
+  }
   Screenshot(s.url("/ui/"), "dashboard-overview.png");
 
   // A device page: its facts and its timeline, from the walk just done.

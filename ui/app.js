@@ -88,10 +88,46 @@ function chart(entries) {
   });
 }
 
+function button(label, action, group, onClick) {
+  const b = el("button", label, { "data-action": action, "data-group": group });
+  b.addEventListener("click", () => onClick().then(render).catch(e => {
+    document.getElementById("groups-note").textContent = e.message;
+  }));
+  return b;
+}
+
+// Rollout groups: what each holds, and its controls (pause/resume, resync now).
+function groups(list) {
+  const tbody = document.querySelector("#groups tbody");
+  tbody.replaceChildren();
+  const json = { "Content-Type": "application/json" };
+  for (const g of list.groups) {
+    const status = g.paused ? "paused" : (g.open ? "open" : "closed (outside its window)");
+    const behind = g.behind.map(b => b.devices + " " + b.model + " at " + b.target + ", newest " + b.newest).join("; ");
+    const at = (g.by_state && g.by_state.current) || 0;
+    const name = encodeURIComponent(g.name);
+    const controls = el("span");
+    controls.append(
+      button(g.paused ? "Resume" : "Pause", g.paused ? "resume" : "pause", g.name, () =>
+        get("/groups/" + name, { method: "PATCH", headers: json, body: JSON.stringify({ paused: !g.paused }) })),
+      button("Resync now", "resync", g.name, () => get("/groups/" + name + "/resync", { method: "POST" })));
+    const tr = row(tbody, [g.name, g.target || "(own targets)", g.window || "any time", status, g.members, at,
+                           g.held === undefined ? "-" : g.held, behind || "no", controls],
+                   { id: "group-" + g.name, "data-members": g.members, "data-current": at,
+                     "data-status": g.paused ? "paused" : (g.open ? "open" : "closed"),
+                     "data-behind": g.behind.length });
+    if (g.behind.length) tr.className = "behind";
+  }
+  document.getElementById("groups-note").textContent = list.unknown_groups.length
+    ? "Devices name groups that do not exist (they follow their own targets): " + list.unknown_groups.join(", ")
+    : (list.groups.length ? "" : "No rollout groups: every device follows its own target (stepup rollout create).");
+}
+
 async function overview() {
   document.getElementById("overview").hidden = false;
   document.getElementById("device").hidden = true;
-  const [devices, audit] = await Promise.all([get("/devices"), get("/audit")]);
+  const [devices, audit, groupList] = await Promise.all([get("/devices"), get("/audit"), get("/groups")]);
+  groups(groupList);
   const states = count(devices, "state");
   const stateOf = s => devices.filter(d => d.state === s).length;
   const attention = devices.filter(d => d.state === "stuck" || d.state === "no-path");
