@@ -97,6 +97,11 @@ TEST_F(RolloutE2E, APausedGroupWaitsAndResumingItBringsItsPhonesAtOnce) {
   }
   auto g = Group(s, "pilot");
   EXPECT_EQ(g["by_state"]["current"], 3) << g;
+  const std::string metrics = Curl(s.url("/metrics")).body;
+  EXPECT_NE(metrics.find("stepup_events_total{kind=\"resync-sent\"} 3\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("stepup_events_total{kind=\"rollout-held\"} 3\n"), std::string::npos)
+      << metrics;
   EXPECT_EQ(g["held"], 0) << g;
 }
 

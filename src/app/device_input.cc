@@ -85,7 +85,10 @@ Result<std::vector<std::string>> ApplyDeviceChanges(
   if (enc != d.settings.end() && ToLower(enc->second) == "aes" &&
       d.settings[kProfileKeySetting].empty()) {
     d.settings[kProfileKeySetting] = GenerateSecret();
-    changes.push_back(std::string("set ") + kProfileKeySetting + " (generated)");
+    std::string what = "set ";  // (appended: GCC 12's -O2 -Warray-bounds misfires on a + chain)
+    what += kProfileKeySetting;
+    what += " (generated)";
+    changes.push_back(std::move(what));
   }
   device = std::move(d);
   return changes;

@@ -43,8 +43,9 @@ class Metrics {
   static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
                                                       0.025,  0.05,  0.1,    0.25,  0.5,
                                                       1,      2.5,   5,      10};
-  static constexpr std::array<std::string_view, 6> kEvents = {
-      "hop-offered", "hop-completed", "stuck", "no-path", "secrets-sent", "identity-mismatch"};
+  static constexpr std::array<std::string_view, 8> kEvents = {
+      "hop-offered",  "hop-completed",     "stuck",        "no-path",
+      "secrets-sent", "identity-mismatch", "rollout-held", "resync-sent"};
 
  private:
   static int TransportIndex(std::string_view t);

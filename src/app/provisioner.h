@@ -203,6 +203,14 @@ class Provisioner {
   // The address asked for the device's trust lists: the boot the server follows.
   void NoteBoot(const Request& req, int64_t device_id);
   bool BootFollowed(const Request& req, int64_t device_id);
+  // When the address last asked for the device's trust lists (a boot began), -1 if never.
+  int64_t BootAt(const Request& req, int64_t device_id);
+  // An enterprise phone whose boots are followed asked for its configuration again within
+  // kSameBootMs of its last offer without booting since (no trust-list request): its TFTP
+  // client retrying in the same boot (a busy server), not an answer to the offer. It gets the
+  // same offer, counted once, and nothing is inferred from it.
+  bool RepeatOfOffer(const Device& d, const Request& req);
+  static constexpr int64_t kSameBootMs = 10000;
   // Serves a file the store resolved (`path`, or the store's error for `name`).
   Response ServeFile(const Result<std::string>& path, const std::string& name, const Request& req,
                      bool firmware);
@@ -230,6 +238,8 @@ class Provisioner {
   // The address the device last asked from ("" : unknown).
   std::string AddressOf(const Device& d);
   RolloutView Rollout(const Device& d, const GroupMap& groups, int64_t now) const;
+  // A copy of the device with the target its rollout group gives it (for planning only).
+  Device Planned(const Device& d);
   // A hop held back by its group: recorded once per reason.
   void NoteHeld(const Device& d, const std::string& why, const Request& req);
   void NoteReleased(int64_t device_id);
@@ -311,6 +321,7 @@ class Provisioner {
   // Offers to phones whose firmware is unknown: device id -> (when, load), for Sweep.
   std::unordered_map<int64_t, std::pair<int64_t, std::string>> uncertain_offers_;
   std::unordered_map<int64_t, int> unlearned_asks_;  // device id -> requests, nothing learned
+  std::unordered_map<int64_t, int64_t> last_offer_;  // device id -> when a hop was last offered
   std::unordered_map<int64_t, int> doubts_;          // device id -> site credits doubted
   // Devices behind a shared address offered their target again (Sweep): id -> (when, load).
   std::unordered_map<int64_t, std::pair<int64_t, std::string>> quiet_targets_;

@@ -112,7 +112,7 @@ DownloadLedger::Credit Provisioner::HopCompletedByDownloads(const Device& d,
   bool partial = false;
   if (seen_.Sole(ip, cfg_.now_ms()) != d.id) {
     std::shared_ptr<const std::unordered_set<const Load*>> keep;
-    auto beyond = PlanForDevice(Setup(keep), d, d.pending_load);
+    auto beyond = PlanForDevice(Setup(keep), Planned(d), d.pending_load);
     partial = beyond && beyond->status == PlanStatus::kOk;  // a hop short of its target
   }
   return ledger_.Completes(d.id, ip, d.pending_load, FilesOfHop(*l), partial);

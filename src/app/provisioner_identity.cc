@@ -66,6 +66,25 @@ void Provisioner::NoteBoot(const Request& req, int64_t device_id) {
   boots_[req.peer_ip + '\0' + std::to_string(device_id)] = now;
 }
 
+int64_t Provisioner::BootAt(const Request& req, int64_t device_id) {
+  std::lock_guard lock(seen_mu_);
+  auto it = boots_.find(req.peer_ip + '\0' + std::to_string(device_id));
+  return it == boots_.end() ? -1 : it->second;
+}
+
+bool Provisioner::RepeatOfOffer(const Device& d, const Request& req) {
+  if (d.pending_load.empty() || !Enterprise(*cfg_.catalog, d)) return false;
+  int64_t offered = 0;
+  {
+    std::lock_guard lock(learn_mu_);
+    auto it = last_offer_.find(d.id);
+    if (it == last_offer_.end()) return false;
+    offered = it->second;
+  }
+  const int64_t boot = BootAt(req, d.id);
+  return boot >= 0 && boot < offered && cfg_.now_ms() - offered < kSameBootMs;
+}
+
 bool Provisioner::BootFollowed(const Request& req, int64_t device_id) {
   std::lock_guard lock(seen_mu_);
   auto it = boots_.find(req.peer_ip + '\0' + std::to_string(device_id));

@@ -172,7 +172,7 @@ void Provisioner::LearnFirmware(int64_t device_id, const std::string& load,
   auto state = ParseState(d.state);
   if (state && Next(*state, Happening::kLearnedAtTarget).to != *state) {  // a learning state
     std::shared_ptr<const std::unordered_set<const Load*>> keep;
-    auto plan = PlanForDevice(Setup(keep), d, d.firmware);
+    auto plan = PlanForDevice(Setup(keep), Planned(d), d.firmware);
     Move(d, plan && plan->status == PlanStatus::kCurrent ? Happening::kLearnedAtTarget
                                                          : Happening::kLearnedBehindTarget);
     d.state_detail.clear();

@@ -38,11 +38,15 @@ RolloutView Provisioner::Rollout(const Device& d, const GroupMap& groups, int64_
   return RolloutOf(*cfg_.catalog, d, it == groups.end() ? nullptr : &it->second, now);
 }
 
-Result<Plan> Provisioner::PlanFor(const Device& d) {
-  std::shared_ptr<const std::unordered_set<const Load*>> keep;
+Device Provisioner::Planned(const Device& d) {
   Device planned = d;
   planned.target = Rollout(d, *Groups(), cfg_.now_ms()).target;
-  return PlanForDevice(Setup(keep), planned, planned.firmware);
+  return planned;
+}
+
+Result<Plan> Provisioner::PlanFor(const Device& d) {
+  std::shared_ptr<const std::unordered_set<const Load*>> keep;
+  return PlanForDevice(Setup(keep), Planned(d), d.firmware);
 }
 
 void Provisioner::NoteHeld(const Device& d, const std::string& why, const Request& req) {

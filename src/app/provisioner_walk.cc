@@ -236,6 +236,7 @@ void Provisioner::ApplyPlan(Device& d, const Device& before, const Plan& plan, c
 void Provisioner::Offer(Device& d, const Device& before, const Load& next, const Request& req,
                         std::vector<Event>& events, const std::string* uncertain_why) {
   if (next.load == d.pending_load) {
+    if (RepeatOfOffer(d, req)) return;  // the same offer to the same boot: counted once
     ++d.pending_offers;
   } else {
     d.pending_load = next.load;
@@ -249,6 +250,11 @@ void Provisioner::Offer(Device& d, const Device& before, const Load& next, const
     if (before.state != kStateStuck) d.state_detail = "re-planned after: " + d.state_detail;
   } else if (!walking || d.pending_offers == 1) {
     d.state_detail.clear();
+  }
+  {
+    std::lock_guard lock(learn_mu_);
+    if (last_offer_.size() > (1u << 20)) last_offer_.clear();  // bounded
+    last_offer_[d.id] = cfg_.now_ms();
   }
   events.push_back(MakeEvent(req, "hop-offered",
                              next.load + " (" + next.version_label + "), offer " +
@@ -311,6 +317,7 @@ void Provisioner::Observe(Device& d, const std::string& running, const Request& 
       d.pending_offers = 0;
       return;
     }
+    if (running.empty() && RepeatOfOffer(d, req)) return;  // the same boot: nothing to learn
     if (running.empty() && LearnFromOutcome(d, pending, req, events)) return;
   }
   if (!running.empty() && running != d.firmware) {

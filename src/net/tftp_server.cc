@@ -210,6 +210,12 @@ class TftpTransfer : public std::enable_shared_from_this<TftpTransfer> {
     if (!reported_ && end == last_block_ && acked_ + 1 == last_block_ && !resp_.file.empty()) {
       reported_ = true;
       srv_->prov.TransferDone(req_, resp_.file, true);
+      // ...and it is no longer a transfer in flight (the download cap's measure): the phone
+      // may be offered its next hop, and a slot given to another, before the final ACK comes.
+      if (counted_) {
+        srv_->opt.metrics->TransferEnded();
+        counted_ = false;
+      }
     }
     for (uint64_t n = acked_ + 1; n <= end; ++n) SendRaw(Block(n));
     sent_ = end;

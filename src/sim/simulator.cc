@@ -215,10 +215,10 @@ awaitable<BootResult> BootFlat(Run& run, PhoneState& p, asio::ip::address self) 
   if (applied.admin_password) p.admin_password = *applied.admin_password;
   if (ToLower(applied.upgrade_enable) != "yes" || applied.upgrade_rule.empty()) {
     // No upgrade now, but a resync soon (the server held a hop back: its download cap): the
-    // phone comes back at that resync, here after a short pause instead of the minutes.
+    // phone comes back at that resync, here after a pause of about a second instead of minutes.
     if (applied.resync_periodic > 0 && applied.resync_periodic <= kSoonResyncSeconds) {
       ++p.held_back;
-      co_await Backoff(run, 1);
+      co_await Backoff(run, 3);  // 0.8 to 1.6 s: the server's 120 s, scaled down
       co_return BootResult::kRetry;
     }
     co_return BootResult::kSettled;
