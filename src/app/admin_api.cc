@@ -70,8 +70,8 @@ const std::vector<AdminApi::Route>& AdminApi::Table() {
        "newest catalogued release; devices naming a group that does not exist",
        "200 the groups", false, &AdminApi::ListGroups},
       {"POST", "/api/v1/groups",
-       "Create a rollout group: {name, target?, window? (HH:MM-HH:MM UTC), paused?}; devices "
-       "join it by their `group` setting",
+       "Create a rollout group: {name, target?, window? (HH:MM-HH:MM UTC), paused?, settings? "
+       "(its members' defaults: handoff_url...)}; devices join it by their `group` setting",
        "201 the group", true, &AdminApi::CreateGroup},
       {"GET", "/api/v1/groups/{key}", "One rollout group", "200 the group", false,
        &AdminApi::GetGroup},

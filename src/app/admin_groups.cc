@@ -2,6 +2,7 @@
 // window, pause/resume), delete, and "resync now" (app/admin_api.h has the table).
 #include "app/admin_api.h"
 #include "app/admin_json.h"
+#include "app/device_input.h"
 #include "app/provisioner.h"
 #include "app/rollout_groups.h"
 
@@ -25,10 +26,23 @@ Result<GroupChanges> Changes(const Request& req, bool create, std::string* name)
     } else if (k == "paused") {
       if (!v.is_boolean()) return BadInput("field \"paused\" must be true or false");
       c.paused = v.get<bool>();
+    } else if (k == "settings") {
+      if (!v.is_object()) return BadInput("field \"settings\" must be an object of strings");
+      for (const auto& [sk, sv] : v.items()) {
+        if (sv.is_null()) {
+          c.unset.push_back(sk);
+          continue;
+        }
+        if (!sv.is_string())
+          return BadInput("field \"settings\": \"" + sk.substr(0, 64) + "\" must be a string");
+        if (auto s = CheckSetting(sk, sv.get<std::string>()); !s)
+          return BadInput("field \"settings\": " + s.error().message);
+        c.set[sk] = sv.get<std::string>();
+      }
     } else {
       return BadInput("unknown field \"" + k.substr(0, 64) +
-                      (create ? "\" (known: name, target, window, paused)"
-                              : "\" (known: target, window, paused)"));
+                      (create ? "\" (known: name, target, window, paused, settings)"
+                              : "\" (known: target, window, paused, settings)"));
     }
   }
   if (create && name->empty()) return BadInput("field \"name\" is required");

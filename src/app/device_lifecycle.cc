@@ -11,6 +11,8 @@ Transition Enter(Lifecycle from, Lifecycle to) {
   if (from == to) return Stay(to);
   if (to == Lifecycle::kStuck) return {to, "stuck"};
   if (to == Lifecycle::kProbing) return {to, "probe"};
+  if (to == Lifecycle::kHandedOff) return {to, "handed-off"};
+  if (to == Lifecycle::kReturned) return {to, "returned"};
   return {to, nullptr};
 }
 
@@ -31,6 +33,8 @@ Transition Next(Lifecycle from, Happening what) {
       if (from != L::kUnknownFirmware && from != L::kProbing) return Stay(from);
       return Enter(from, what == Happening::kLearnedAtTarget ? L::kCurrent : L::kUpgrading);
     case Happening::kPlannedCurrent:
+      // A phone handed off, or back after it, stays so: the report says what became of it.
+      if (from == L::kHandedOff || from == L::kReturned) return Stay(from);
       return Enter(from, L::kCurrent);
     case Happening::kPlannedNoPath:
       return from == L::kStuck ? Stay(from) : Enter(from, L::kNoPath);  // stuck says more
@@ -43,6 +47,10 @@ Transition Next(Lifecycle from, Happening what) {
     case Happening::kOffersExhausted:
     case Happening::kNothingLearned:
       return Enter(from, L::kStuck);
+    case Happening::kHandedOff:
+      return from == L::kReturned ? Stay(from) : Enter(from, L::kHandedOff);
+    case Happening::kCameBack:
+      return from == L::kHandedOff ? Enter(from, L::kReturned) : Stay(from);
   }
   return Stay(from);
 }
@@ -104,6 +112,10 @@ std::string_view HappeningName(Happening h) {
       return "offers-exhausted";
     case Happening::kNothingLearned:
       return "nothing-learned";
+    case Happening::kHandedOff:
+      return "handed-off";
+    case Happening::kCameBack:
+      return "came-back";
   }
   return "";
 }

@@ -43,17 +43,21 @@ enum class Happening {
   kUncertainNoOffer,     // firmware unknown: nothing safe to offer
   kOffersExhausted,      // a hop offered stuck_after times without progress
   kNothingLearned,       // asked stuck_after times while what it runs stayed unknown
+  kHandedOff,            // at target, given its production configuration (bench hand-off)
+  kCameBack,             // asked this server again after it was handed off
 };
 inline constexpr std::array kHappenings = {
     Happening::kProbeStarted,        Happening::kProbeTaughtNothing, Happening::kLearnedAtTarget,
     Happening::kLearnedBehindTarget, Happening::kPlannedCurrent,     Happening::kPlannedNoPath,
     Happening::kHopOffered,          Happening::kUncertainOffer,     Happening::kUncertainNoOffer,
-    Happening::kOffersExhausted,     Happening::kNothingLearned};
+    Happening::kOffersExhausted,     Happening::kNothingLearned,     Happening::kHandedOff,
+    Happening::kCameBack};
 
 struct Transition {
   Lifecycle to;
   // The event kind the caller records (with its own detail) for this change, or nullptr:
-  // "probe" on entering probing, "stuck" on entering stuck.
+  // "probe" on entering probing, "stuck" on entering stuck, "handed-off" and "returned" on
+  // entering those.
   const char* event = nullptr;
 };
 

@@ -79,6 +79,7 @@ Result<DeviceProfile> RenderForDevice(const ProfileSetup& s, const Device& d,
   in.profile_rule_b = s.profile_rule_b;
   in.custom_ca_rule = s.custom_ca_rule;
   in.come_back_soon = s.come_back_soon;
+  in.handoff_url = s.handoff_url;
   in.running = running.empty() ? d.firmware : running;
   if (auto v = ParseVersion(in.running)) {
     in.lacking = FeaturesLacking(*s.catalog, in.model->family, *v, ReleaseFeatures());

@@ -24,6 +24,7 @@ struct ProfileSetup {
   std::string profile_base_url, profile_rule_b, custom_ca_rule;
   bool transport_managed = false;
   bool come_back_soon = false;  // RenderInput's: a pending hop held back this time
+  std::string handoff_url;      // RenderInput's: the bench hands the phone off to this URL
   Settings defaults;
   int64_t now = 0;  // seconds since the epoch (trust-store checks)
   // The server's planning policy (PlanRequest). It takes hops resting on inferred or

@@ -172,21 +172,26 @@ Response Provisioner::ForIdentity(const Presented& who, const Request& req, cons
 
 std::optional<std::optional<Device>> Provisioner::AutoEnroll(const Identity& id,
                                                              const Request& req) {
-  // Into quarantine, when the operator allowed this model.
+  // Into quarantine, when the operator allowed this model; onto the bench with --bench.
   const Model* m = cfg_.catalog->FindModel(id.model);
-  for (const auto& pattern : cfg_.auto_enroll) {
+  const bool bench = !cfg_.bench_group.empty();
+  static const std::vector<std::string> kAny = {"*"};
+  for (const auto& pattern : bench && cfg_.auto_enroll.empty() ? kAny : cfg_.auto_enroll) {
     if (!m || fnmatch(pattern.c_str(), m->name.c_str(), FNM_CASEFOLD) != 0) continue;
     Device d;
     d.mac = id.mac;
     d.serial = id.serial;
     d.model = m->name;
-    d.state = kStateQuarantine;
-    d.firmware = id.firmware;
+    d.state = bench ? kStateNew : kStateQuarantine;
+    if (bench) d.settings[kGroupSetting] = cfg_.bench_group;
     d.created = d.updated = cfg_.now_ms() / 1000;
     auto added = cfg_.inventory->Add(d);
     if (!added) return std::optional<Device>{};
     (void)cfg_.inventory->AppendEvent(
-        added->id, MakeEvent(req, "enrolled", "auto-enrolled into quarantine (" + pattern + ")"));
+        added->id, MakeEvent(req, "enrolled",
+                             bench ? "auto-enrolled onto the bench (group " + cfg_.bench_group +
+                                         ", models " + pattern + ")"
+                                   : "auto-enrolled into quarantine (" + pattern + ")"));
     return std::optional<Device>{*added};
   }
   return std::nullopt;

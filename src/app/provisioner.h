@@ -61,6 +61,10 @@ struct ProvisionerConfig {
   int stuck_after = 3;                   // offers of one hop without progress before "stuck"
   int max_downloads = 0;  // phones fetching a hop's images at once (app/download_slots.h); 0: any
   std::vector<std::string> auto_enroll;  // model patterns (fnmatch) admitted to quarantine
+  // serve --bench GROUP: unknown phones of the admitted models (auto_enroll's patterns, every
+  // model without any) join this rollout group in state "new" instead of quarantine, and no
+  // phone of the group is ever sent secrets (a staging bench: they go on to production).
+  std::string bench_group;
   Settings defaults;                     // operator defaults under device settings
   TftpSecrets tftp_secrets = TftpSecrets::kFollowed;  // --tftp-secrets
   ProbeLimits probe_limits;                           // --probe-limit
@@ -159,6 +163,9 @@ class Provisioner {
   // The plan applied through the lifecycle; `uncertain_why` set when what it runs is unknown.
   void ApplyPlan(Device& d, const Device& before, const Plan& plan, const Request& req,
                  std::vector<Event>& events, const std::string* uncertain_why);
+  // The bench's hand-off of a phone at its target (device_lifecycle.h, kHandedOff).
+  void HandOff(Device& d, Device& for_render, ProfileSetup& setup, const RolloutGroup* group,
+               const Request& req, std::vector<Event>& events);
   void Offer(Device& d, const Device& before, const Load& next, const Request& req,
              std::vector<Event>& events, const std::string* uncertain_why);
   // Writes what the request changed (durable before the answer), and keeps a settled answer
@@ -207,10 +214,13 @@ class Provisioner {
   int64_t BootAt(const Request& req, int64_t device_id);
   // An enterprise phone whose boots are followed asked for its configuration again within
   // kSameBootMs of its last offer without booting since (no trust-list request): its TFTP
-  // client retrying in the same boot (a busy server), not an answer to the offer. It gets the
-  // same offer, counted once, and nothing is inferred from it.
+  // client retrying in the same boot (a busy server: in a capped 10,000-phone storm a phone's
+  // retry came 19 s after an answer it never got), not an answer to the offer. It gets the
+  // same offer, counted once, and nothing is inferred from it. A real reboot asks for the
+  // trust lists first; the window only bounds how long a phone that stopped asking for them
+  // is taken for the same boot.
   bool RepeatOfOffer(const Device& d, const Request& req);
-  static constexpr int64_t kSameBootMs = 10000;
+  static constexpr int64_t kSameBootMs = 120000;
   // Serves a file the store resolved (`path`, or the store's error for `name`).
   Response ServeFile(const Result<std::string>& path, const std::string& name, const Request& req,
                      bool firmware);

@@ -169,5 +169,31 @@ TEST_F(LearningTest, BehindASharedAddressATargetOfferedAgainAndMetWithSilenceIsI
   EXPECT_EQ(alone.firmware, "SCCP70.8-5-3S");
 }
 
+TEST_F(LearningTest, ASameBootRetryOfItsConfigurationIsNotAnAnswerToTheOffer) {
+  // A busy server: the phone's TFTP client asks for its configuration again in the same boot
+  // (no trust lists asked since the offer). It gets the same offer, counted once, and "it
+  // asked again without fetching" is not inferred until it really booted again.
+  Pages(std::nullopt);
+  AddUnknown();
+  Tftp("CTLSEP00270DC01C92.tlv");  // its boot is followed
+  Settle();                        // (its page is off)
+  Tftp("SEP00270DC01C92.cnf.xml");
+  Device offered = Stored("00270dc01c92");
+  ASSERT_FALSE(offered.pending_load.empty()) << offered.state_detail;
+  ASSERT_EQ(offered.pending_offers, 1);
+  now_ms_ += 20000;  // the retry comes 20 s later, as one did in a capped storm
+  Tftp("SEP00270DC01C92.cnf.xml");
+  Device retried = Stored("00270dc01c92");
+  EXPECT_TRUE(retried.firmware.empty()) << "inferred from a retry: " << retried.firmware;
+  EXPECT_EQ(retried.pending_load, offered.pending_load);
+  EXPECT_EQ(retried.pending_offers, 1);
+  // A new boot (trust lists first), still without fetching anything: now it runs the offer.
+  Tftp("CTLSEP00270DC01C92.tlv");
+  Tftp("SEP00270DC01C92.cnf.xml");
+  Device rebooted = Stored("00270dc01c92");
+  EXPECT_EQ(rebooted.firmware, offered.pending_load);
+  EXPECT_EQ(rebooted.firmware_source, "inferred");
+}
+
 }  // namespace
 }  // namespace stepup

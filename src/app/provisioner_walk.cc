@@ -8,6 +8,7 @@
 
 #include "app/device_lifecycle.h"
 #include "app/provisioner.h"
+#include "app/rollout_groups.h"
 #include "core/profile_cipher.h"
 #include "core/text.h"
 
@@ -93,6 +94,14 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
   Remember(req, d.id);
   const Device before = d;
   std::vector<Event> events{RequestEvent(req)};
+  // An SPA/MPP phone handed off points its rules elsewhere: back here, it was reset (or set
+  // back). An enterprise phone asks here until its DHCP option 150 is changed: not a return.
+  if (!enterprise && d.state == kStateHandedOff) {
+    if (const char* event = Move(d, Happening::kCameBack))
+      events.push_back(MakeEvent(req, event,
+                                 "asked this server again after its hand-off (factory reset, or "
+                                 "its profile rule set back)"));
+  }
   if (!verdict.learn_serial.empty()) LearnSerial(d, verdict.learn_serial, req, events);
   const bool quarantined = d.state == kStateQuarantine;
   if (!quarantined && enterprise && d.firmware.empty()) {
@@ -112,6 +121,9 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
     const TransportPlan transport = Escalate(d, family, req, events);
     if (transport.withhold && verdict.clearance == Clearance::kSecrets)
       verdict.clearance = Clearance::kWalkOnly;  // secrets wait for HTTPS
+    if (!cfg_.bench_group.empty() && GroupOf(d) == cfg_.bench_group &&
+        verdict.clearance == Clearance::kSecrets)
+      verdict.clearance = Clearance::kWalkOnly;  // a bench sends no secrets
     out = Walk(d, before, verdict, req, events, transport);
     if (verdict.clearance == Clearance::kSecrets && out.status == 200)
       NoteSecretsSent(d, req, events);
@@ -121,6 +133,32 @@ Response Provisioner::ServeDevice(Device d, const Presented& who, const Request&
   const bool keyed = verdict.clearance == Clearance::kSecrets && req.transport != "tftp" &&
                      !enterprise && !quarantined && !out.transient;
   return Commit(d, before, std::move(out), events, keyed ? &stamp : nullptr);
+}
+
+void Provisioner::HandOff(Device& d, Device& for_render, ProfileSetup& setup,
+                          const RolloutGroup* group, const Request& req,
+                          std::vector<Event>& events) {
+  const Model* model = cfg_.catalog->FindModel(d.model);
+  const bool enterprise = !FlatProfileFamily(model ? cfg_.catalog->FindFamily(model->family)
+                                                   : nullptr);
+  const std::string to = EffectiveSetting(d, group, cfg_.defaults,
+                                          enterprise ? kHandoffCallControl : kHandoffUrl);
+  if (to.empty()) return;
+  std::string detail;
+  if (enterprise) {
+    for_render.settings["call_manager"] = to;
+    const std::string tftp = EffectiveSetting(d, group, cfg_.defaults, kHandoffTftp);
+    detail = "its configuration names call control " + to +
+             "; to finish the move, point DHCP option 150 for it at " +
+             (tftp.empty() ? "the production TFTP server" : tftp) +
+             " (this server sends it no CTL/ITL: nothing pins it here)";
+  } else {
+    setup.handoff_url = to;
+    setup.transport_managed = false;
+    detail = "Profile_Rule now " + to + " (this server's rules are gone from its profile)";
+  }
+  if (const char* event = Move(d, Happening::kHandedOff))
+    events.push_back(MakeEvent(req, event, detail));
 }
 
 Response Provisioner::Walk(Device& d, const Device& before, const IdentityVerdict& verdict,
@@ -178,11 +216,19 @@ Response Provisioner::Walk(Device& d, const Device& before, const IdentityVerdic
   }
   Track(d, req);
   Device for_render = d;
+  if (rollout.group) {  // the group's settings, under the device's own
+    for (const auto& [k, v] : rollout.group->settings) for_render.settings.try_emplace(k, v);
+  }
+  // The bench's hand-off: at its target, a phone whose settings (its own, its group's, the
+  // defaults) name where it goes next gets that configuration, and is handed off.
+  if (!held && !capped && !d.hold && plan && plan->status == PlanStatus::kCurrent &&
+      d.state != kStateQuarantine)
+    HandOff(d, for_render, setup, rollout.group, req, events);
   // Nothing to offer now, or no download slot for it.
   if (d.pending_load.empty() || capped || held) for_render.hold = true;
   setup.come_back_soon = capped;
   if (verdict.clearance == Clearance::kWalkOnly) {
-    for_render.settings = WithoutSecrets(d.settings);
+    for_render.settings = WithoutSecrets(for_render.settings);
     setup.defaults = WithoutSecrets(setup.defaults);
   }
   auto profile = RenderForDevice(setup, for_render, d.firmware, std::max(0, d.pending_offers - 1),

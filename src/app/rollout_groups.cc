@@ -3,6 +3,7 @@
 #include <set>
 
 #include "app/device_input.h"
+#include "core/device_json.h"
 #include "core/planner.h"
 #include "core/version.h"
 
@@ -53,6 +54,8 @@ Result<RolloutGroup> ApplyGroupChanges(const Catalog& catalog, RolloutGroup g,
     g.window = *c.window;
   }
   if (c.paused) g.paused = *c.paused;
+  for (const auto& [k, v] : c.set) g.settings[k] = v;
+  for (const auto& k : c.unset) g.settings.erase(k);
   if (c.resync) g.resync_at = now_ms;
   g.updated = now_ms / 1000;
   if (g.created == 0) g.created = g.updated;
@@ -111,6 +114,12 @@ nlohmann::json GroupToJson(const RolloutGroup& g, const GroupReport& r, int64_t 
                       {"paused", g.paused},
                       {"open", open},
                       {"resync_at", g.resync_at},
+                      {"settings", [&] {
+                         nlohmann::json out = nlohmann::json::object();
+                         for (const auto& [k, v] : g.settings)
+                           out[k] = IsSecretSetting(k) ? std::string("***") : v;
+                         return out;
+                       }()},
                       {"members", r.members},
                       {"by_state", r.by_state},
                       {"behind", behind},
@@ -118,6 +127,16 @@ nlohmann::json GroupToJson(const RolloutGroup& g, const GroupReport& r, int64_t 
                       {"updated", g.updated}};
   if (held >= 0) j["held"] = held;
   return j;
+}
+
+std::string EffectiveSetting(const Device& d, const RolloutGroup* group, const Settings& defaults,
+                             const std::string& key) {
+  if (auto it = d.settings.find(key); it != d.settings.end()) return it->second;
+  if (group) {
+    if (auto it = group->settings.find(key); it != group->settings.end()) return it->second;
+  }
+  auto it = defaults.find(key);
+  return it == defaults.end() ? "" : it->second;
 }
 
 std::vector<std::string> UnknownGroups(const std::vector<RolloutGroup>& groups,

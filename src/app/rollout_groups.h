@@ -21,6 +21,8 @@ struct GroupChanges {
   std::optional<std::string> target;  // "" or "latest" as well as a load or version
   std::optional<std::string> window;  // "" removes the window
   std::optional<bool> paused;
+  Settings set;                    // settings added or replaced (already checked: CheckSetting)
+  std::vector<std::string> unset;  // settings removed
   bool resync = false;  // "resync now": resync_at moves to now_ms
 };
 
@@ -54,6 +56,18 @@ GroupReport ReportGroup(const Catalog& catalog, const RolloutGroup& g,
 // back (-1: not known here, left out).
 nlohmann::json GroupToJson(const RolloutGroup& g, const GroupReport& r, int64_t now_ms,
                            long held = -1);
+
+// The bench's hand-off settings (issue 19): where an SPA/MPP phone's Profile_Rule points
+// once it is at target, the call control an enterprise phone's configuration names then, and
+// the TFTP server its DHCP option 150 must name to finish the move (reported, not served).
+inline constexpr const char* kHandoffUrl = "handoff_url";
+inline constexpr const char* kHandoffCallControl = "handoff_call_control";
+inline constexpr const char* kHandoffTftp = "handoff_tftp";
+
+// A setting as the device's group and the operator's defaults make it: the device's own, else
+// its group's, else the default ("" : none).
+std::string EffectiveSetting(const Device& d, const RolloutGroup* group, const Settings& defaults,
+                             const std::string& key);
 
 // Groups devices name that do not exist (their devices follow their own targets).
 std::vector<std::string> UnknownGroups(const std::vector<RolloutGroup>& groups,

@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   AddAuditCommand(app, action);
   AddDhcpCommand(app, action);
   AddRolloutCommand(app, action);
+  AddReportCommand(app, action);
   app.footer(kExitCodesHelp);
   for (CLI::App* sub : app.get_subcommands({})) {
     sub->footer(kExitCodesHelp);

@@ -16,7 +16,7 @@ namespace {
 struct RolloutOptions {
   DataOptions data;
   std::string catalog, name, target, window;
-  std::vector<std::string> devices;
+  std::vector<std::string> devices, set, unset;
   bool json = false, paused = false;
   bool has_target = false, has_window = false;
 };
@@ -98,6 +98,15 @@ int Change(const RolloutOptions& o, bool create, GroupChanges c) {
     RolloutGroup g = found ? *found : RolloutGroup{.name = o.name};
     if (o.has_target) c.target = o.target;
     if (o.has_window) c.window = o.window;
+    for (const auto& kv : o.set) {
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0)
+        return Fail(BadInput("--set \"" + kv + "\": expected KEY=VALUE"));
+      const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+      if (auto s = CheckSetting(k, v); !s) return Fail(BadInput("--set: " + s.error().message));
+      c.set[k] = v;
+    }
+    c.unset = o.unset;
     auto changed = ApplyGroupChanges(cat, g, c, NowMs());
     if (!changed) return Fail(changed.error());
     if (auto s = inv.PutGroup(*changed); !s) return Fail(s.error());
@@ -170,6 +179,10 @@ void AddRolloutCommand(CLI::App& app, Action& action) {
         ->each([o](const std::string&) { o->has_target = true; });
     c->add_option("--window", o->window, "upgrades only HH:MM-HH:MM UTC (\"\": any time)")
         ->each([o](const std::string&) { o->has_window = true; });
+    c->add_option("--set", o->set,
+                  "KEY=VALUE its members get unless they have their own (handoff_url, "
+                  "handoff_call_control, handoff_tftp, or any profile setting); repeatable");
+    c->add_option("--unset", o->unset, "remove a group setting; repeatable");
   };
   auto* list = cmd->add_subcommand("list", "The groups, their members by state, and targets "
                                            "behind the newest catalogued release");

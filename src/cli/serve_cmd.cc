@@ -5,11 +5,18 @@
 // The flags fill a ServerConfig; the server module (server/server.h) assembles and runs it.
 #include <pthread.h>
 
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <csignal>
+#include <ctime>
+#include <thread>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 
+#include "app/bench_report.h"
 #include "cli/cli.h"
 #include "server/server.h"
 
@@ -29,8 +36,25 @@ int RunServe(const ServerConfig& config) {
   Server& server = *opened.value();
   if (auto s = server.Start(); !s) return Fail(s.error());
   std::cerr << "stepup: " << server.Describe() << "\n";
+  // A bench on a terminal: its phones, redrawn every two seconds (the dashboard shows them too).
+  std::atomic<bool> stop{false};
+  std::thread live;
+  if (!config.bench.empty() && isatty(STDERR_FILENO)) {
+    live = std::thread([&] {
+      while (!stop) {
+        auto devices = server.inventory().List();
+        if (devices)
+          std::cerr << "\033[H\033[J" << BenchTable(*devices, config.bench, std::time(nullptr))
+                    << std::flush;
+        for (int i = 0; i < 20 && !stop; ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+  }
   int sig = 0;
   sigwait(&stop_signals, &sig);
+  stop = true;
+  if (live.joinable()) live.join();
   std::cerr << "stepup: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ": draining "
             << server.active() << " connection(s)\n";
   server.Drain();
@@ -128,6 +152,11 @@ void AddServeCommand(CLI::App& app, Action& action) {
       ->check(CLI::Range(0, 1000000));
   cmd->add_option("--auto-enroll", o->auto_enroll,
                   "admit unknown devices of models matching PATTERN to quarantine");
+  cmd->add_option("--bench", o->bench,
+                  "a staging bench: unknown phones of the --auto-enroll models (any model "
+                  "without it) join rollout group GROUP, get no secrets, are walked to its "
+                  "target and handed off (handoff_url / handoff_call_control); progress on "
+                  "the terminal");
   cmd->add_option("--syslog", o->syslog, "receive phones' syslog on ADDR:PORT (UDP) as evidence");
   cmd->add_option("--access-log", o->access_log, "access log file, '-' for stdout")
       ->capture_default_str();

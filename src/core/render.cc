@@ -308,8 +308,8 @@ Result<Rendered> Renderer::Profile(const RenderInput& in) const {
   ctx.Set("model", in.model->name);
   ctx.Set("mac", in.mac);
   ctx.Set("serial", in.serial);
-  ctx.Set("profile_rule", KeyedProfileRule(in));
-  if (in.transport_managed) {
+  ctx.Set("profile_rule", in.handoff_url.empty() ? KeyedProfileRule(in) : in.handoff_url);
+  if (in.transport_managed && in.handoff_url.empty()) {
     ctx.Set("transport_managed", &kTrue);
     ctx.Set("profile_rule_b", in.profile_rule_b);
   }

@@ -48,6 +48,9 @@ struct RenderInput {
   // No hop offered this time though one is pending (the download cap): the phone is asked to
   // resync as soon as while upgrading, to be offered it then.
   bool come_back_soon = false;
+  // The bench's hand-off (SPA/ATA/MPP): the production provisioning URL its Profile_Rule
+  // points at from now on, with no Profile_Rule_B ("" : this server's rule).
+  std::string handoff_url;
 };
 
 struct Rendered {

@@ -29,6 +29,10 @@ struct RolloutGroup {
   // server sends its members a resync trigger when this moves.
   int64_t resync_at = 0;
   int64_t created = 0, updated = 0;  // seconds since the epoch
+  // Settings its members get unless they have their own (over the data directory's
+  // defaults.toml): a hand-off target (handoff_url, handoff_call_control, handoff_tftp), a
+  // hardened setting relaxed for one site...
+  Settings settings;
 };
 
 // A group name an operator may use; the error names it.

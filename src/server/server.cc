@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <condition_variable>
 #include <csignal>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
@@ -252,6 +253,20 @@ Status Server::Impl::MakeProvisioner() {
   pc.max_downloads = cfg.max_downloads;
   pc.defaults = ws.defaults;
   pc.auto_enroll = cfg.auto_enroll;
+  pc.bench_group = cfg.bench;
+  if (!cfg.bench.empty()) {  // the bench's group, made if it is not there yet
+    if (auto s = CheckGroupName(cfg.bench); !s) return BadInput("--bench: " + s.error().message);
+    auto groups = ws.inventory->Groups();
+    if (!groups) return groups.error();
+    bool have = false;
+    for (const auto& g : *groups) have = have || g.name == cfg.bench;
+    if (!have) {
+      RolloutGroup g;
+      g.name = cfg.bench;
+      g.created = g.updated = std::time(nullptr);
+      if (auto s = ws.inventory->PutGroup(g); !s) return s.error();
+    }
+  }
   pc.base_url = BaseUrl(cfg.public_url, host, http_at.second);
   if (!cfg.tls_ca.empty()) {
     if (!https_at) return BadInput("--tls-ca needs --https ADDR:PORT");

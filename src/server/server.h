@@ -49,6 +49,7 @@ struct ServerConfig {
   std::string public_url;               // --public-url ("" : the HTTP listener's URL)
   std::string access_log = "-";         // --access-log FILE, "-" : stdout
   std::vector<std::string> auto_enroll;
+  std::string bench;  // --bench GROUP: a staging bench (ProvisionerConfig::bench_group)
   uint32_t tftp_rate = SourceLimit{}.rate, tftp_transfers = SourceLimit{}.transfers;
   std::vector<std::string> tftp_limits;   // --tftp-limit NET/BITS=TRANSFERS,RATE
   std::string tftp_upload_dir;            // "" : uploads refused

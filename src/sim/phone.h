@@ -56,6 +56,8 @@ struct PhoneState {
   int encrypted_profiles = 0;  // profiles that came encrypted and decrypted with the rule's key
   int held_back = 0;           // resyncs that brought no upgrade but asked it to come back soon
   int resyncs = 0;             // resync triggers it obeyed (GET /admin/resync on its web port)
+  int rule_changes = 0;        // resyncs made because its Profile_Rule pointed somewhere new
+  std::string profile_from;    // the URL its last profile came from (SPA/MPP)
   std::string admin_password;  // its web admin password, once a profile set one
   std::string gpp_p;
   std::vector<Hop> hops;

@@ -198,11 +198,13 @@ awaitable<BootResult> BootFlat(Run& run, PhoneState& p, asio::ip::address self) 
       p.profile_url = prof->profile_rule;
     }
   }
+  const std::string rule_used = p.profile_url;
   Fetch f = co_await ProfileGet(run, p, self, p.profile_url, false);
   if (!f.ok()) {
     p.failure = FetchFailure(f, "profile");
     co_return BootResult::kFailed;
   }
+  p.profile_from = SplitKeyOption(ExpandMacros(rule_used, p)).url;
   auto prof = ParseFlatProfile(f.body);
   if (!prof) {
     p.failure = "profile: " + prof.error().message;
@@ -216,6 +218,12 @@ awaitable<BootResult> BootFlat(Run& run, PhoneState& p, asio::ip::address self) 
   if (ToLower(applied.upgrade_enable) != "yes" || applied.upgrade_rule.empty()) {
     // No upgrade now, but a resync soon (the server held a hop back: its download cap): the
     // phone comes back at that resync, here after a pause of about a second instead of minutes.
+    // Its Profile_Rule now points elsewhere (the bench handed it off, or it moved to HTTPS):
+    // its next resync asks there, here at once (a few times at most: no loop between rules).
+    if (p.profile_url != rule_used && p.rule_changes < 4) {
+      ++p.rule_changes;
+      co_return BootResult::kRetry;
+    }
     if (applied.resync_periodic > 0 && applied.resync_periodic <= kSoonResyncSeconds) {
       ++p.held_back;
       co_await Backoff(run, 3);  // 0.8 to 1.6 s: the server's 120 s, scaled down
@@ -480,6 +488,7 @@ nlohmann::json ReportJson(const SimReport& rep) {
                        {"encrypted_profiles", p.encrypted_profiles},
                        {"held_back", p.held_back},
                        {"resyncs", p.resyncs},
+                       {"profile_from", p.profile_from},
                        {"bytes", p.bytes},
                        {"seconds", p.seconds}});
     by_status[r.status] = by_status.value(r.status, 0) + 1;

@@ -304,14 +304,14 @@ TEST_P(InventoryTest, RolloutGroupsAreStoredReplacedAndRemovedAndMoveTheVersion)
   auto a = inv_->Add(Phone("0002fdff2103"));
   ASSERT_TRUE((*inv_->FindByMac("0002fdff2103")).has_value());  // cached
   const int64_t v0 = inv_->DevicesVersion();
-  RolloutGroup g{"pilot", "7.5.2b", "22:00-05:00", true, 0, 100, 100};
+  RolloutGroup g{"pilot", "7.5.2b", "22:00-05:00", true, 0, 100, 100, {{"handoff_url", "http://x/$MA"}}};
   ASSERT_TRUE(inv_->PutGroup(g).ok());
   EXPECT_NE(inv_->DevicesVersion(), v0);  // what its devices are offered may change
   g.paused = false;
   g.resync_at = 12345;
   g.updated = 200;
   ASSERT_TRUE(inv_->PutGroup(g).ok());  // replaced, not added
-  ASSERT_TRUE(inv_->PutGroup({"b-site", "", "", false, 0, 1, 1}).ok());
+  ASSERT_TRUE(inv_->PutGroup({"b-site", "", "", false, 0, 1, 1, {}}).ok());
   if (GetParam() == "sqlite") Reopen();  // durable
   auto groups = inv_->Groups();
   ASSERT_TRUE(groups.ok());
@@ -325,6 +325,7 @@ TEST_P(InventoryTest, RolloutGroupsAreStoredReplacedAndRemovedAndMoveTheVersion)
   EXPECT_EQ(p.resync_at, 12345);
   EXPECT_EQ(p.created, 100);
   EXPECT_EQ(p.updated, 200);
+  EXPECT_EQ(p.settings.at("handoff_url"), "http://x/$MA");
   ASSERT_TRUE(inv_->RemoveGroup("pilot").ok());
   auto gone = inv_->RemoveGroup("pilot");
   ASSERT_FALSE(gone.ok());

@@ -3,6 +3,8 @@
 // requests/s, 139 ms in a 10,000-phone storm), hop progress committed in groups (group_commit.h).
 #include <sqlite3.h>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -275,13 +277,15 @@ class SqliteInventory : public Inventory {
   Result<std::vector<RolloutGroup>> Groups() override {
     std::lock_guard lock(mu_);
     Stmt& st = Prepared(
-        "SELECT name, target, window, paused, resync_at, created, updated FROM rollout_groups "
-        "ORDER BY name");
+        "SELECT name, target, window, paused, resync_at, created, updated, settings "
+        "FROM rollout_groups ORDER BY name");
     std::vector<RolloutGroup> out;
     int rc;
     while ((rc = st.Step()) == SQLITE_ROW) {
       out.push_back({st.Text(0), st.Text(1), st.Text(2), st.Int(3) != 0, st.Int(4), st.Int(5),
-                     st.Int(6)});
+                     st.Int(6), {}});
+      auto settings = nlohmann::json::parse(st.Text(7), nullptr, false);
+      if (settings.is_object()) out.back().settings = settings.get<Settings>();
     }
     st.Reset();
     if (rc != SQLITE_DONE) return Fail("read rollout groups", st);
@@ -293,10 +297,10 @@ class SqliteInventory : public Inventory {
   Status PutGroup(const RolloutGroup& g) override {
     return Durably([&]() -> Status {
       Stmt& st = Prepared(
-          "INSERT INTO rollout_groups(name, target, window, paused, resync_at, created, updated) "
-          "VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(name) DO UPDATE SET target=excluded.target, "
-          "window=excluded.window, paused=excluded.paused, resync_at=excluded.resync_at, "
-          "updated=excluded.updated");
+          "INSERT INTO rollout_groups(name, target, window, paused, resync_at, created, updated, "
+          "settings) VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(name) DO UPDATE SET "
+          "target=excluded.target, window=excluded.window, paused=excluded.paused, "
+          "resync_at=excluded.resync_at, updated=excluded.updated, settings=excluded.settings");
       st.Bind(1, g.name);
       st.Bind(2, g.target);
       st.Bind(3, g.window);
@@ -304,6 +308,7 @@ class SqliteInventory : public Inventory {
       st.Bind(5, g.resync_at);
       st.Bind(6, g.created);
       st.Bind(7, g.updated);
+      st.Bind(8, nlohmann::json(g.settings).dump());
       const int rc = st.Step();
       st.Reset();
       if (rc != SQLITE_DONE) return Fail("write rollout group " + g.name, st);

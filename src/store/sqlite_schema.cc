@@ -86,6 +86,7 @@ CREATE TABLE rollout_groups (
   window TEXT NOT NULL DEFAULT '',
   paused INTEGER NOT NULL DEFAULT 0,
   resync_at INTEGER NOT NULL DEFAULT 0,
+  settings TEXT NOT NULL DEFAULT '{}',
   created INTEGER NOT NULL,
   updated INTEGER NOT NULL
 );
