@@ -194,6 +194,38 @@ TEST_F(BenchE2E, FiftyPhonesReachTargetAreHandedOffAndTheReportSaysWhatTheSimula
             std::string::npos);
   EXPECT_NE(row("001b2a893698")["reason"].get<std::string>().find("10.1.1.5"), std::string::npos);
 
+  // What to obtain: the SPA525G's images, for that one phone.
+  std::string needed;
+  ASSERT_EQ(Cli({"firmware", "needed", "--data", Data(), "--json"}, &needed), 0);
+  auto need = nlohmann::json::parse(needed, nullptr, false);
+  ASSERT_TRUE(need.is_array()) << needed;
+  bool spa525 = false;
+  for (const auto& n : need) {
+    if (n["model"] != "SPA525G") continue;
+    spa525 = true;
+    EXPECT_EQ(n["unblocks"], nlohmann::json::array({"e05fb9000001"})) << n;
+    EXPECT_FALSE(n["files"].empty()) << n;
+  }
+  EXPECT_TRUE(spa525) << needed;
+  // A buyer's lot, before any phone is on the bench: SPA504Gs on 7.3.7 need the 7.5.2b bridge
+  // only if it is missing; here it is on hand, so only the lot's 7970G on SIP 8.2(1) needs
+  // its old-key bridge.
+  std::ofstream(dir_ / "lot.csv") << "mac,model,firmware,protocol,target\n"
+                                  << "58bfea12ffff,SPA504G,7.3.7,,7.6.1\n"
+                                  << "00270dc0ffff,CP-7970G,SIP70.8-2-1S,sip,SIP70.9-4-2SR1-1S\n";
+  ASSERT_EQ(Cli({"firmware", "needed", "--data", Data(), "--fleet", (dir_ / "lot.csv").string(),
+                 "--json"},
+                &needed),
+            0);
+  need = nlohmann::json::parse(needed, nullptr, false);
+  ASSERT_TRUE(need.is_array()) << needed;
+  std::set<std::string> models;
+  for (const auto& n : need) {
+    models.insert(n["model"].get<std::string>());
+    EXPECT_EQ(n["unblocks"].size(), 1u) << n;
+  }
+  EXPECT_EQ(models, std::set<std::string>{"CP-7970G"}) << needed;
+
   // A phone reset after its hand-off asks the bench again: reported as returned.
   {
     Server s(Data(), {"--bench", "bench"});

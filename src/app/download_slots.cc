@@ -25,6 +25,12 @@ bool DownloadSlots::Take(int64_t device, int64_t now_ms) {
   return true;
 }
 
+void DownloadSlots::Refresh(int64_t device, int64_t now_ms) {
+  if (cap_ <= 0) return;
+  std::lock_guard lock(mu_);
+  if (auto it = held_.find(device); it != held_.end()) it->second = now_ms + hold_ms_;
+}
+
 void DownloadSlots::Release(int64_t device) {
   if (cap_ <= 0) return;
   std::lock_guard lock(mu_);

@@ -21,6 +21,9 @@ class DownloadSlots {
   // A slot for this device (it keeps its own if it has one); false when all are taken.
   bool Take(int64_t device, int64_t now_ms);
   void Release(int64_t device);
+  // The device is downloading (a file request, a transfer's end): its slot, if it holds one,
+  // expires hold_ms from now, so a slow download never loses its slot to another phone.
+  void Refresh(int64_t device, int64_t now_ms);
   size_t Held(int64_t now_ms);
 
  private:

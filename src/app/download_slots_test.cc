@@ -23,3 +23,19 @@ TEST(DownloadSlots, CapsPhonesKeepsEachOnesSlotAndExpiresTheSilent) {
 
 }  // namespace
 }  // namespace stepup
+
+namespace stepup {
+namespace {
+
+TEST(DownloadSlots, ADownloadingPhoneKeepsItsSlotPastTheHoldTime) {
+  DownloadSlots slots(1, 1000);
+  ASSERT_TRUE(slots.Take(1, 0));
+  slots.Refresh(1, 900);             // a file request at 0.9 s
+  EXPECT_FALSE(slots.Take(2, 1500));  // would have expired at 1 s without it
+  slots.Refresh(2, 1500);            // refreshing a slot it does not hold gives it none
+  EXPECT_FALSE(slots.Take(2, 1800));
+  EXPECT_TRUE(slots.Take(2, 1901));  // 1 s after the last sign of life
+}
+
+}  // namespace
+}  // namespace stepup

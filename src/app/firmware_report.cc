@@ -1,5 +1,7 @@
 #include "app/firmware_report.h"
 
+#include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -132,6 +134,65 @@ std::string FirmwareListText(const FirmwareReportInput& in,
     for (const auto& [file, why] : in.rejected) out << "  " << file << " " << why << "\n";
   }
   return out.str();
+}
+
+namespace {
+
+struct Needed {
+  std::string model, load, version, why;
+  std::vector<std::string> files, unblocks;
+};
+
+std::vector<Needed> Aggregate(const std::vector<DeviceNeed>& needs) {
+  std::vector<Needed> out;
+  for (const auto& d : needs) {
+    for (const auto& m : d.missing) {
+      if (!m.state.load) continue;
+      auto it = std::find_if(out.begin(), out.end(), [&](const Needed& n) {
+        return n.model == d.model && n.load == m.state.load->load;
+      });
+      if (it == out.end()) {
+        out.push_back({d.model, m.state.load->load, m.state.load->version_label, m.why,
+                       m.state.missing, {}});
+        it = std::prev(out.end());
+      }
+      it->unblocks.push_back(d.key);
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Needed& a, const Needed& b) { return a.model < b.model; });
+  return out;
+}
+
+}  // namespace
+
+std::string FirmwareNeededJson(const std::vector<DeviceNeed>& needs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& n : Aggregate(needs)) {
+    out.push_back({{"model", n.model},
+                   {"load", n.load},
+                   {"version", n.version},
+                   {"files", n.files},
+                   {"unblocks", n.unblocks},
+                   {"why", n.why}});
+  }
+  return out.dump(2) + "\n";
+}
+
+std::string FirmwareNeededText(const std::vector<DeviceNeed>& needs) {
+  const auto all = Aggregate(needs);
+  if (all.empty()) return "nothing needed: every device's chain is on hand (or has no path)\n";
+  std::string out, model;
+  for (const auto& n : all) {
+    if (n.model != model) out += (model.empty() ? "" : "\n") + (model = n.model) + "\n";
+    out += "  " + n.load + " (" + n.version + "): fetch";
+    for (const auto& f : n.files) out += " " + f;
+    out += "; unblocks " + std::to_string(n.unblocks.size()) + ":";
+    for (size_t i = 0; i < n.unblocks.size() && i < 8; ++i) out += " " + n.unblocks[i];
+    if (n.unblocks.size() > 8) out += " ...";
+    out += "\n";
+  }
+  return out;
 }
 
 }  // namespace stepup

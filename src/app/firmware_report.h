@@ -56,4 +56,13 @@ std::string FirmwareListText(const FirmwareReportInput& in,
                              const std::vector<FamilyState>& families,
                              const std::vector<DeviceNeed>& needs);
 
+// `stepup firmware needed` (contract.md "Operations"): the images some device's chain needs
+// and the repository lacks, one entry per model and load, with the devices (MAC, else serial)
+// whose chains need it ("unblocks": each is unblocked once every load it needs is on hand), in
+// chain order of first need: [{"model", "load", "version", "files": [...], "unblocks": [...],
+// "why"}].
+std::string FirmwareNeededJson(const std::vector<DeviceNeed>& needs);
+// The same for people: a block per model, each load with the files to fetch and its devices.
+std::string FirmwareNeededText(const std::vector<DeviceNeed>& needs);
+
 }  // namespace stepup

@@ -48,6 +48,7 @@ Response Provisioner::ServeFile(const Result<std::string>& path, const std::stri
     auto sole = seen_.Sole(req.peer_ip, cfg_.now_ms());
     if (auto id = ledger_.Started(req.peer_ip, req.peer, ToLower(name), sole)) {
       if (auto d = cfg_.inventory->FindById(*id); d && d->has_value()) r.device = (*d)->key();
+      slots_.Refresh(*id, cfg_.now_ms());  // downloading: its slot does not expire under it
     }
   }
   return r;
@@ -58,6 +59,7 @@ void Provisioner::TransferDone(const Request& req, const std::string& file, bool
   auto owner = ledger_.Finished(req.peer, name, complete);
   if (!owner) owner = seen_.Sole(req.peer_ip, cfg_.now_ms());  // an operator file
   if (!owner) return;
+  slots_.Refresh(*owner, cfg_.now_ms());  // the slot outlasts the download by hold_ms
   (void)cfg_.inventory->AppendEvent(
       *owner, MakeEvent(req, complete ? "download" : "download-failed", name), /*batched=*/true);
 }

@@ -3,9 +3,12 @@
 // files) and against the inventory (devices whose chain needs an image the repository lacks).
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <memory>
 
+#include "app/device_input.h"
 #include "app/firmware_report.h"
 #include "cli/cli.h"
 #include "store/firmware_dir.h"
@@ -15,8 +18,8 @@ namespace {
 
 struct ListOptions {
   DataOptions data;
-  std::string firmware, catalog;
-  bool json = false;
+  std::string firmware, catalog, fleet;
+  bool json = false, needed = false;
 };
 
 int RunList(const ListOptions& o) {
@@ -40,12 +43,29 @@ int RunList(const ListOptions& o) {
               << " yet (stepup firmware import FILE... places images there)\n";
   }
   in.on_hand = &on_hand;
-  auto inv = OpenData(o.data);
-  if (!inv) return Fail(inv.error());
-  auto devices = (*inv)->List();
-  if (!devices) return Fail(devices.error());
+  std::vector<Device> devices;
+  if (!o.fleet.empty()) {  // a lot to buy: models and the releases they run, no inventory
+    std::ifstream f(o.fleet, std::ios::binary);
+    if (!f) return Fail(FileError("--fleet \"" + o.fleet + "\""));
+    std::stringstream text;
+    text << f.rdbuf();
+    auto parsed = DevicesFromCsv(*cat, text.str(), std::time(nullptr), o.fleet);
+    if (!parsed) return Fail(parsed.error());
+    devices = std::move(parsed).value();
+  } else {
+    auto inv = OpenData(o.data);
+    if (!inv) return Fail(inv.error());
+    auto listed = (*inv)->List();
+    if (!listed) return Fail(listed.error());
+    devices = std::move(listed).value();
+  }
+  if (o.needed) {
+    const auto needs = DeviceNeeds(in, devices);
+    std::cout << (o.json ? FirmwareNeededJson(needs) : FirmwareNeededText(needs));
+    return kExitOk;
+  }
   const auto families = RepositoryState(*cat, on_hand);
-  const auto needs = DeviceNeeds(in, *devices);
+  const auto needs = DeviceNeeds(in, devices);
   std::cout << (o.json ? FirmwareListJson(in, families, needs)
                        : FirmwareListText(in, families, needs));
   return kExitOk;
@@ -63,6 +83,21 @@ void AddFirmwareList(CLI::App& firmware, Action& action) {
   cmd->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([&action, o] { action = [o] { return RunList(*o); }; });
+
+  auto n = std::make_shared<ListOptions>();
+  n->needed = true;
+  auto* needed = firmware.add_subcommand(
+      "needed", "The images to obtain, by model, with the phones each unblocks (the inventory, "
+                "or a CSV of models and the releases they run)");
+  needed->add_option("--data", n->data.dir, "data directory (default ./stepup-data)");
+  needed->add_option("--db", n->data.db, "inventory: sqlite:PATH (default DATA/stepup.db)");
+  needed->add_option("--firmware", n->firmware, "firmware repository (default DATA/firmware)");
+  needed->add_option("--catalog", n->catalog, "catalog TOML file or directory (default: bundled)");
+  needed->add_option("--fleet", n->fleet,
+                     "CSV of phones instead of the inventory: model, mac or serial, firmware, "
+                     "target (as device import)");
+  needed->add_flag("--json", n->json, "print JSON (contract.md \"Operations\")");
+  needed->callback([&action, n] { action = [n] { return RunList(*n); }; });
 }
 
 }  // namespace stepup::cli
