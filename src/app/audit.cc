@@ -14,14 +14,7 @@
 namespace stepup {
 namespace {
 
-std::string Day(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string Day(int64_t ms) { return IsoDate(ms / 1000); }
 
 // The TLS version a "secrets-sent" detail names ("... over https (TLSv1.1)"), "" if none.
 std::string TlsVersionOf(const std::string& detail) {

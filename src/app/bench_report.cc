@@ -5,21 +5,14 @@
 #include <map>
 
 #include "core/rollout.h"
+#include "core/text.h"
 
 namespace stepup {
 namespace {
 
 std::string FirstWord(const std::string& s) { return s.substr(0, s.find(' ')); }
 
-std::string Iso(int64_t ms) {
-  if (ms <= 0) return "";
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string Iso(int64_t ms) { return ms <= 0 ? "" : UtcTime(ms / 1000, "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string Html(const std::string& s) {
   std::string out;

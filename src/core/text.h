@@ -11,15 +11,18 @@
 
 namespace stepup {
 
-// A time (seconds since the epoch) as its UTC day, "2020-05-30".
-inline std::string IsoDate(int64_t epoch) {
+// A time (seconds since the epoch) in UTC, as strftime's `format` makes it (at most 63 bytes).
+inline std::string UtcTime(int64_t epoch, const char* format) {
   std::time_t t = static_cast<std::time_t>(epoch);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
+
+// A time (seconds since the epoch) as its UTC day, "2020-05-30".
+inline std::string IsoDate(int64_t epoch) { return UtcTime(epoch, "%Y-%m-%d"); }
 
 // ASCII lower case (names, MACs, load names compare case-insensitively).
 // The items joined with `sep` ("a, b, c").
