@@ -68,7 +68,8 @@ class DashboardE2E : public ::testing::Test {
   // The page's DOM once its script has drawn it (Chromium's virtual time lets the fetches end).
   std::string Dom(const std::string& url) {
     return testing::ShOut(browser_ +
-                          " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+                          " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir=" +
+                          (dir_ / "chromium").string() + " "
                           "--virtual-time-budget=8000 --dump-dom " +
                           Quote(url) + " 2>/dev/null");
   }
@@ -76,7 +77,8 @@ class DashboardE2E : public ::testing::Test {
     const std::string out = (fs::current_path() / "test-output" / name).string();
     fs::remove(out);
     testing::Sh(browser_ +
-                " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+                " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir=" +
+                          (dir_ / "chromium").string() + " "
                 "--virtual-time-budget=8000 --hide-scrollbars --window-size=1280,1400 "
                 "--screenshot=" +
                 Quote(out) + " " + Quote(url) + " >/dev/null 2>&1");
