@@ -28,6 +28,7 @@ using testing::Server;
 constexpr const char* kProduction = R"py(
 import functools, http.server, sys
 log = open(sys.argv[2], "a")
+http.server.ThreadingHTTPServer.request_queue_size = 256  # 47 phones at once (default: 5)
 class H(http.server.SimpleHTTPRequestHandler):
     def log_message(self, fmt, *args):
         log.write("GET %s %s\n" % (self.client_address[0], self.path)); log.flush()
@@ -132,6 +133,7 @@ TEST_F(BenchE2E, FiftyPhonesReachTargetAreHandedOffAndTheReportSaysWhatTheSimula
     for (const auto& d : report["devices"]) sim[d["mac"]] = d;
     ASSERT_EQ(sim.size(), 50u);
     EXPECT_EQ(report["totals"]["by_status"]["current"], 48) << report["totals"];
+    for (const auto& [mac, d] : sim) EXPECT_NE(d["status"], "failed") << d;
     EXPECT_EQ(sim["00270dc01c92"]["status"], "stuck") << sim["00270dc01c92"];
     EXPECT_EQ(sim["e05fb9000001"]["status"], "no-path") << sim["e05fb9000001"];
     // Every SPA/MPP phone's last profile came from production, not from the bench.
@@ -238,6 +240,7 @@ TEST_F(BenchE2E, FiftyPhonesReachTargetAreHandedOffAndTheReportSaysWhatTheSimula
     Cli(s.SimulateArgs((dir_ / "reset.csv").string(), web_port + 1), &out);
   }
   rep = Report("json");
+  ASSERT_TRUE(rep.is_object());
   EXPECT_EQ(row("58bfea120003")["result"], "returned") << row("58bfea120003");
   EXPECT_EQ(rep["totals"]["by_result"]["handed-off"], 47);
 
