@@ -5,6 +5,7 @@
 #include "app/admin_json.h"
 #include "core/embedded_files.h"
 #include "app/metrics.h"
+#include "app/provisioner.h"
 
 namespace stepup {
 namespace {
@@ -126,6 +127,14 @@ nlohmann::json AdminApi::OpenApi() {
           {"paths", paths}};
 }
 
+const stepup::Catalog* AdminApi::Cat() const {
+  return cfg_.provisioner ? &cfg_.provisioner->catalog() : cfg_.catalog;
+}
+
+const Settings& AdminApi::Defaults() const {
+  return cfg_.provisioner ? cfg_.provisioner->defaults() : cfg_.defaults;
+}
+
 AdminApi::AdminApi(AdminConfig config) : cfg_(std::move(config)), failures_(cfg_.limits) {
   if (!cfg_.now_ms) {
     cfg_.now_ms = [] {
@@ -188,6 +197,8 @@ Response AdminApi::Handle(const Request& req) {
     if (r.body && !req.content_type.starts_with("application/json"))
       return JsonError(415, std::string(r.method) + " " + r.path +
                                 " takes a JSON body (Content-Type: application/json)");
+    if (!cfg_.provisioner) return (this->*r.handle)(*key, req);
+    auto pin = cfg_.provisioner->Pin();  // the catalog and defaults stay put (a reload waits)
     return (this->*r.handle)(*key, req);
   }
   if (!allowed.empty()) {

@@ -63,6 +63,10 @@ class AdminApi {
   static const std::vector<Route>& Table();
 
  private:
+  // The catalog and operator defaults in use: the provisioner's (replaced on a reload), else
+  // the configuration's.
+  const stepup::Catalog* Cat() const;
+  const Settings& Defaults() const;
   Response ListDevices(const std::string&, const Request& req);
   Response CreateDevice(const std::string&, const Request& req);
   Response GetDevice(const std::string& key, const Request& req);

@@ -141,7 +141,7 @@ Response AdminApi::ListDevices(const std::string&, const Request& req) {
   };
   const Model* model = nullptr;
   if (q->count("model")) {
-    model = cfg_.catalog ? cfg_.catalog->FindModel(q->at("model")) : nullptr;
+    model = Cat() ? Cat()->FindModel(q->at("model")) : nullptr;
     if (!model) return JsonError(400, "filter \"model\": unknown model \"" + q->at("model") + "\"");
   }
   nlohmann::json out = nlohmann::json::array();
@@ -170,8 +170,8 @@ Response AdminApi::CreateDevice(const std::string&, const Request& req) {
   }
   if (f.target.empty()) f.target = "latest";
   if (auto s = SettingsField(*j, f.settings, nullptr); !s) return ErrorAnswer(s.error());
-  if (!cfg_.catalog) return JsonError(503, "no catalog");
-  auto d = MakeDevice(*cfg_.catalog, f, cfg_.now_ms() / 1000);
+  if (!Cat()) return JsonError(503, "no catalog");
+  auto d = MakeDevice(*Cat(), f, cfg_.now_ms() / 1000);
   if (!d) {
     Error e = AsField(d.error());
     if (e.kind == ErrorKind::kUnknown) e.kind = ErrorKind::kBadInput;  // a field's value
@@ -205,7 +205,7 @@ Response AdminApi::UpdateDevice(const std::string& key, const Request& req) {
     return ErrorAnswer(s.error());
   auto found = cfg_.inventory->FindByKey(key);
   if (!found) return ErrorAnswer(found.error());
-  if (!cfg_.catalog) return JsonError(503, "no catalog");
+  if (!Cat()) return JsonError(503, "no catalog");
   Device d = *found;
   DeviceChanges c;
   for (auto [name, into] : {std::pair{"target", &c.target}, std::pair{"protocol", &c.protocol},
@@ -220,7 +220,7 @@ Response AdminApi::UpdateDevice(const std::string& key, const Request& req) {
     c.hold = it->get<bool>();
   }
   if (auto s = SettingsField(*j, c.set, &c.unset); !s) return ErrorAnswer(s.error());
-  auto applied = ApplyDeviceChanges(*cfg_.catalog, d, c, [](std::string_view field) {
+  auto applied = ApplyDeviceChanges(*Cat(), d, c, [](std::string_view field) {
     return "field \"" + std::string(field) + "\": ";
   });
   if (!applied) return ErrorAnswer(applied.error());
@@ -279,8 +279,8 @@ Response AdminApi::DeviceFirmware(const std::string& key, const Request&) {
 }
 
 Response AdminApi::Catalog(const std::string&, const Request& req) {
-  if (!cfg_.catalog) return JsonError(503, "no catalog");
-  const stepup::Catalog& cat = *cfg_.catalog;
+  if (!Cat()) return JsonError(503, "no catalog");
+  const stepup::Catalog& cat = *Cat();
   auto q = Query(req.target);
   if (!q) return ErrorAnswer(q.error());
   if (auto it = q->find("model"); it != q->end()) {
@@ -309,13 +309,13 @@ Response AdminApi::Catalog(const std::string&, const Request& req) {
 }
 
 Response AdminApi::Firmware(const std::string&, const Request&) {
-  if (!cfg_.catalog) return JsonError(503, "no catalog");
+  if (!Cat()) return JsonError(503, "no catalog");
   auto on_hand = cfg_.provisioner ? cfg_.provisioner->AvailableLoads() : nullptr;
   nlohmann::json families = nlohmann::json::array();
   int present = 0, missing = 0;
-  for (const auto& f : cfg_.catalog->families) {
+  for (const auto& f : Cat()->families) {
     nlohmann::json have = nlohmann::json::array(), lack = nlohmann::json::array();
-    for (const Load* l : cfg_.catalog->LoadsOf(f.id)) {
+    for (const Load* l : Cat()->LoadsOf(f.id)) {
       if (!on_hand || on_hand->count(l)) {
         have.push_back(l->load);
         ++present;
@@ -333,10 +333,10 @@ Response AdminApi::Firmware(const std::string&, const Request&) {
 }
 
 Response AdminApi::Audit(const std::string&, const Request&) {
-  if (!cfg_.catalog) return JsonError(503, "no catalog");
+  if (!Cat()) return JsonError(503, "no catalog");
   auto list = cfg_.inventory->List();
   if (!list) return ErrorAnswer(list.error());
-  AuditSetup setup{cfg_.catalog, cfg_.defaults, cfg_.now_ms() / 1000};
+  AuditSetup setup{Cat(), Defaults(), cfg_.now_ms() / 1000};
   std::vector<DeviceAudit> audits;
   for (const auto& d : *list) {
     auto events = cfg_.inventory->Events(d.id);

@@ -75,7 +75,7 @@ Result<RolloutGroup> AdminApi::FindGroup(const std::string& name) {
 
 nlohmann::json AdminApi::GroupJson(const RolloutGroup& g, const std::vector<Device>& devices) {
   const int64_t now = cfg_.now_ms();
-  return GroupToJson(g, ReportGroup(*cfg_.catalog, g, devices, now), now,
+  return GroupToJson(g, ReportGroup(*Cat(), g, devices, now), now,
                      cfg_.provisioner ? static_cast<long>(cfg_.provisioner->HeldBy(g.name)) : -1);
 }
 
@@ -96,7 +96,7 @@ Response AdminApi::CreateGroup(const std::string&, const Request& req) {
   if (FindGroup(name)) return JsonError(409, "rollout group \"" + name + "\" exists already");
   RolloutGroup g;
   g.name = name;
-  auto made = ApplyGroupChanges(*cfg_.catalog, g, *c, cfg_.now_ms());
+  auto made = ApplyGroupChanges(*Cat(), g, *c, cfg_.now_ms());
   if (!made) return ErrorAnswer(FieldOf(made.error()));
   if (auto s = cfg_.inventory->PutGroup(*made); !s) return ErrorAnswer(s.error());
   if (cfg_.provisioner) cfg_.provisioner->GroupsChanged();
@@ -118,7 +118,7 @@ Response AdminApi::UpdateGroup(const std::string& key, const Request& req) {
   if (!g) return ErrorAnswer(g.error());
   auto c = Changes(req, false, nullptr);
   if (!c) return ErrorAnswer(c.error());
-  auto changed = ApplyGroupChanges(*cfg_.catalog, *g, *c, cfg_.now_ms());
+  auto changed = ApplyGroupChanges(*Cat(), *g, *c, cfg_.now_ms());
   if (!changed) return ErrorAnswer(FieldOf(changed.error()));
   if (auto s = cfg_.inventory->PutGroup(*changed); !s) return ErrorAnswer(s.error());
   if (cfg_.provisioner) cfg_.provisioner->GroupsChanged();
@@ -139,7 +139,7 @@ Response AdminApi::ResyncGroup(const std::string& key, const Request&) {
   if (!g) return ErrorAnswer(g.error());
   GroupChanges c;
   c.resync = true;
-  auto changed = ApplyGroupChanges(*cfg_.catalog, *g, c, cfg_.now_ms());
+  auto changed = ApplyGroupChanges(*Cat(), *g, c, cfg_.now_ms());
   if (!changed) return ErrorAnswer(changed.error());
   if (auto s = cfg_.inventory->PutGroup(*changed); !s) return ErrorAnswer(s.error());
   const ResyncSummary r = cfg_.provisioner->TriggerGroup(key, "operator asked");

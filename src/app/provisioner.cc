@@ -59,6 +59,30 @@ Provisioner::Provisioner(ProvisionerConfig config)
 }
 
 void Provisioner::RescanFirmware() {
+  ReloadGate::Pin pin(gate_);
+  Rescan();
+}
+
+void Provisioner::Reload(Knowledge k) {
+  ReloadGate::Exclusive swap(gate_);
+  cfg_.catalog = k.catalog;
+  cfg_.renderer = k.renderer;
+  cfg_.defaults = std::move(k.defaults);
+  cfg_.firmware = std::move(k.firmware);
+  cfg_.stuck_after = k.stuck_after;
+  cfg_.learn_after_ms = k.learn_after_ms;
+  cfg_.auto_enroll = std::move(k.auto_enroll);
+  cfg_.tftp_secrets = k.tftp_secrets;
+  {
+    // The loads on hand are the new catalog's; the generation moves even when the set of
+    // names is the same, so no answer settled under the old catalog is served again.
+    std::lock_guard lock(avail_mu_);
+    available_.reset();
+  }
+  Rescan();
+}
+
+void Provisioner::Rescan() {
   auto names = cfg_.firmware.Names();
   auto set = std::make_shared<std::unordered_set<const Load*>>();
   for (const auto& l : cfg_.catalog->loads) {
@@ -84,6 +108,7 @@ Event Provisioner::RequestEvent(const Request& req) const {
 }
 
 Response Provisioner::Handle(const Request& req) {
+  ReloadGate::Pin pin(gate_);
   std::string path = req.target.substr(0, req.target.find('?'));
   if (!SafePath(path)) return TextResponse(400, "bad request path");
   if (path == "/healthz") return TextResponse(200, "ok");

@@ -28,6 +28,7 @@
 #include "app/identity_check.h"
 #include "app/inventory.h"
 #include "app/probe_guard.h"
+#include "app/reload_gate.h"
 #include "app/request.h"
 #include "app/settled_answers.h"
 #include "core/catalog.h"
@@ -109,6 +110,27 @@ class Provisioner {
   void Evidence(const std::string& peer_ip, const std::string& message);
   // Re-reads which images the firmware directory holds (call after it changes).
   void RescanFirmware();
+  // What a reload (serve's SIGHUP) replaces. The catalog and renderer must outlive every
+  // request that began before the reload (the server keeps each generation).
+  struct Knowledge {
+    const Catalog* catalog = nullptr;
+    const Renderer* renderer = nullptr;
+    Settings defaults;
+    FileStore firmware;
+    int stuck_after = 3;
+    int64_t learn_after_ms = 30000;
+    std::vector<std::string> auto_enroll;
+    TftpSecrets tftp_secrets = TftpSecrets::kFollowed;
+  };
+  // Swaps the knowledge in between requests (reload_gate.h): requests under way finish with
+  // the old one, the next ones see the new one; every settled answer is dropped. What phones
+  // taught (hop progress, downloads under way, learned firmware) is kept.
+  void Reload(Knowledge k);
+  // Holds the current knowledge for the caller's duration (the admin API's requests).
+  ReloadGate::Pin Pin() { return ReloadGate::Pin(gate_); }
+  // The catalog and operator defaults in use (read under a Pin).
+  const Catalog& catalog() const { return *cfg_.catalog; }
+  const Settings& defaults() const { return cfg_.defaults; }
   // The plan the walk follows for a device whose firmware is known, with the images on hand
   // (the admin API's device plan).
   Result<Plan> PlanFor(const Device& d);
@@ -310,7 +332,11 @@ class Provisioner {
     return device_mu_[std::hash<std::string>{}(key) % device_mu_.size()];
   }
 
+  // RescanFirmware without pinning (Reload holds the gate exclusively).
+  void Rescan();
+
   ProvisionerConfig cfg_;
+  ReloadGate gate_;
   std::array<std::mutex, 64> device_mu_;
   std::mutex seen_mu_;
   Whereabouts seen_;

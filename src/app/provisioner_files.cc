@@ -55,6 +55,7 @@ Response Provisioner::ServeFile(const Result<std::string>& path, const std::stri
 }
 
 void Provisioner::TransferDone(const Request& req, const std::string& file, bool complete) {
+  ReloadGate::Pin pin(gate_);
   std::string name = ToLower(file.substr(file.find_last_of('/') + 1));
   auto owner = ledger_.Finished(req.peer, name, complete);
   if (!owner) owner = seen_.Sole(req.peer_ip, cfg_.now_ms());  // an operator file
@@ -65,6 +66,7 @@ void Provisioner::TransferDone(const Request& req, const std::string& file, bool
 }
 
 void Provisioner::Evidence(const std::string& peer_ip, const std::string& message) {
+  ReloadGate::Pin pin(gate_);
   Request req;
   req.transport = "syslog";
   req.peer = req.peer_ip = peer_ip;

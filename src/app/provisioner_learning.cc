@@ -84,6 +84,7 @@ std::optional<uint64_t> Provisioner::ProbeFor(const Device& d, const Request& re
 
 void Provisioner::OnProbe(int64_t device_id, const Request& req, uint64_t ticket,
                           const std::optional<std::string>& body) {
+  ReloadGate::Pin pin(gate_);
   const std::string url = "http://" + req.peer_ip + "/DeviceInformationX";
   auto found = cfg_.inventory->FindById(device_id);
   if (found && found->has_value()) {
@@ -338,6 +339,7 @@ void Provisioner::SweepQuietTargets(int64_t now) {
 }
 
 void Provisioner::Sweep() {
+  ReloadGate::Pin pin(gate_);
   const int64_t now = cfg_.now_ms();
   SweepRollout(now);
   SweepQuietTargets(now);

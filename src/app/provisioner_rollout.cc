@@ -45,6 +45,7 @@ Device Provisioner::Planned(const Device& d) {
 }
 
 Result<Plan> Provisioner::PlanFor(const Device& d) {
+  ReloadGate::Pin pin(gate_);
   std::shared_ptr<const std::unordered_set<const Load*>> keep;
   return PlanForDevice(Setup(keep), Planned(d), d.firmware);
 }
@@ -96,6 +97,7 @@ std::string Provisioner::AddressOf(const Device& d) {
 }
 
 ResyncSummary Provisioner::TriggerGroup(const std::string& group, const std::string& why) {
+  ReloadGate::Pin pin(gate_);
   ResyncSummary out;
   auto devices = cfg_.inventory->List();
   if (!devices) return out;

@@ -88,9 +88,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     beast::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     if (!ec) {
-      req_.peer_ip = ep.address().to_string();
-      req_.peer = (ep.address().is_v6() ? "[" + req_.peer_ip + "]" : req_.peer_ip) + ":" +
-                  std::to_string(ep.port());
+      req_.peer_ip = PeerIp(ep.address());
+      req_.peer = PeerText(req_.peer_ip, ep.port());
     }
     req_.transport = tls_ ? "https" : "http";
     ++srv_->active;

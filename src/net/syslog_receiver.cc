@@ -32,7 +32,7 @@ void SyslogReceiver::Receive() {
                                std::string msg(buf_.data(), n);
                                if (!msg.empty() && msg[0] == '<')
                                  msg.erase(0, msg.find('>') + 1);  // <PRI>
-                               prov_.Evidence(from_.address().to_string(), msg);
+                               prov_.Evidence(PeerIp(from_.address()), msg);
                                Receive();
                              });
 }

@@ -390,11 +390,11 @@ void TftpServer::Impl::OnRequest(const std::string& bytes, const udp::endpoint& 
     if (!where) return Reject(peer, TftpError::kAccessViolation, where.error().message);
     upload_path = *where;
   }
-  const std::string ip = peer.address().to_string();
+  const std::string ip = PeerIp(peer.address());
   Request req;
   req.transport = "tftp";
   req.peer_ip = ip;
-  req.peer = (peer.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(peer.port());
+  req.peer = PeerText(ip, peer.port());
   if (active >= opt.max_transfers)
     return Reject(peer, TftpError::kUndefined, "server busy, retry later");
   // TFTP names have no leading slash and may carry one; either way one path for the provisioner.

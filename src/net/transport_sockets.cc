@@ -63,6 +63,16 @@ Status OpenUdpListener(net::ip::udp::socket& s, const std::string& flag, const s
   });
 }
 
+std::string PeerIp(const net::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6()).to_string();
+  return a.to_string();
+}
+
+std::string PeerText(const std::string& ip, uint16_t port) {
+  return (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + std::to_string(port);
+}
+
 boost::system::error_code OpenTransferSocket(net::ip::udp::socket& s, const net::ip::address& local,
                                              const net::ip::udp::endpoint& peer) {
   boost::system::error_code ec;

@@ -26,6 +26,13 @@ Status OpenTcpListener(boost::asio::ip::tcp::acceptor& acceptor, const std::stri
 Status OpenUdpListener(boost::asio::ip::udp::socket& socket, const std::string& flag,
                        const std::string& address, uint16_t port);
 
+// A peer's address as the application sees it: an IPv4 peer reaching a dual-stack ("::")
+// listener arrives as ::ffff:a.b.c.d and is named a.b.c.d, as on an IPv4 listener (the same
+// phone, site and rate limits either way).
+std::string PeerIp(const boost::asio::ip::address& a);
+// "a.b.c.d:port" or "[v6]:port".
+std::string PeerText(const std::string& ip, uint16_t port);
+
 // A transfer's socket: an ephemeral port on `local`, connected to the client's `peer` (its
 // transfer ID), so only the client's datagrams reach it.
 [[nodiscard]] boost::system::error_code OpenTransferSocket(

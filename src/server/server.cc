@@ -88,6 +88,12 @@ struct Server::Impl {
   std::condition_variable house_cv;
   bool house_stop = false, running = false;
   std::thread housekeeper;
+  // The catalog and template generations reloads brought (the first is ws's), all kept:
+  // requests begun before a reload, and state derived from its catalog (offers under way),
+  // may still point into the one it replaced.
+  std::vector<std::unique_ptr<Catalog>> catalogs;
+  std::vector<std::unique_ptr<Renderer>> renderers;
+  std::mutex reload_mu;
 
   Status ParseAddresses();
   Status MakeTls();
@@ -214,7 +220,7 @@ Status Server::Impl::OpenFiles() {
       return err == ENOENT || err == ENOTDIR ? BadInput(what) : IoError(what);
     }
   }
-  sink = std::make_unique<AccessLogFile>(log_file);
+  sink = std::make_unique<AccessLogFile>(log_file, cfg.log_format == "json");
   return Ok{};
 }
 
@@ -286,6 +292,131 @@ Status Server::Impl::MakeProvisioner() {
   ac.limits = probe.limits;
   admin_api = std::make_unique<AdminApi>(std::move(ac));
   return Ok{};
+}
+
+Status Server::Check(const ServerConfig& config) {
+  Impl m;
+  m.cfg = config;
+  if (auto s = m.ParseAddresses(); !s) return s;
+  std::error_code ec;
+  for (const auto& [flag, file] : {std::pair{"--tls-cert", config.tls.cert_file},
+                                   {"--tls-key", config.tls.key_file},
+                                   {"--client-ca", config.tls.client_ca}}) {
+    if (!file.empty() && !fs::is_regular_file(file, ec))
+      return BadInput(std::string(flag) + " \"" + file + "\" is not a file");
+  }
+  if (auto s = m.MakeTls(); !s) return s;
+  if (auto p = ParseProbeLimits(config.probe_limit); !p.ok) return BadInput(p.error);
+  if (!config.bench.empty()) {
+    if (auto s = CheckGroupName(config.bench); !s) return BadInput("--bench: " + s.error().message);
+  }
+  if (!config.tls_ca.empty() && !fs::is_regular_file(config.tls_ca, ec))
+    return BadInput("--tls-ca \"" + config.tls_ca + "\" is not a file");
+  if (auto c = OpenCatalogFor(config.data, config.catalog); !c) return c.error();
+  if (auto t = OpenTemplates(config.data); !t) return t.error();
+  if (auto d = OpenDefaults(config.data); !d) return d.error();
+  return Ok{};
+}
+
+namespace {
+
+// Settings a reload cannot change (they shape listeners, files and threads), by flag.
+std::vector<std::string> NeedRestart(const ServerConfig& a, const ServerConfig& b) {
+  auto tls = [](const ServerConfig& c) {
+    return c.tls.cert_file + "\n" + c.tls.key_file + "\n" + c.tls.client_ca + "\n" +
+           std::to_string(c.tls.require_client_cert) + std::to_string(c.tls.legacy);
+  };
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += x + "\n";
+    return out;
+  };
+  const std::pair<const char*, std::pair<std::string, std::string>> fields[] = {
+      {"data", {a.data.dir, b.data.dir}},
+      {"db", {a.data.db, b.data.db}},
+      {"http", {a.http, b.http}},
+      {"tftp", {a.tftp, b.tftp}},
+      {"https", {a.https, b.https}},
+      {"tls-cert/tls-key/client-ca/require-client-cert/tls-legacy", {tls(a), tls(b)}},
+      {"admin", {a.admin, b.admin}},
+      {"admin-token", {a.admin_token, b.admin_token}},
+      {"public-https-url", {a.public_https_url, b.public_https_url}},
+      {"tls-ca", {a.tls_ca, b.tls_ca}},
+      {"syslog", {a.syslog, b.syslog}},
+      {"public-url", {a.public_url, b.public_url}},
+      {"access-log", {a.access_log, b.access_log}},
+      {"log-format", {a.log_format, b.log_format}},
+      {"bench", {a.bench, b.bench}},
+      {"tftp-rate", {std::to_string(a.tftp_rate), std::to_string(b.tftp_rate)}},
+      {"tftp-transfers", {std::to_string(a.tftp_transfers), std::to_string(b.tftp_transfers)}},
+      {"tftp-limit", {join(a.tftp_limits), join(b.tftp_limits)}},
+      {"tftp-upload-dir", {a.tftp_upload_dir, b.tftp_upload_dir}},
+      {"probe-limit", {a.probe_limit, b.probe_limit}},
+      {"probe-phones", {a.probe_phones, b.probe_phones}},
+      {"probe-port", {std::to_string(a.probe_port), std::to_string(b.probe_port)}},
+      {"threads", {std::to_string(a.threads), std::to_string(b.threads)}},
+      {"max-downloads", {std::to_string(a.max_downloads), std::to_string(b.max_downloads)}},
+      {"read-timeout", {std::to_string(a.read_timeout), std::to_string(b.read_timeout)}},
+      {"drain-seconds", {std::to_string(a.drain_seconds), std::to_string(b.drain_seconds)}},
+      {"firmware", {a.firmware, b.firmware}},
+  };
+  std::vector<std::string> out;
+  for (const auto& [name, values] : fields) {
+    if (values.first != values.second) out.push_back(name);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> Server::Reload(const ServerConfig& next) {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.reload_mu);
+  auto catalog = OpenCatalogFor(next.data, next.catalog);
+  if (!catalog) return catalog.error();
+  auto renderer = OpenTemplates(next.data);
+  if (!renderer) return renderer.error();
+  auto defaults = OpenDefaults(next.data);
+  if (!defaults) return defaults.error();
+  if (next.tftp_secrets != "followed" && next.tftp_secrets != "off" && next.tftp_secrets != "any")
+    return BadInput("--tftp-secrets \"" + next.tftp_secrets + "\": followed, off or any");
+  auto cat = std::make_unique<Catalog>(std::move(catalog).value());
+  auto ren = std::make_unique<Renderer>(std::move(renderer).value());
+  std::vector<std::string> changes;
+  changes.push_back("catalog: " + std::to_string(cat->loads.size()) + " loads (was " +
+                    std::to_string(m.prov->catalog().loads.size()) + ")");
+  Provisioner::Knowledge k;
+  k.catalog = cat.get();
+  k.renderer = ren.get();
+  k.defaults = *defaults;
+  k.firmware = DirFileStore(m.firmware_dir, FileChecks(*cat));
+  k.stuck_after = next.stuck_after;
+  k.learn_after_ms = int64_t{next.learn_after} * 1000;
+  k.auto_enroll = next.auto_enroll;
+  k.tftp_secrets = next.tftp_secrets == "off"   ? TftpSecrets::kOff
+                   : next.tftp_secrets == "any" ? TftpSecrets::kAny
+                                                : TftpSecrets::kFollowed;
+  auto changed = [&](const char* name, const std::string& was, const std::string& now) {
+    if (was != now) changes.push_back(std::string(name) + ": " + was + " -> " + now);
+  };
+  changed("stuck-after", std::to_string(m.cfg.stuck_after), std::to_string(next.stuck_after));
+  changed("learn-after", std::to_string(m.cfg.learn_after), std::to_string(next.learn_after));
+  changed("tftp-secrets", m.cfg.tftp_secrets, next.tftp_secrets);
+  std::string was, now;
+  for (const auto& p : m.cfg.auto_enroll) was += (was.empty() ? "" : ",") + p;
+  for (const auto& p : next.auto_enroll) now += (now.empty() ? "" : ",") + p;
+  changed("auto-enroll", was.empty() ? "none" : was, now.empty() ? "none" : now);
+  m.prov->Reload(std::move(k));
+  m.catalogs.push_back(std::move(cat));
+  m.renderers.push_back(std::move(ren));
+  for (const auto& name : NeedRestart(m.cfg, next))
+    changes.push_back(name + ": changed; takes effect at the next start, not on reload");
+  m.cfg.catalog = next.catalog;
+  m.cfg.stuck_after = next.stuck_after;
+  m.cfg.learn_after = next.learn_after;
+  m.cfg.tftp_secrets = next.tftp_secrets;
+  m.cfg.auto_enroll = next.auto_enroll;
+  return changes;
 }
 
 Result<std::unique_ptr<Server>> Server::Open(ServerConfig config) {
@@ -438,7 +569,7 @@ std::string Server::Describe() const {
   std::string line = "serving http://" + m.host + ":" + std::to_string(http_port()) +
                      " (profiles point at " + base_url() + "); data " + m.cfg.data.dir + ", " +
                      std::to_string(devices ? devices->size() : 0) + " devices, firmware " +
-                     m.firmware_dir + ", catalog of " + std::to_string(m.ws.catalog.loads.size()) +
+                     m.firmware_dir + ", catalog of " + std::to_string(m.prov->catalog().loads.size()) +
                      " loads";
   if (m.syslog_at) line += ", syslog on " + m.cfg.syslog;
   if (m.https) {

@@ -49,6 +49,7 @@ struct ServerConfig {
   std::string public_url;               // --public-url ("" : the HTTP listener's URL)
   std::string access_log = "-";         // --access-log FILE, "-" : stdout
   std::vector<std::string> auto_enroll;
+  std::string log_format = "text";  // --log-format text | json (access log and server lines)
   std::string bench;  // --bench GROUP: a staging bench (ProvisionerConfig::bench_group)
   uint32_t tftp_rate = SourceLimit{}.rate, tftp_transfers = SourceLimit{}.transfers;
   std::vector<std::string> tftp_limits;   // --tftp-limit NET/BITS=TRANSFERS,RATE
@@ -75,6 +76,18 @@ class Server {
   ~Server();  // Stop() if still running
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
+
+  // Checks a configuration as Open does (addresses, TLS files, limits, catalog, templates,
+  // operator defaults) without opening the inventory, creating a directory or binding
+  // anything: `stepup config check`. Errors name the flag.
+  static Status Check(const ServerConfig& config);
+  // A reload (serve's SIGHUP): reads the catalog (with catalog.d), the templates and the
+  // operator defaults again and takes `next`'s settings that can change while serving
+  // (catalog, stuck-after, learn-after, auto-enroll, tftp-secrets). Requests under way,
+  // keep-alive connections and TFTP transfers go on undisturbed; the next requests see the
+  // new knowledge. Returns one line per change, naming the changed settings that wait for a
+  // restart (listeners, data, TLS, threads, ...). On error nothing changes.
+  Result<std::vector<std::string>> Reload(const ServerConfig& next);
 
   // Binds the listeners (the error names the address), then answers on the worker threads
   // and starts the once-a-second housekeeping (firmware rescan, Provisioner::Sweep).

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
 
 #include "store/background_priority.h"
 
@@ -14,7 +16,49 @@ constexpr size_t kWriteBytes = 64 << 10;  // bytes per write(2), a yield between
 constexpr size_t kMaxBytes = 64u << 20;
 }  // namespace
 
-AccessLogFile::AccessLogFile(FILE* f) : f_(f), thread_([this] { Loop(); }) {}
+std::string AccessLineToJson(std::string_view line) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  size_t i = 0;
+  bool first = true;
+  while (i < line.size()) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    if (i >= line.size()) break;
+    size_t end = i;
+    bool quoted = false;
+    while (end < line.size() && (quoted || line[end] != ' ')) {
+      if (line[end] == '"') quoted = !quoted;
+      ++end;
+    }
+    std::string_view token = line.substr(i, end - i);
+    i = end;
+    const size_t eq = token.find('=');
+    if (eq == std::string_view::npos) {
+      j[first ? "time" : "transport"] = std::string(token);
+      first = false;
+      continue;
+    }
+    first = false;
+    std::string key(token.substr(0, eq));
+    std::string_view value = token.substr(eq + 1);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      j[key] = std::string(value.substr(1, value.size() - 2));
+    } else if ((key == "status" || key == "bytes" || key == "ms" || key == "conn_requests" ||
+                key == "blksize" || key == "window") &&
+               !value.empty() && value.size() < 19 &&
+               std::all_of(value.begin(), value.end(),
+                           [](char c) { return (c >= '0' && c <= '9') || c == '.'; }) &&
+               std::count(value.begin(), value.end(), '.') <= 1 && value.front() != '.') {
+      j[key] = value.find('.') == std::string_view::npos ? nlohmann::ordered_json(std::stoull(std::string(value)))
+                                                          : nlohmann::ordered_json(std::stod(std::string(value)));
+    } else {
+      j[key] = std::string(value);
+    }
+  }
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+AccessLogFile::AccessLogFile(FILE* f, bool json)
+    : f_(f), json_(json), thread_([this] { Loop(); }) {}
 
 AccessLogFile::~AccessLogFile() {
   {
@@ -26,7 +70,10 @@ AccessLogFile::~AccessLogFile() {
   Flush();
 }
 
-void AccessLogFile::Write(std::string_view line) {
+void AccessLogFile::Write(std::string_view text) {
+  std::string converted;
+  if (json_) converted = AccessLineToJson(text);
+  const std::string_view line = json_ ? std::string_view(converted) : text;
   bool wake = false;
   {
     std::lock_guard lock(mu_);

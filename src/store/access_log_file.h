@@ -15,10 +15,16 @@
 
 namespace stepup {
 
+// An access log line (`TIME [tftp] key=value ...`, values percent-escaped or "quoted") as one
+// JSON object: {"time": TIME, "transport": "tftp", "key": value, ...}; status, bytes, ms,
+// conn_requests, blksize and window as numbers.
+std::string AccessLineToJson(std::string_view line);
+
 class AccessLogFile {
  public:
-  // Writes to `f` (not owned; stdout is fine).
-  explicit AccessLogFile(FILE* f);
+  // Writes to `f` (not owned; stdout is fine); with `json`, each line as a JSON object
+  // (AccessLineToJson).
+  explicit AccessLogFile(FILE* f, bool json = false);
   ~AccessLogFile();  // writes what is buffered
   AccessLogFile(const AccessLogFile&) = delete;
   AccessLogFile& operator=(const AccessLogFile&) = delete;
@@ -31,6 +37,7 @@ class AccessLogFile {
   void Loop();
 
   FILE* f_;
+  const bool json_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::string buffer_;
