@@ -588,7 +588,11 @@ std::string Server::Describe() const {
     line += "; admin API on the HTTP listener" +
             std::string(m.cfg.admin_token.empty() ? "" : " (token required)");
   }
-  if (m.tftp) line += "; tftp " + m.tftp_at->first + ":" + std::to_string(tftp_port());
+  if (m.tftp) {
+    const std::string& a = m.tftp_at->first;
+    line += "; tftp " + (a.find(':') != std::string::npos ? "[" + a + "]" : a) + ":" +
+            std::to_string(tftp_port());
+  }
   return line;
 }
 
