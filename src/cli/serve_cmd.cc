@@ -110,7 +110,7 @@ int RunServe(const LoadedConfig& loaded, const GivenOptions& given, const std::s
 
 void AddServeCommand(CLI::App& app, Action& action) {
   auto o = std::make_shared<ServerConfig>();
-  auto* cmd = app.add_subcommand("serve", "Run the provisioning server until SIGINT/SIGTERM");
+  auto* cmd = app.add_subcommand("serve", "Run the provisioning server until SIGINT/SIGTERM (SIGHUP reloads)");
   DeclareServeOptions(*cmd, *o);
   auto config = std::make_shared<std::string>();
   cmd->add_option("--config", *config,
