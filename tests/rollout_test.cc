@@ -123,17 +123,7 @@ TEST_F(RolloutE2E, AGroupTargetStopsItsPhonesThereAndCatalogUpdateSaysItIsBehind
     EXPECT_EQ(report["devices"][0]["hops"].size(), 1u) << out;
   }
   // A newer catalog file with a release after 7.6.1 (a made-up test release, in a test file).
-  const std::string newer = R"toml(
-[[load]]
-family = "spa50x-30x"
-load = "7.6.9"
-version = "7.6.9"
-protocol = "sip"
-files = ["spa50x-30x-7-6-9.bin"]
-status = "confirmed"
-source = "test: a release invented for this test"
-)toml";
-  std::ofstream(dir_ / "newer.toml") << newer;
+  std::ofstream(dir_ / "newer.toml") << testing::kInventedSpaRelease;
   std::string out;
   ASSERT_EQ(Cli({"catalog", "update", (dir_ / "newer.toml").string(), "--data", Data(), "--json"},
                 &out),

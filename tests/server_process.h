@@ -220,6 +220,19 @@ class Child {
   std::string err_;
 };
 
+// A catalog file with one SPA50x release after every real one: 7.6.9, invented for the tests
+// (its source says so), its image spa50x-30x-7-6-9.bin.
+inline const char* const kInventedSpaRelease = R"toml(
+[[load]]
+family = "spa50x-30x"
+load = "7.6.9"
+version = "7.6.9"
+protocol = "sip"
+files = ["spa50x-30x-7-6-9.bin"]
+status = "confirmed"
+source = "test: a release invented for this test"
+)toml";
+
 // A stepup server on 127.0.0.1 with an OS-chosen port.
 class Server {
  public:

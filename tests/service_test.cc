@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 std::string ConfigCheck(const fs::path& file, int* code) {
   const std::string out = testing::ShOut(std::string(STEPUP_BINARY) + " config check --config " +
-                                file.string() + "; echo exit=$?");
+                                         file.string() + "; echo exit=$?");
   const size_t at = out.rfind("exit=");
   *code = at == std::string::npos ? -1 : std::atoi(out.c_str() + at + 5);
   return out.substr(0, at);
@@ -133,9 +133,11 @@ TEST(ServiceConfigTest, TheCommandLineWinsOverTheFileAndTheFileOverTheDefaults) 
   ASSERT_GT(s.port(), 1) << Stderr(s);
   EXPECT_EQ(testing::Curl(s.url("/healthz")).status, 200);
   const fs::path log = dir / "data" / "access.log";
-  ASSERT_TRUE(testing::WaitFor([&] { return testing::Slurp(log).find("/healthz") != std::string::npos; },
-                               std::chrono::seconds(5)));
-  auto line = nlohmann::json::parse(testing::Slurp(log).substr(0, testing::Slurp(log).find('\n')), nullptr, false);
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return testing::Slurp(log).find("/healthz") != std::string::npos; },
+                       std::chrono::seconds(5)));
+  auto line = nlohmann::json::parse(testing::Slurp(log).substr(0, testing::Slurp(log).find('\n')),
+                                    nullptr, false);
   ASSERT_TRUE(line.is_object()) << testing::Slurp(log);
   EXPECT_EQ(line["path"], "/healthz");
   EXPECT_EQ(line["status"], 200);
@@ -189,7 +191,8 @@ std::string PacedTftpGet(int port, const std::string& name, Between between) {
 }
 
 // One HTTP/1.1 request on an open connection; the whole answer (head and body).
-std::string OnConnection(testing::RawConnection& c, const std::string& target, const std::string& ua) {
+std::string OnConnection(testing::RawConnection& c, const std::string& target,
+                         const std::string& ua) {
   if (!c.Send("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: " + ua + "\r\n\r\n"))
     return "";
   std::string got;
@@ -230,16 +233,7 @@ TEST(ServiceReloadTest, SighupTakesACatalogChangeWhileATransferAndKeepAliveConne
   ASSERT_NE(before.find("200 OK"), std::string::npos) << before;
   EXPECT_EQ(before.find("7-6-9"), std::string::npos) << "7.6.9 is in no catalog yet";
   // A newer catalog file (a release invented for this test) and a new stuck-after.
-  std::ofstream(dir / "newer.toml") << R"toml(
-[[load]]
-family = "spa50x-30x"
-load = "7.6.9"
-version = "7.6.9"
-protocol = "sip"
-files = ["spa50x-30x-7-6-9.bin"]
-status = "confirmed"
-source = "test: a release invented for this test"
-)toml";
+  std::ofstream(dir / "newer.toml") << testing::kInventedSpaRelease;
   fs::create_directories(dir / "data" / "catalog.d");
   bool reloaded = false;
   const std::string got = PacedTftpGet(s.tftp_port(), "big.bin", [&](uint16_t block) {
@@ -248,7 +242,8 @@ source = "test: a release invented for this test"
     fs::copy_file(dir / "newer.toml", dir / "data" / "catalog.d" / "newer.toml");
     std::ofstream(dir / "stepup.toml") << "stuck-after = 5\n";
     s.process().Kill(SIGHUP);
-    reloaded = s.process().WaitFor("SIGHUP: reloaded").find("SIGHUP: reloaded") != std::string::npos;
+    reloaded =
+        s.process().WaitFor("SIGHUP: reloaded").find("SIGHUP: reloaded") != std::string::npos;
   });
   EXPECT_TRUE(reloaded) << Stderr(s);
   EXPECT_TRUE(got == big) << "the transfer under way when the server reloaded: " << got.size()
@@ -266,10 +261,14 @@ source = "test: a release invented for this test"
   s.process().Kill(SIGHUP);
   const std::string refused = s.process().WaitFor("not reloaded");
   EXPECT_NE(refused.find(":1: key \"stuck-after\""), std::string::npos) << refused;
-  EXPECT_EQ(testing::Curl(s.url(profile), ua).body.find("spa50x-30x-7-6-9.bin") != std::string::npos, true);
+  EXPECT_EQ(
+      testing::Curl(s.url(profile), ua).body.find("spa50x-30x-7-6-9.bin") != std::string::npos,
+      true);
   // The access log: the transfer completed whole, both requests on one connection.
   ASSERT_TRUE(testing::WaitFor(
-      [&] { return testing::Slurp(dir / "data" / "access.log").find("big.bin") != std::string::npos; },
+      [&] {
+        return testing::Slurp(dir / "data" / "access.log").find("big.bin") != std::string::npos;
+      },
       std::chrono::seconds(5)));
   const std::string log = testing::Slurp(dir / "data" / "access.log");
   EXPECT_NE(log.find("file=big.bin status=200 bytes=" + std::to_string(big.size())),
@@ -285,7 +284,7 @@ TEST(ServiceDualStackTest, ListenersOnTheIpv6WildcardServeIpv4AndIpv6Clients) {
   fs::create_directories(dir / "data" / "firmware");
   std::ofstream(dir / "data" / "firmware" / "small.bin") << "twelve bytes";
   testing::Child c({STEPUP_BINARY, "serve", "--data", data, "--http", "[::]:0", "--tftp", "[::]:0",
-           "--access-log", (dir / "data" / "access.log").string()});
+                    "--access-log", (dir / "data" / "access.log").string()});
   const std::regex ports("serving http://127\\.0\\.0\\.1:([0-9]+).*; tftp \\[::\\]:([0-9]+)\n");
   std::smatch m;
   std::string err;

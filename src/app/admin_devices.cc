@@ -92,20 +92,7 @@ Status OnlyFields(const nlohmann::json& j, std::initializer_list<const char*> kn
 // The settings object: each value a string (or null in a PATCH, to remove the setting).
 Status SettingsField(const nlohmann::json& j, Settings& set, std::vector<std::string>* removed) {
   auto it = j.find("settings");
-  if (it == j.end()) return Ok{};
-  if (!it->is_object()) return BadInput("field \"settings\" must be an object of strings");
-  for (const auto& [k, v] : it->items()) {
-    if (v.is_null() && removed) {
-      removed->push_back(k);
-      continue;
-    }
-    if (!v.is_string())
-      return BadInput("field \"settings\": \"" + k.substr(0, 64) + "\" must be a string");
-    if (auto s = CheckSetting(k, v.get<std::string>()); !s)
-      return BadInput("field \"settings\": " + s.error().message);
-    set[k] = v.get<std::string>();
-  }
-  return Ok{};
+  return it == j.end() ? Status(Ok{}) : SettingsObject(*it, set, removed);
 }
 
 // MakeDevice's "--mac: ..." as the API's "field \"mac\": ...".

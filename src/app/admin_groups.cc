@@ -27,18 +27,7 @@ Result<GroupChanges> Changes(const Request& req, bool create, std::string* name)
       if (!v.is_boolean()) return BadInput("field \"paused\" must be true or false");
       c.paused = v.get<bool>();
     } else if (k == "settings") {
-      if (!v.is_object()) return BadInput("field \"settings\" must be an object of strings");
-      for (const auto& [sk, sv] : v.items()) {
-        if (sv.is_null()) {
-          c.unset.push_back(sk);
-          continue;
-        }
-        if (!sv.is_string())
-          return BadInput("field \"settings\": \"" + sk.substr(0, 64) + "\" must be a string");
-        if (auto s = CheckSetting(sk, sv.get<std::string>()); !s)
-          return BadInput("field \"settings\": " + s.error().message);
-        c.set[sk] = sv.get<std::string>();
-      }
+      if (auto s = SettingsObject(v, c.set, &c.unset); !s) return s.error();
     } else {
       return BadInput("unknown field \"" + k.substr(0, 64) +
                       (create ? "\" (known: name, target, window, paused, settings)"

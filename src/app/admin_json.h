@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "app/device_input.h"
 #include "app/request.h"
 #include "core/result.h"
 #include "core/text.h"
@@ -38,6 +39,25 @@ inline Response ErrorAnswer(const Error& e) {
       break;
   }
   return JsonError(503, e.message);
+}
+
+// A body's "settings" object into `set`: each value a string, checked (CheckSetting); with
+// `removed`, a null removes that setting (PATCH). kBadInput naming the field.
+inline Status SettingsObject(const nlohmann::json& v, Settings& set,
+                             std::vector<std::string>* removed) {
+  if (!v.is_object()) return BadInput("field \"settings\" must be an object of strings");
+  for (const auto& [k, value] : v.items()) {
+    if (value.is_null() && removed) {
+      removed->push_back(k);
+      continue;
+    }
+    if (!value.is_string())
+      return BadInput("field \"settings\": \"" + k.substr(0, 64) + "\" must be a string");
+    if (auto s = CheckSetting(k, value.get<std::string>()); !s)
+      return BadInput("field \"settings\": " + s.error().message);
+    set[k] = value.get<std::string>();
+  }
+  return Ok{};
 }
 
 }  // namespace stepup

@@ -371,7 +371,9 @@ class Provisioner {
   std::mutex groups_mu_;
   std::shared_ptr<const GroupMap> groups_;
   std::chrono::steady_clock::time_point groups_read_;
-  std::unordered_map<int64_t, std::string> held_;       // device id -> why held (groups_mu_)
+  std::unordered_map<int64_t, std::string> held_;  // device id -> why held (groups_mu_)
+  std::atomic<size_t> held_count_{0};              // held_.size(), read without the lock
+  std::mutex addresses_mu_;
   std::unordered_map<int64_t, std::string> addresses_;  // device id -> last address
   std::map<std::string, bool> open_;                    // group -> open at the last sweep
   std::map<std::string, int64_t> resync_seen_;          // group -> resync_at acted on

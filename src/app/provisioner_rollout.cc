@@ -54,6 +54,7 @@ void Provisioner::NoteHeld(const Device& d, const std::string& why, const Reques
   {
     std::lock_guard lock(groups_mu_);
     auto [it, added] = held_.try_emplace(d.id, why);
+    held_count_.store(held_.size(), std::memory_order_relaxed);
     if (!added && it->second == why) return;  // said already
     it->second = why;
   }
@@ -61,8 +62,11 @@ void Provisioner::NoteHeld(const Device& d, const std::string& why, const Reques
 }
 
 void Provisioner::NoteReleased(int64_t device_id) {
+  // Every request passes here: no lock while nothing is held (the usual case).
+  if (held_count_.load(std::memory_order_relaxed) == 0) return;
   std::lock_guard lock(groups_mu_);
   held_.erase(device_id);
+  held_count_.store(held_.size(), std::memory_order_relaxed);
 }
 
 size_t Provisioner::HeldBy(const std::string& group) {
@@ -74,14 +78,14 @@ size_t Provisioner::HeldBy(const std::string& group) {
 
 void Provisioner::Remember(const Request& req, int64_t device_id) {
   seen_.Seen(req.peer_ip, device_id, cfg_.now_ms());
-  std::lock_guard lock(groups_mu_);
+  std::lock_guard lock(addresses_mu_);
   if (addresses_.size() > (1u << 20)) addresses_.clear();  // bounded
   addresses_[device_id] = req.peer_ip;
 }
 
 std::string Provisioner::AddressOf(const Device& d) {
   {
-    std::lock_guard lock(groups_mu_);
+    std::lock_guard lock(addresses_mu_);
     if (auto it = addresses_.find(d.id); it != addresses_.end()) return it->second;
   }
   // Seen before this process started: the newest event that came from the phone.

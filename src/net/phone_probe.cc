@@ -1,12 +1,13 @@
 #include "net/phone_probe.h"
 
+#include "core/basic_auth.h"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <memory>
-#include <openssl/evp.h>
 
 #include "net/deadline.h"
 
@@ -105,16 +106,7 @@ void PhoneProber::Probe(const std::string& ip,
 
 void PhoneProber::Resync(const std::string& ip, const std::string& admin_password,
                          std::function<void(bool)> done) {
-  std::string auth;
-  if (!admin_password.empty()) {
-    const std::string plain = "admin:" + admin_password;
-    std::string b64(4 * ((plain.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
-                                  reinterpret_cast<const unsigned char*>(plain.data()),
-                                  static_cast<int>(plain.size()));
-    b64.resize(static_cast<size_t>(n));
-    auth = "Basic " + b64;
-  }
+  std::string auth = admin_password.empty() ? "" : BasicAuthorization("admin", admin_password);
   Get(ip, "/admin/resync", std::move(auth),
       [done = std::move(done)](std::optional<std::string> body) { done(body.has_value()); });
 }

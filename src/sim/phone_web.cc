@@ -1,7 +1,5 @@
 #include "sim/phone_web.h"
 
-#include <openssl/evp.h>
-
 #include "core/text.h"
 
 namespace stepup::sim {
@@ -26,16 +24,6 @@ std::string DeviceInformationPage(const Catalog& cat, const PhoneState& p) {
 std::string BootAlarm(const PhoneState& p) {
   const std::string mac = ToUpper(p.spec.mac);
   return "<190>cisco-alarm:23 Name=SEP" + mac + " Load=" + p.running + " Last=reset-restart";
-}
-
-std::string BasicAuthorization(const std::string& user, const std::string& password) {
-  const std::string plain = user + ":" + password;
-  std::string b64(4 * ((plain.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
-                                reinterpret_cast<const unsigned char*>(plain.data()),
-                                static_cast<int>(plain.size()));
-  b64.resize(static_cast<size_t>(n));
-  return "Basic " + b64;
 }
 
 asio::awaitable<void> ServePhonePage(std::shared_ptr<tcp::acceptor> acceptor, const Catalog& cat,

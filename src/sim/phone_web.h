@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "core/basic_auth.h"  // BasicAuthorization: what the resync URL checks
 #include "core/catalog.h"
 #include "sim/phone.h"
 
@@ -27,8 +28,6 @@ std::string BootAlarm(const PhoneState& p);
 boost::asio::awaitable<void> ServePhonePage(std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor,
                                             const Catalog& catalog, const PhoneState& p, bool page,
                                             std::function<int(const std::string&)> resync);
-// "Basic base64(user:password)".
-std::string BasicAuthorization(const std::string& user, const std::string& password);
 // Sends one syslog datagram from `self` to `to` (best effort, as syslog is).
 void SendSyslog(boost::asio::io_context& ioc, const boost::asio::ip::address& self,
                 const boost::asio::ip::udp::endpoint& to, const std::string& line);
