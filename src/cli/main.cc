@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   AddDhcpCommand(app, action);
   AddRolloutCommand(app, action);
   AddReportCommand(app, action);
+  AddDbCommand(app, action);
   app.footer(kExitCodesHelp);
   for (CLI::App* sub : app.get_subcommands({})) {
     sub->footer(kExitCodesHelp);

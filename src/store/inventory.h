@@ -20,6 +20,8 @@ Result<std::unique_ptr<Inventory>> OpenInventory(const std::string& url,
 std::unique_ptr<Inventory> NewMemoryInventory();
 // Whether `url` names a PostgreSQL inventory.
 bool IsPostgresUrl(const std::string& url);
+// The URL as messages may show it: a PostgreSQL URL's password replaced by ***.
+std::string RedactInventoryUrl(const std::string& url);
 // Creates or migrates the inventory at `url` (as OpenInventory); the schema version it is now
 // at (`stepup db migrate`).
 Result<int64_t> MigrateInventory(const std::string& url);

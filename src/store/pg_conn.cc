@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 
+#include "store/inventory.h"
+
 namespace stepup {
 namespace {
 
@@ -35,6 +37,8 @@ std::string RedactPgUrl(const std::string& url) {
   }
   return out;
 }
+
+std::string RedactInventoryUrl(const std::string& url) { return RedactPgUrl(url); }
 
 int64_t PgResult::affected() const {
   const char* n = r_ ? PQcmdTuples(r_.get()) : nullptr;

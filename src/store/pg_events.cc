@@ -15,7 +15,8 @@ constexpr size_t kChunk = 256;  // events per transaction of a batch
 // it), not retried forever against the foreign key.
 constexpr const char* kInsertBatched =
     "INSERT INTO events(device_id, time, kind, detail, transport, peer) "
-    "SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM devices WHERE id = $1) "
+    "SELECT $1::bigint, $2::bigint, $3::text, $4::text, $5::text, $6::text "
+    "WHERE EXISTS (SELECT 1 FROM devices WHERE id = $1::bigint) "
     "RETURNING id";
 
 PgParams EventParams(int64_t device_id, const Event& e) {
