@@ -102,19 +102,20 @@ class DbCliTest : public ::testing::Test {
     for (int64_t id : {ids[0], ids[2], ids[3]}) {
       EXPECT_TRUE(i.AppendEvent(id, {t0 + id, "operator", "added", "cli", ""}).ok());
       for (int r = 0; r < 3; ++r)
-        EXPECT_TRUE(i.AppendEvent(id, {t0 + 1000 + r, "request", "GET /spa504G.cfg", "http",
-                                       "10.0.0." + std::to_string(id) + ":5060"},
+        EXPECT_TRUE(i.AppendEvent(id,
+                                  {t0 + 1000 + r, "request", "GET /spa504G.cfg", "http",
+                                   "10.0.0." + std::to_string(id) + ":5060"},
                                   true)
                         .ok());
       EXPECT_TRUE(i.Flush().ok());
-      EXPECT_TRUE(i.RecordProgress(**i.FindById(id), {{t0 + 2000, "hop-offered", "7.5.2b",
-                                                      "tftp", "10.0.0.1:69"}})
+      EXPECT_TRUE(i.RecordProgress(**i.FindById(id),
+                                   {{t0 + 2000, "hop-offered", "7.5.2b", "tftp", "10.0.0.1:69"}})
                       .ok());
     }
-    EXPECT_TRUE(i.RecordUnknown({{t0 + 5, "unknown", "GET /cfg/aabbccddeeff.xml", "http",
-                                  "10.0.0.9:1"},
-                                 R"({"mac":"aabbccddeeff"})"})
-                    .ok());
+    EXPECT_TRUE(
+        i.RecordUnknown({{t0 + 5, "unknown", "GET /cfg/aabbccddeeff.xml", "http", "10.0.0.9:1"},
+                         R"({"mac":"aabbccddeeff"})"})
+            .ok());
     EXPECT_TRUE(
         i.PutGroup({"pilot", "7.5.2b", "22:00-05:00", true, 12345, 100, 200, {{"k", "v"}}}).ok());
     EXPECT_TRUE(i.Flush().ok());

@@ -102,9 +102,8 @@ class PostgresServer {
   // Runs a shell command from the server's directory; its output (ok_: whether it exited 0).
   std::string Run(const std::string& cmd) {
     const std::string log = (dir_ / "cmd.out").string();
-    const int rc =
-        std::system(("cd " + Quote(dir_.string()) + " && " + cmd + " >" + Quote(log) + " 2>&1")
-                        .c_str());
+    const int rc = std::system(
+        ("cd " + Quote(dir_.string()) + " && " + cmd + " >" + Quote(log) + " 2>&1").c_str());
     ok_ = rc == 0;
     std::ifstream in(log);
     return std::string(std::istreambuf_iterator<char>(in), {});
@@ -215,15 +214,15 @@ class PostgresServer {
 
 // In a test's SetUp: a fresh database of the binary's server, or the test is skipped (not
 // installed) or fails (installed but not running), saying why.
-#define STEPUP_PG_DATABASE(url)                                                           \
-  do {                                                                                    \
-    bool pg_installed = false;                                                            \
-    std::string pg_why;                                                                   \
-    auto* pg_server = ::stepup::testing::PostgresServer::Get(&pg_installed, &pg_why);    \
-    if (!pg_installed) GTEST_SKIP() << "PostgreSQL is not installed: " << pg_why;         \
-    ASSERT_NE(pg_server, nullptr) << "PostgreSQL did not start: " << pg_why;              \
-    url = pg_server->NewDatabase(&pg_why);                                                \
-    ASSERT_FALSE(url.empty()) << pg_why;                                                  \
+#define STEPUP_PG_DATABASE(url)                                                       \
+  do {                                                                                \
+    bool pg_installed = false;                                                        \
+    std::string pg_why;                                                               \
+    auto* pg_server = ::stepup::testing::PostgresServer::Get(&pg_installed, &pg_why); \
+    if (!pg_installed) GTEST_SKIP() << "PostgreSQL is not installed: " << pg_why;     \
+    ASSERT_NE(pg_server, nullptr) << "PostgreSQL did not start: " << pg_why;          \
+    url = pg_server->NewDatabase(&pg_why);                                            \
+    ASSERT_FALSE(url.empty()) << pg_why;                                              \
   } while (0)
 
 }  // namespace stepup::testing

@@ -97,8 +97,8 @@ int RunImport(const DbOptions& o) {
     return Fail({s.error().kind, "import into " + Shown(o.data) + ": " + s.error().message});
   std::cerr << "imported " << dump->devices.size() << " devices, " << dump->events.size()
             << " events, " << dump->unknown.size() << " unknown attempts and "
-            << dump->groups.size() << " rollout groups from " << o.in << " into "
-            << Shown(o.data) << "\n";
+            << dump->groups.size() << " rollout groups from " << o.in << " into " << Shown(o.data)
+            << "\n";
   return kExitOk;
 }
 
@@ -128,8 +128,9 @@ void AddDbCommand(CLI::App& app, Action& action) {
       "repeat count) in the order written, unknown attempts and rollout groups");
   exp->add_option("--out", o->out, "the file to write (mode 0600)")->required();
   data_flags(exp);
-  exp->description(exp->get_description() +
-                   ". Format: JSON lines. The first line is a header, {\"stepup_export\": 1, \"schema\": N, "
+  exp->description(
+      exp->get_description() +
+      ". Format: JSON lines. The first line is a header, {\"stepup_export\": 1, \"schema\": N, "
       "\"devices\": N, \"events\": N, \"unknown\": N, \"groups\": N}; then one record a line, "
       "each with \"type\": \"device\" (id, mac, serial, model, protocol, target, firmware, "
       "hardware, settings, state, state_detail, hold, pending_load, pending_offers, excluded, "

@@ -1,8 +1,7 @@
 #include "store/inventory_export.h"
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 namespace stepup {
@@ -114,8 +113,8 @@ class Fields {
   }
   void Problem(const char* key, const char* want) {
     if (problem_.empty())
-      problem_ = where_ + ": \"" + key + "\" is " + (j_.contains(key) ? "not " : "missing; want ") +
-                 want;
+      problem_ =
+          where_ + ": \"" + key + "\" is " + (j_.contains(key) ? "not " : "missing; want ") + want;
   }
 
   const json& j_;
@@ -137,12 +136,9 @@ Event ReadEvent(Fields& f) {
 }  // namespace
 
 std::string ExportToJsonLines(const InventoryDump& dump, int64_t schema) {
-  std::string out = json{{"stepup_export", kExportFormat},
-                         {"schema", schema},
-                         {"devices", dump.devices.size()},
-                         {"events", dump.events.size()},
-                         {"unknown", dump.unknown.size()},
-                         {"groups", dump.groups.size()}}
+  std::string out = json{{"stepup_export", kExportFormat}, {"schema", schema},
+                         {"devices", dump.devices.size()}, {"events", dump.events.size()},
+                         {"unknown", dump.unknown.size()}, {"groups", dump.groups.size()}}
                         .dump() +
                     "\n";
   for (const auto& d : dump.devices) out += DeviceRecord(d).dump() + "\n";
@@ -161,9 +157,9 @@ std::string ExportToJsonLines(const InventoryDump& dump, int64_t schema) {
     out += j.dump() + "\n";
   }
   for (const auto& g : dump.groups) {
-    out += json{{"type", "group"},           {"name", g.name},          {"target", g.target},
-                {"window", g.window},        {"paused", g.paused},      {"resync_at", g.resync_at},
-                {"settings", g.settings},    {"created", g.created},    {"updated", g.updated}}
+    out += json{{"type", "group"},        {"name", g.name},       {"target", g.target},
+                {"window", g.window},     {"paused", g.paused},   {"resync_at", g.resync_at},
+                {"settings", g.settings}, {"created", g.created}, {"updated", g.updated}}
                .dump() +
            "\n";
   }

@@ -62,7 +62,8 @@ Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& url) {
                    "\": cannot connect: " + Trimmed(PQerrorMessage(conn->c_)));
   }
   // Notices (e.g. "relation already exists, skipping") are not the operator's business.
-  PQsetNoticeProcessor(conn->c_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn->c_, [](void*, const char*) {}, nullptr);
   return conn;
 }
 
@@ -101,7 +102,9 @@ bool PgConn::InTransaction() const { return PQtransactionStatus(c_) != PQTRANS_I
 void PgConn::Recover() {
   if (PQstatus(c_) == CONNECTION_BAD) {
     PQreset(c_);
-    if (PQstatus(c_) == CONNECTION_OK) PQsetNoticeProcessor(c_, [](void*, const char*) {}, nullptr);
+    if (PQstatus(c_) == CONNECTION_OK)
+      PQsetNoticeProcessor(
+          c_, [](void*, const char*) {}, nullptr);
     return;
   }
   if (InTransaction()) PQclear(PQexec(c_, "ROLLBACK"));

@@ -20,8 +20,7 @@ constexpr const char* kInsertBatched =
     "RETURNING id";
 
 PgParams EventParams(int64_t device_id, const Event& e) {
-  return {std::to_string(device_id), std::to_string(e.time), e.kind, e.detail, e.transport,
-          e.peer};
+  return {std::to_string(device_id), std::to_string(e.time), e.kind, e.detail, e.transport, e.peer};
 }
 
 }  // namespace
@@ -31,10 +30,10 @@ Status InsertPgEventRows(PgConn& conn, const std::vector<std::pair<int64_t, Even
     PgParams p = EventParams(id, e);
     p.push_back(std::to_string(e.repeats));
     p.push_back(std::to_string(e.last_time));
-    if (auto s = conn.Run(
-            "INSERT INTO events(device_id, time, kind, detail, transport, peer, repeats, "
-            "last_time) VALUES($1,$2,$3,$4,$5,$6,$7,$8)",
-            "append event", p);
+    if (auto s =
+            conn.Run("INSERT INTO events(device_id, time, kind, detail, transport, peer, repeats, "
+                     "last_time) VALUES($1,$2,$3,$4,$5,$6,$7,$8)",
+                     "append event", p);
         !s)
       return s;
   }
@@ -108,8 +107,7 @@ Status PgEventLog::WriteBatch(const std::vector<std::pair<int64_t, Event>>& batc
   if (auto s = c.Run("BEGIN", "begin events"); !s) return fail(s.error());
   auto write_count = [&c](Run& r) -> Status {
     if (r.head.repeats == r.written) return Ok{};
-    auto s = c.Run("UPDATE events SET repeats=$1, last_time=$2 WHERE id=$3",
-                   "count repeated event",
+    auto s = c.Run("UPDATE events SET repeats=$1, last_time=$2 WHERE id=$3", "count repeated event",
                    {std::to_string(r.head.repeats), std::to_string(r.head.last_time),
                     std::to_string(r.event_id)});
     r.written = r.head.repeats;

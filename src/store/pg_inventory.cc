@@ -6,10 +6,9 @@
 // millisecond.
 #include "store/pg_inventory.h"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "store/pg_conn.h"
 #include "store/pg_events.h"
@@ -23,7 +22,7 @@ constexpr size_t kPoolSize = 8;
 constexpr const char* kEventColumns = "time, kind, detail, transport, peer, repeats, last_time";
 
 Event ReadEvent(const PgResult& r, int row, int first) {
-  return {r.Int(row, first),     r.Text(row, first + 1), r.Text(row, first + 2),
+  return {r.Int(row, first),      r.Text(row, first + 1), r.Text(row, first + 2),
           r.Text(row, first + 3), r.Text(row, first + 4), r.Int(row, first + 5),
           r.Int(row, first + 6)};
 }
@@ -110,8 +109,8 @@ class PgInventory : public Inventory {
     if (auto s = Flush(); !s) return s;  // no batched event of it is left to insert
     Status s = Transaction([&](PgConn& c) -> Status {
       const PgParams p{std::to_string(id)};
-      if (auto s = c.Run("DELETE FROM events WHERE device_id=$1", "remove the events of a device",
-                         p);
+      if (auto s =
+              c.Run("DELETE FROM events WHERE device_id=$1", "remove the events of a device", p);
           !s)
         return s;
       PgResult r = c.Exec("DELETE FROM devices WHERE id=$1", p);
@@ -163,10 +162,10 @@ class PgInventory : public Inventory {
 
   Result<std::vector<Event>> Events(int64_t device_id) override {
     if (auto s = Flush(); !s) return s.error();
-    return Query(std::string("SELECT ") + kEventColumns +
-                     " FROM events WHERE device_id=$1 ORDER BY id",
-                 {std::to_string(device_id)}, "read events",
-                 [](const PgResult& r, int row) { return ReadEvent(r, row, 0); });
+    return Query(
+        std::string("SELECT ") + kEventColumns + " FROM events WHERE device_id=$1 ORDER BY id",
+        {std::to_string(device_id)}, "read events",
+        [](const PgResult& r, int row) { return ReadEvent(r, row, 0); });
   }
 
   Result<std::vector<std::pair<int64_t, Event>>> EventsOfKind(const std::string& kind) override {
@@ -193,8 +192,9 @@ class PgInventory : public Inventory {
     return Query(
         "SELECT time, kind, detail, transport, peer, 0, 0, claimed FROM unknown_attempts "
         "ORDER BY id",
-        {}, "read unknown attempts",
-        [](const PgResult& r, int row) { return UnknownAttempt{ReadEvent(r, row, 0), r.Text(row, 7)}; });
+        {}, "read unknown attempts", [](const PgResult& r, int row) {
+          return UnknownAttempt{ReadEvent(r, row, 0), r.Text(row, 7)};
+        });
   }
 
   Result<std::vector<RolloutGroup>> Groups() override {
@@ -221,8 +221,8 @@ class PgInventory : public Inventory {
     const auto now = std::chrono::steady_clock::now();
     if (!stale_ && version_ >= 0 && now - checked_at_ < std::chrono::milliseconds(1))
       return version_;
-    auto read = Query("SELECT value FROM meta WHERE key='devices_version'", {},
-                      "devices version", [](const PgResult& r, int row) { return r.Int(row, 0); });
+    auto read = Query("SELECT value FROM meta WHERE key='devices_version'", {}, "devices version",
+                      [](const PgResult& r, int row) { return r.Int(row, 0); });
     version_ = read && read->size() == 1 ? read->front() : -1;
     checked_at_ = now;
     stale_ = false;
@@ -282,9 +282,9 @@ class PgInventory : public Inventory {
 
   Result<std::optional<Device>> FindOne(const char* column, const std::string& value) {
     if (value.empty()) return std::optional<Device>();
-    auto found = Query(std::string("SELECT ") + kPgDeviceColumns + " FROM devices WHERE " +
-                           column + "=$1",
-                       {value}, std::string("find by ") + column, ReadPgDevice);
+    auto found =
+        Query(std::string("SELECT ") + kPgDeviceColumns + " FROM devices WHERE " + column + "=$1",
+              {value}, std::string("find by ") + column, ReadPgDevice);
     if (!found) return found.error();
     if (found->empty()) return std::optional<Device>();
     return std::optional<Device>(std::move(found->front()));
@@ -319,18 +319,18 @@ class PgInventory : public Inventory {
 
   // Adds the group, or (`replace`) replaces the one of its name.
   static Status InsertGroup(PgConn& c, const RolloutGroup& g, bool replace) {
-    return c.Run(std::string("INSERT INTO rollout_groups(name, target, \"window\", paused, "
-                             "resync_at, created, updated, settings) VALUES($1,$2,$3,$4,$5,$6,$7,"
-                             "$8)") +
-                     (replace ? " ON CONFLICT(name) DO UPDATE SET target=excluded.target, "
-                                "\"window\"=excluded.\"window\", paused=excluded.paused, "
-                                "resync_at=excluded.resync_at, updated=excluded.updated, "
-                                "settings=excluded.settings"
-                              : ""),
-                 "write rollout group " + g.name,
-                 {g.name, g.target, g.window, std::string(g.paused ? "1" : "0"),
-                  std::to_string(g.resync_at), std::to_string(g.created),
-                  std::to_string(g.updated), nlohmann::json(g.settings).dump()});
+    return c.Run(
+        std::string("INSERT INTO rollout_groups(name, target, \"window\", paused, "
+                    "resync_at, created, updated, settings) VALUES($1,$2,$3,$4,$5,$6,$7,"
+                    "$8)") +
+            (replace ? " ON CONFLICT(name) DO UPDATE SET target=excluded.target, "
+                       "\"window\"=excluded.\"window\", paused=excluded.paused, "
+                       "resync_at=excluded.resync_at, updated=excluded.updated, "
+                       "settings=excluded.settings"
+                     : ""),
+        "write rollout group " + g.name,
+        {g.name, g.target, g.window, std::string(g.paused ? "1" : "0"), std::to_string(g.resync_at),
+         std::to_string(g.created), std::to_string(g.updated), nlohmann::json(g.settings).dump()});
   }
 
   void MarkStale() {
@@ -394,20 +394,19 @@ Status PgInventory::Load(const InventoryDump& dump) {
       if (auto id = Insert(c, d, true); !id) return id.error();
     }
     // The next device added gets an id after the loaded ones.
-    if (auto s = c.Run(
-            "SELECT setval(pg_get_serial_sequence('devices', 'id'), "
-            "COALESCE(MAX(id), 0) + 1, false) FROM devices",
-            "advance device ids");
+    if (auto s = c.Run("SELECT setval(pg_get_serial_sequence('devices', 'id'), "
+                       "COALESCE(MAX(id), 0) + 1, false) FROM devices",
+                       "advance device ids");
         !s)
       return s;
     if (auto s = InsertPgEventRows(c, dump.events); !s) return s;
     for (const auto& a : dump.unknown) {
-      if (auto s = c.Run(
-              "INSERT INTO unknown_attempts(time, kind, detail, transport, peer, claimed) "
-              "VALUES($1,$2,$3,$4,$5,$6)",
-              "load unknown attempt",
-              {std::to_string(a.event.time), a.event.kind, a.event.detail, a.event.transport,
-               a.event.peer, a.claimed});
+      if (auto s =
+              c.Run("INSERT INTO unknown_attempts(time, kind, detail, transport, peer, claimed) "
+                    "VALUES($1,$2,$3,$4,$5,$6)",
+                    "load unknown attempt",
+                    {std::to_string(a.event.time), a.event.kind, a.event.detail, a.event.transport,
+                     a.event.peer, a.claimed});
           !s)
         return s;
     }

@@ -108,9 +108,9 @@ Result<InventoryDump> DumpSqlite(sqlite3* db) {
                 "SELECT device_id, time, kind, detail, transport, peer, repeats, last_time "
                 "FROM events ORDER BY id",
                 "read events", [&](Stmt& st) {
-                  out.events.emplace_back(st.Int(0), Event{st.Int(1), st.Text(2), st.Text(3),
-                                                           st.Text(4), st.Text(5), st.Int(6),
-                                                           st.Int(7)});
+                  out.events.emplace_back(
+                      st.Int(0), Event{st.Int(1), st.Text(2), st.Text(3), st.Text(4), st.Text(5),
+                                       st.Int(6), st.Int(7)});
                 });
   }
   if (s) {
