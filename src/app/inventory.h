@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,34 @@
 #include "core/rollout.h"
 
 namespace stepup {
+
+// Everything an inventory holds (`stepup db export|import`): devices with their ids, every
+// event with its device's id in the order they were written, unknown attempts in the order
+// they came, rollout groups by name.
+struct InventoryDump {
+  std::vector<Device> devices;
+  std::vector<std::pair<int64_t, Event>> events;
+  std::vector<UnknownAttempt> unknown;
+  std::vector<RolloutGroup> groups;
+};
+
+// A dump an inventory can load: device ids are distinct and positive, and every event names
+// one of its devices; the error names the first that is not.
+inline Status CheckDump(const InventoryDump& dump) {
+  std::map<int64_t, const Device*> ids;
+  for (const auto& d : dump.devices) {
+    if (d.id <= 0) return BadInput("device " + d.key() + " has no id");
+    if (!ids.emplace(d.id, &d).second)
+      return BadInput("devices " + ids[d.id]->key() + " and " + d.key() + " share id " +
+                      std::to_string(d.id));
+  }
+  for (const auto& [id, e] : dump.events) {
+    if (!ids.count(id))
+      return BadInput("an event (" + e.kind + ", time " + std::to_string(e.time) +
+                      ") names device id " + std::to_string(id) + ", which the dump does not hold");
+  }
+  return Ok{};
+}
 
 class Inventory {
  public:
@@ -102,6 +131,60 @@ class Inventory {
   // kUnknown when there is no group of that name. Its members keep their `group` setting and
   // follow their own targets.
   virtual Status RemoveGroup(const std::string& name) = 0;
+
+  // Everything stored, batched events included. This default reads device by device (the
+  // order of events across devices is then by time, not by when they were written).
+  virtual Result<InventoryDump> Dump() {
+    if (auto s = Flush(); !s) return s.error();
+    InventoryDump out;
+    auto devices = List();
+    if (!devices) return devices.error();
+    out.devices = std::move(devices).value();
+    for (const auto& d : out.devices) {
+      auto events = Events(d.id);
+      if (!events) return events.error();
+      for (auto& e : *events) out.events.emplace_back(d.id, std::move(e));
+    }
+    std::stable_sort(out.events.begin(), out.events.end(),
+                     [](const auto& a, const auto& b) { return a.second.time < b.second.time; });
+    auto unknown = UnknownAttempts();
+    if (!unknown) return unknown.error();
+    out.unknown = std::move(unknown).value();
+    auto groups = Groups();
+    if (!groups) return groups.error();
+    out.groups = std::move(groups).value();
+    return out;
+  }
+  // Loads a dump into this inventory, which must hold no device (kBadInput saying so).
+  // Devices keep their ids where the implementation allows, else each event follows its
+  // device to its new id. Events keep their times and counts. The SQL implementations load
+  // it in one transaction; this default adds one piece at a time and loses events' repeat
+  // counts (AppendEvent stores what it is given as a new event).
+  virtual Status Load(const InventoryDump& dump) {
+    if (auto s = CheckDump(dump); !s) return s;
+    auto existing = List();
+    if (!existing) return existing.error();
+    if (!existing->empty()) {
+      return BadInput("the inventory already holds " + std::to_string(existing->size()) +
+                      " devices; load into an empty one");
+    }
+    std::map<int64_t, int64_t> ids;  // dumped id -> stored id
+    for (const auto& d : dump.devices) {
+      auto added = Add(d);
+      if (!added) return added.error();
+      ids[d.id] = added->id;
+    }
+    for (const auto& [id, e] : dump.events) {
+      if (auto s = AppendEvent(ids[id], e); !s) return s;
+    }
+    for (const auto& a : dump.unknown) {
+      if (auto s = RecordUnknown(a); !s) return s;
+    }
+    for (const auto& g : dump.groups) {
+      if (auto s = PutGroup(g); !s) return s;
+    }
+    return Flush();
+  }
 
   // Finds by MAC when given, else by serial.
   Result<std::optional<Device>> Find(const std::string& mac, const std::string& serial) {

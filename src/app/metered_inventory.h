@@ -56,6 +56,8 @@ class MeteredInventory final : public Inventory {
   Result<std::vector<RolloutGroup>> Groups() override { return inner_.Groups(); }
   Status PutGroup(const RolloutGroup& g) override { return inner_.PutGroup(g); }
   Status RemoveGroup(const std::string& name) override { return inner_.RemoveGroup(name); }
+  Result<InventoryDump> Dump() override { return inner_.Dump(); }
+  Status Load(const InventoryDump& dump) override { return inner_.Load(dump); }
 
  private:
   Inventory& inner_;

@@ -52,6 +52,7 @@ void AddDhcpCommand(CLI::App& app, Action& action);
 void AddRolloutCommand(CLI::App& app, Action& action);
 void AddReportCommand(CLI::App& app, Action& action);
 void AddConfigCommand(CLI::App& app, Action& action);
+void AddDbCommand(CLI::App& app, Action& action);
 // `firmware import` and `firmware list`, under the `firmware` command.
 void AddFirmwareImport(CLI::App& firmware, Action& action);
 void AddFirmwareList(CLI::App& firmware, Action& action);

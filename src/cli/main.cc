@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   AddRolloutCommand(app, action);
   AddReportCommand(app, action);
   AddConfigCommand(app, action);
+  AddDbCommand(app, action);
   app.footer(kExitCodesHelp);
   for (CLI::App* sub : app.get_subcommands({})) {
     sub->footer(kExitCodesHelp);

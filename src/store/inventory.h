@@ -1,5 +1,5 @@
 // The inventories the store layer provides behind the Inventory interface (app/inventory.h):
-// an in-memory fake (tests) and SQLite (the default).
+// an in-memory fake (tests), SQLite (the default) and PostgreSQL (several nodes, one fleet).
 #pragma once
 
 #include <memory>
@@ -13,9 +13,17 @@ namespace stepup {
 
 // "sqlite:PATH" or a plain path opens SQLite (created and migrated as needed). The database
 // and its -wal/-shm files are made private (0600, store/private_files.h); what had to be
-// fixed is appended to `notes`.
+// fixed is appended to `notes`. "postgresql://..." or "postgres://..." (libpq's URI syntax)
+// opens PostgreSQL (store/pg_inventory.h), whose schema is created and migrated as needed.
 Result<std::unique_ptr<Inventory>> OpenInventory(const std::string& url,
                                                  std::vector<std::string>* notes = nullptr);
 std::unique_ptr<Inventory> NewMemoryInventory();
+// Whether `url` names a PostgreSQL inventory.
+bool IsPostgresUrl(const std::string& url);
+// The URL as messages may show it: a PostgreSQL URL's password replaced by ***.
+std::string RedactInventoryUrl(const std::string& url);
+// Creates or migrates the inventory at `url` (as OpenInventory); the schema version it is now
+// at (`stepup db migrate`).
+Result<int64_t> MigrateInventory(const std::string& url);
 
 }  // namespace stepup

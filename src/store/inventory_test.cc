@@ -11,6 +11,7 @@
 #include <future>
 #include <thread>
 
+#include "tests/postgres_server.h"
 #include "tests/wait_for.h"
 
 namespace stepup {
@@ -24,6 +25,11 @@ class InventoryTest : public ::testing::TestWithParam<std::string> {
       inv_ = NewMemoryInventory();
       return;
     }
+    if (GetParam() == "postgresql") {
+      STEPUP_PG_DATABASE(url_);
+      Reopen();
+      return;
+    }
     dir_ = fs::temp_directory_path() /
            ("stepup-inv-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -35,11 +41,29 @@ class InventoryTest : public ::testing::TestWithParam<std::string> {
     inv_.reset();
     if (!dir_.empty()) fs::remove_all(dir_);
   }
+  // Where the inventory lives: another connection (another node, the CLI) opens it there.
+  std::string Url() const {
+    return url_.empty() ? "sqlite:" + (dir_ / "stepup.db").string() : url_;
+  }
   void Reopen() {
     inv_.reset();
-    auto r = OpenInventory("sqlite:" + (dir_ / "stepup.db").string());
+    auto r = OpenInventory(Url());
     ASSERT_TRUE(r.ok()) << r.error().message;
     inv_ = std::move(r).value();
+  }
+  // Another, empty inventory of the same kind.
+  std::unique_ptr<Inventory> Fresh() {
+    if (GetParam() == "memory") return NewMemoryInventory();
+    std::string url = "sqlite:" + (dir_ / ("fresh" + std::to_string(++fresh_) + ".db")).string();
+    if (GetParam() == "postgresql") {
+      bool installed = false;
+      std::string why;
+      url = testing::PostgresServer::Get(&installed, &why)->NewDatabase(&why);
+      EXPECT_FALSE(url.empty()) << why;
+    }
+    auto r = OpenInventory(url);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r ? std::move(r).value() : nullptr;
   }
   static Device Phone(const std::string& mac, const std::string& serial = "") {
     Device d;
@@ -52,6 +76,8 @@ class InventoryTest : public ::testing::TestWithParam<std::string> {
   }
 
   fs::path dir_;
+  std::string url_;  // PostgreSQL's database
+  int fresh_ = 0;     // inventories Fresh() made
   std::unique_ptr<Inventory> inv_;
 };
 
@@ -124,7 +150,7 @@ TEST_P(InventoryTest, KeepsEventHistoriesApartAndUnknownAttemptsSeparately) {
   EXPECT_EQ((*u)[0].event.peer, "127.0.0.9:1");
 }
 
-TEST_P(InventoryTest, SqliteSurvivesReopenWithSchemaVersioned) {
+TEST_P(InventoryTest, SurvivesReopenWithSchemaVersioned) {
   if (GetParam() == "memory") GTEST_SKIP() << "the in-memory fake does not persist";
   auto a = inv_->Add(Phone("0002fdff2103"));
   ASSERT_TRUE(inv_->AppendEvent(a->id, {1, "request", "batched", "http", "p"}, true).ok());
@@ -133,11 +159,11 @@ TEST_P(InventoryTest, SqliteSurvivesReopenWithSchemaVersioned) {
   EXPECT_EQ(inv_->Events(a->id)->size(), 1u);
 }
 
-TEST_P(InventoryTest, SqliteCacheSeesWritesFromAnotherProcess) {
-  if (GetParam() == "memory") GTEST_SKIP() << "the in-memory fake has no cache";
+TEST_P(InventoryTest, SeesWritesFromAnotherProcessWithin1ms) {
+  if (GetParam() == "memory") GTEST_SKIP() << "the in-memory fake is one process's";
   auto a = inv_->Add(Phone("0002fdff2103"));
   EXPECT_EQ((*inv_->FindByMac("0002fdff2103"))->target, "latest");        // now cached
-  auto other = OpenInventory("sqlite:" + (dir_ / "stepup.db").string());  // e.g. the CLI
+  auto other = OpenInventory(Url());  // e.g. the CLI
   ASSERT_TRUE(other.ok());
   Device d = **(*other)->FindByMac("0002fdff2103");
   d.target = "7.6.1";
@@ -169,7 +195,7 @@ TEST_P(InventoryTest, ProgressIsSeenAtOnceAndDurableWhenItSaysSo) {
   ASSERT_TRUE(WaitDurable(*inv_, *ticket));
   if (GetParam() == "memory") return;
   // Committed: another connection (another server, the CLI) reads it, events included.
-  auto other = OpenInventory("sqlite:" + (dir_ / "stepup.db").string());
+  auto other = OpenInventory(Url());
   ASSERT_TRUE(other.ok());
   EXPECT_EQ((*(*other)->FindByMac("0002fdff2103"))->pending_load, "7.5.2b");
   auto events = (*other)->Events(a->id);
@@ -220,7 +246,7 @@ TEST_P(InventoryTest, FailedProgressHoldsNoLockOnTheDatabase) {
   if (GetParam() == "memory") return;
   // Another process writes at once: the failed write left no transaction open (it would hold
   // the write lock until the busy timeout refused this).
-  auto other = OpenInventory("sqlite:" + (dir_ / "stepup.db").string());
+  auto other = OpenInventory(Url());
   ASSERT_TRUE(other.ok());
   EXPECT_TRUE((*other)->Add(Phone("0002fdff2103")).ok());
 }
@@ -312,7 +338,7 @@ TEST_P(InventoryTest, RolloutGroupsAreStoredReplacedAndRemovedAndMoveTheVersion)
   g.updated = 200;
   ASSERT_TRUE(inv_->PutGroup(g).ok());  // replaced, not added
   ASSERT_TRUE(inv_->PutGroup({"b-site", "", "", false, 0, 1, 1, {}}).ok());
-  if (GetParam() == "sqlite") Reopen();  // durable
+  if (GetParam() != "memory") Reopen();  // durable
   auto groups = inv_->Groups();
   ASSERT_TRUE(groups.ok());
   ASSERT_EQ(groups->size(), 2u);
@@ -334,7 +360,111 @@ TEST_P(InventoryTest, RolloutGroupsAreStoredReplacedAndRemovedAndMoveTheVersion)
   EXPECT_EQ((*inv_->FindByMac("0002fdff2103"))->id, a->id);  // devices untouched
 }
 
-INSTANTIATE_TEST_SUITE_P(Implementations, InventoryTest, ::testing::Values("memory", "sqlite"));
+TEST_P(InventoryTest, DumpLoadsIntoAnEmptyInventoryWithIdsOrderAndCounts) {
+  auto a = inv_->Add(Phone("0002fdff2103", "CBT141400UK"));
+  auto gone = inv_->Add(Phone("0002fdff2104"));
+  auto b = inv_->Add(Phone("", "FCH1234ABCD"));
+  ASSERT_TRUE(a.ok() && gone.ok() && b.ok());
+  ASSERT_TRUE(inv_->Remove(gone->id).ok());  // ids are not dense
+  Device d = *b;
+  d.state = kStateStuck;
+  d.excluded = {"SIP78xx.10-3-1"};
+  d.candidates = {"SIP78xx.10-2-1", "SIP78xx.10-1-1"};
+  d.firmware_source = "syslog";
+  d.transport = kTransportHttps;
+  ASSERT_TRUE(inv_->Update(d).ok());
+  for (int64_t t : {1000, 2000, 3000})  // one event counted three times
+    ASSERT_TRUE(inv_->AppendEvent(a->id, {t, "request", "GET /a", "http", "p"}, true).ok());
+  ASSERT_TRUE(inv_->Flush().ok());
+  ASSERT_TRUE(inv_->AppendEvent(b->id, {500, "operator", "added", "cli", ""}).ok());
+  ASSERT_TRUE(inv_->AppendEvent(a->id, {4000, "hop-offered", "7.5.2b", "tftp", "q"}).ok());
+  ASSERT_TRUE(inv_->RecordUnknown({{5, "unknown", "GET /x.cfg", "http", "10.0.0.9:1"}, "{}"}).ok());
+  ASSERT_TRUE(inv_->PutGroup({"pilot", "7.5.2b", "22:00-05:00", true, 7, 1, 2, {{"k", "v"}}}).ok());
+  auto dump = inv_->Dump();
+  ASSERT_TRUE(dump.ok()) << dump.error().message;
+  ASSERT_EQ(dump->devices.size(), 2u);
+  ASSERT_EQ(dump->events.size(), 3u);
+  EXPECT_EQ(dump->events[0].second.repeats, 2);
+  EXPECT_EQ(dump->events[0].second.last_time, 3000);
+
+  auto refused = inv_->Load(*dump);  // not empty
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("already holds 2 devices"), std::string::npos)
+      << refused.error().message;
+
+  auto fresh = Fresh();
+  ASSERT_TRUE(fresh);
+  ASSERT_TRUE(fresh->Load(*dump).ok());
+  auto again = fresh->Dump();
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->devices.size(), 2u);
+  EXPECT_EQ(again->devices[0].id, a->id);
+  EXPECT_EQ(again->devices[1].id, b->id);
+  EXPECT_EQ(again->devices[1].candidates, d.candidates);
+  EXPECT_EQ(again->devices[1].transport, kTransportHttps);
+  EXPECT_EQ(again->devices[0].settings, a->settings);
+  ASSERT_EQ(again->events.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(again->events[i].first, dump->events[i].first);
+    EXPECT_EQ(again->events[i].second.time, dump->events[i].second.time);
+    EXPECT_EQ(again->events[i].second.repeats, dump->events[i].second.repeats);
+    EXPECT_EQ(again->events[i].second.peer, dump->events[i].second.peer);
+  }
+  ASSERT_EQ(again->unknown.size(), 1u);
+  EXPECT_EQ(again->unknown[0].event.peer, "10.0.0.9:1");
+  ASSERT_EQ(again->groups.size(), 1u);
+  EXPECT_EQ(again->groups[0].resync_at, 7);
+  EXPECT_EQ(again->groups[0].settings.at("k"), "v");
+  // The next device gets an id of its own.
+  auto next = fresh->Add(Phone("0002fdff2105"));
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_GT(next->id, b->id);
+  // A dump whose event names no device of it is refused before anything is written.
+  InventoryDump bad;
+  bad.devices.push_back(*a);
+  bad.events.push_back({999, {1, "request", "x", "http", "p"}});
+  auto empty = Fresh();
+  auto s = empty->Load(bad);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("device id 999"), std::string::npos) << s.error().message;
+  EXPECT_TRUE(empty->List()->empty());
+}
+
+TEST_P(InventoryTest, TwoNodesShareOneFleet) {
+  if (GetParam() == "memory") GTEST_SKIP() << "the in-memory fake is one process's";
+  auto other = OpenInventory(Url());  // a second stepup node on the same database
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  auto a = inv_->Add(Phone("0002fdff2103"));
+  ASSERT_TRUE(a.ok());
+  auto dup = (*other)->Add(Phone("0002fdff2103"));  // the other node knows it already
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.error().message.find("MAC 0002fdff2103"), std::string::npos);
+  Device d = **(*other)->FindByMac("0002fdff2103");
+  d.pending_load = "7.5.2b";
+  auto ticket = (*other)->RecordProgress(d, {{9, "hop-offered", "7.5.2b", "http", "p"}});
+  ASSERT_TRUE(ticket.ok()) << ticket.error().message;
+  ASSERT_TRUE(WaitDurable(**other, *ticket));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_EQ((*inv_->FindById(a->id))->pending_load, "7.5.2b");
+  auto events = inv_->Events(a->id);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].detail, "7.5.2b");
+}
+
+INSTANTIATE_TEST_SUITE_P(Implementations, InventoryTest,
+                         ::testing::Values("memory", "sqlite", "postgresql"));
+
+TEST(OpenInventory, PostgresErrorsNameTheUrlWithoutItsPassword) {
+  auto r = OpenInventory("postgresql://stepup:hunter2@127.0.0.1:1/fleet?connect_timeout=5");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("postgresql://stepup:***@127.0.0.1:1/fleet"), std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(r.error().message.find("hunter2"), std::string::npos) << r.error().message;
+  auto q = OpenInventory("postgres://127.0.0.1:1/fleet?user=a&password=hunter2");
+  ASSERT_FALSE(q.ok());
+  EXPECT_EQ(q.error().message.find("hunter2"), std::string::npos) << q.error().message;
+}
 
 TEST(OpenInventory, RejectsWhatItCannotOpen) {
   EXPECT_FALSE(OpenInventory("sqlite:/nonexistent-dir/x/stepup.db").ok());

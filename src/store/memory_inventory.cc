@@ -129,6 +129,34 @@ class MemoryInventory : public Inventory {
     ++version_;
     return Ok{};
   }
+  Result<InventoryDump> Dump() override {
+    std::lock_guard lock(mu_);
+    InventoryDump out{devices_, events_, unknown_, {}};
+    for (const auto& [name, g] : groups_) out.groups.push_back(g);
+    return out;
+  }
+  // All or nothing; devices keep their ids, events their counts.
+  Status Load(const InventoryDump& dump) override {
+    if (auto s = CheckDump(dump); !s) return s;
+    std::lock_guard lock(mu_);
+    if (!devices_.empty()) {
+      return BadInput("the inventory already holds " + std::to_string(devices_.size()) +
+                      " devices; load into an empty one");
+    }
+    std::vector<Device> staged;
+    for (const auto& d : dump.devices) {
+      if (auto clash = Clash(staged, d)) return *clash;
+      staged.push_back(d);
+      next_id_ = std::max(next_id_, d.id + 1);
+    }
+    devices_ = std::move(staged);
+    events_.insert(events_.end(), dump.events.begin(), dump.events.end());
+    runs_.clear();
+    unknown_.insert(unknown_.end(), dump.unknown.begin(), dump.unknown.end());
+    for (const auto& g : dump.groups) groups_[g.name] = g;
+    version_ += static_cast<int64_t>(dump.devices.size() + dump.groups.size());
+    return Ok{};
+  }
 
  private:
   template <typename Pred>

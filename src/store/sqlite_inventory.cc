@@ -14,7 +14,9 @@
 #include "core/text.h"
 #include "store/group_commit.h"
 #include "store/inventory.h"
+#include "store/pg_inventory.h"
 #include "store/private_files.h"
+#include "store/sqlite_dump.h"
 #include "store/sqlite_events.h"
 #include "store/sqlite_schema.h"
 #include "store/sqlite_stmt.h"
@@ -335,6 +337,22 @@ class SqliteInventory : public Inventory {
     return events_.Flush();
   }
 
+  Result<InventoryDump> Dump() override {
+    if (auto s = Flush(); !s) return s.error();
+    std::lock_guard lock(mu_);
+    if (auto s = CommitStaged(); !s) return s.error();
+    return DumpSqlite(db_);
+  }
+
+  Status Load(const InventoryDump& dump) override {
+    if (auto s = Flush(); !s) return s;
+    return Durably([&]() -> Status {
+      if (auto s = LoadSqlite(db_, dump); !s) return s;
+      LoseCache();  // every device is new
+      return Ok{};
+    });
+  }
+
  private:
   // A statement that failed: the database's trouble (exit 5), in SQLite's words.
   static Error Fail(const std::string& what, const Stmt& st) {
@@ -530,9 +548,7 @@ class SqliteInventory : public Inventory {
 Result<std::unique_ptr<Inventory>> OpenInventory(const std::string& url,
                                                  std::vector<std::string>* notes) {
   std::string path = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
-  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
-    return BadInput("--db " + url + ": PostgreSQL is not supported yet (SQLite only)");
-  }
+  if (IsPostgresUrl(url)) return OpenPostgresInventory(url);
   if (path.empty()) return BadInput("--db \"" + url + "\" names no file");
   if (path != ":memory:") {  // it holds every device's secrets: private to this user
     std::vector<std::string> fixed;
@@ -544,6 +560,26 @@ Result<std::unique_ptr<Inventory>> OpenInventory(const std::string& url,
   auto inv = std::make_unique<SqliteInventory>();
   if (auto s = inv->Open(path); !s) return s.error();
   return std::unique_ptr<Inventory>(std::move(inv));
+}
+
+bool IsPostgresUrl(const std::string& url) {
+  return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+}
+
+Result<int64_t> MigrateInventory(const std::string& url) {
+  if (IsPostgresUrl(url)) return MigratePostgresInventory(url);
+  auto inv = OpenInventory(url);  // creates and migrates it
+  if (!inv) return inv.error();
+  inv.value().reset();  // closed: its connections end before the version is read
+  std::string path = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
+  sqlite3* db = nullptr;
+  Result<int64_t> version = IoError("inventory \"" + path + "\": cannot read its schema version");
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    Stmt st(db, "SELECT MAX(version) FROM schema_version");
+    if (st.Step() == SQLITE_ROW) version = st.Int(0);
+  }
+  sqlite3_close(db);
+  return version;
 }
 
 }  // namespace stepup
