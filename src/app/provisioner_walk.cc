@@ -182,7 +182,10 @@ Response Provisioner::Walk(Device& d, const Device& before, const IdentityVerdic
   // Its rollout group (core/rollout.h): the walk plans for the group's target (the device's
   // own stays what is stored), and a paused group or a closed window holds the hop back as
   // the cap does, except that the phone comes at its usual resync (or a trigger).
-  const RolloutView rollout = Rollout(d, *Groups(), now);
+  // Held for the whole walk: the view points into this map, which a concurrent re-read
+  // (Groups(), the sweep) replaces.
+  const std::shared_ptr<const GroupMap> groups = Groups();
+  const RolloutView rollout = Rollout(d, *groups, now);
   struct KeepTarget {
     Device& d;
     std::string own;

@@ -52,7 +52,7 @@ void AddAuditCommand(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand(
       "audit", "Report, per device and in total, what falls short of the security baseline");
   cmd->add_option("--data", o->data.dir, "data directory (default ./stepup-data)");
-  cmd->add_option("--db", o->data.db, "inventory: sqlite:PATH (default DATA/stepup.db)");
+  cmd->add_option("--db", o->data.db, "inventory: sqlite:PATH or postgresql://USER@HOST/DB (default DATA/stepup.db)");
   cmd->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
   cmd->add_flag("--json", o->json, "print JSON (contract.md \"Operations\")");
   cmd->callback([&action, o] { action = [o] { return RunAudit(*o); }; });

@@ -142,7 +142,7 @@ void AddCatalogUpdate(CLI::App& catalog, Action& action) {
       "update", "Merge a newer catalog file into the data directory's catalog (DIR/catalog.d)");
   cmd->add_option("FILE", o->file, "catalog TOML file (catalog/README.md)")->required();
   cmd->add_option("--data", o->data.dir, "data directory (default ./stepup-data)");
-  cmd->add_option("--db", o->data.db, "inventory: sqlite:PATH (default DATA/stepup.db)");
+  cmd->add_option("--db", o->data.db, "inventory: sqlite:PATH or postgresql://USER@HOST/DB (default DATA/stepup.db)");
   cmd->add_option("--catalog", o->catalog, "base catalog file or directory (default: bundled)");
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([&action, o] { action = [o] { return RunUpdate(*o); }; });

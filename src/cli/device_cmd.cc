@@ -218,7 +218,7 @@ void AddDeviceCommand(CLI::App& app, Action& action) {
   cmd->require_subcommand(1);
   auto data_flags = [o](CLI::App* c) {
     c->add_option("--data", o->data.dir, "data directory (default ./stepup-data)");
-    c->add_option("--db", o->data.db, "inventory: sqlite:PATH (default DATA/stepup.db)");
+    c->add_option("--db", o->data.db, "inventory: sqlite:PATH or postgresql://USER@HOST/DB (default DATA/stepup.db)");
   };
   auto* add = cmd->add_subcommand("add", "Add one device");
   add->add_option("--mac", o->mac, "MAC address");

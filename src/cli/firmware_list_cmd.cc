@@ -78,7 +78,7 @@ void AddFirmwareList(CLI::App& firmware, Action& action) {
   auto* cmd = firmware.add_subcommand(
       "list", "The firmware repository against the catalog and the devices it must serve");
   cmd->add_option("--data", o->data.dir, "data directory (default ./stepup-data)");
-  cmd->add_option("--db", o->data.db, "inventory: sqlite:PATH (default DATA/stepup.db)");
+  cmd->add_option("--db", o->data.db, "inventory: sqlite:PATH or postgresql://USER@HOST/DB (default DATA/stepup.db)");
   cmd->add_option("--firmware", o->firmware, "firmware repository (default DATA/firmware)");
   cmd->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
   cmd->add_flag("--json", o->json, "print JSON");
@@ -90,7 +90,7 @@ void AddFirmwareList(CLI::App& firmware, Action& action) {
       "needed", "The images to obtain, by model, with the phones each unblocks (the inventory, "
                 "or a CSV of models and the releases they run)");
   needed->add_option("--data", n->data.dir, "data directory (default ./stepup-data)");
-  needed->add_option("--db", n->data.db, "inventory: sqlite:PATH (default DATA/stepup.db)");
+  needed->add_option("--db", n->data.db, "inventory: sqlite:PATH or postgresql://USER@HOST/DB (default DATA/stepup.db)");
   needed->add_option("--firmware", n->firmware, "firmware repository (default DATA/firmware)");
   needed->add_option("--catalog", n->catalog, "catalog TOML file or directory (default: bundled)");
   needed->add_option("--fleet", n->fleet,

@@ -66,7 +66,7 @@ void AddRenderCommand(CLI::App& app, Action& action) {
   cmd->add_option("--attempt", o->attempt, "how many times this hop was offered before");
   cmd->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
   cmd->add_option("--data", o->data.dir, "data directory (default ./stepup-data)");
-  cmd->add_option("--db", o->data.db, "inventory: sqlite:PATH (default DATA/stepup.db)");
+  cmd->add_option("--db", o->data.db, "inventory: sqlite:PATH or postgresql://USER@HOST/DB (default DATA/stepup.db)");
   cmd->add_flag("--quiet", o->quiet, "no note on stderr");
   cmd->callback([&action, o] { action = [o] { return RunRender(*o); }; });
 }

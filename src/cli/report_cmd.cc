@@ -57,7 +57,7 @@ void AddReportCommand(CLI::App& app, Action& action) {
       "report", "One row per phone: start and final firmware, hops, result (handed off, "
                 "returned, stuck, no-path with the reason) and times");
   cmd->add_option("--data", o->data.dir, "data directory (default ./stepup-data)");
-  cmd->add_option("--db", o->data.db, "inventory: sqlite:PATH (default DATA/stepup.db)");
+  cmd->add_option("--db", o->data.db, "inventory: sqlite:PATH or postgresql://USER@HOST/DB (default DATA/stepup.db)");
   cmd->add_option("--group", o->group, "only this rollout group's phones (a bench's group)");
   cmd->add_option("--format", o->format, "csv (default), json or html (a printable page)");
   cmd->add_flag("--json", o->json, "the same as --format json");

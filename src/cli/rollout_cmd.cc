@@ -169,7 +169,7 @@ void AddRolloutCommand(CLI::App& app, Action& action) {
   cmd->require_subcommand(1);
   auto common = [o](CLI::App* c, bool named) {
     c->add_option("--data", o->data.dir, "data directory (default ./stepup-data)");
-    c->add_option("--db", o->data.db, "inventory: sqlite:PATH (default DATA/stepup.db)");
+    c->add_option("--db", o->data.db, "inventory: sqlite:PATH or postgresql://USER@HOST/DB (default DATA/stepup.db)");
     c->add_option("--catalog", o->catalog, "catalog TOML file or directory (default: bundled)");
     c->add_flag("--json", o->json, "print JSON");
     if (named) c->add_option("NAME", o->name, "the group's name")->required();

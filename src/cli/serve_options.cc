@@ -10,7 +10,7 @@ namespace stepup::cli {
 
 void DeclareServeOptions(CLI::App& cmd, ServerConfig& o) {
   cmd.add_option("--data", o.data.dir, "data directory (default ./stepup-data)");
-  cmd.add_option("--db", o.data.db, "inventory: sqlite:PATH (default DATA/stepup.db)");
+  cmd.add_option("--db", o.data.db, "inventory: sqlite:PATH or postgresql://USER@HOST/DB (default DATA/stepup.db)");
   cmd.add_option("--http", o.http, "HTTP listener ADDR:PORT, [::]:PORT accepted")
       ->capture_default_str();
   cmd.add_option("--tftp", o.tftp, "TFTP listener ADDR:PORT, or 'off'")->capture_default_str();
