@@ -210,7 +210,7 @@ std::string OnConnection(testing::RawConnection& c, const std::string& target,
   return got;
 }
 
-TEST(ServiceReloadTest, SighupTakesACatalogChangeWhileATransferAndKeepAliveConnectionsGoOn) {
+TEST(ServiceReloadTest, SighupTakesCatalogAndTemplateChangesWhileATransferAndKeepAliveConnectionsGoOn) {
   const fs::path dir = testing::FreshTestDir("reload");
   const std::string data = (dir / "data").string();
   ASSERT_EQ(testing::Cli({"device", "add", "--data", data, "--mac", "58bfea110600", "--model",
@@ -241,6 +241,11 @@ TEST(ServiceReloadTest, SighupTakesACatalogChangeWhileATransferAndKeepAliveConne
     // Mid-transfer: the new catalog goes in, the operator reloads.
     fs::copy_file(dir / "newer.toml", dir / "data" / "catalog.d" / "newer.toml");
     std::ofstream(dir / "stepup.toml") << "stuck-after = 5\n";
+    // ...and an operator's template override.
+    std::string spa = testing::Slurp(fs::path(STEPUP_SOURCE_DIR) / "templates" / "spa.xml.mustache");
+    spa.insert(spa.find('\n') + 1, "<!-- reloaded template -->\n");
+    fs::create_directories(dir / "data" / "templates");
+    std::ofstream(dir / "data" / "templates" / "spa.xml.mustache") << spa;
     s.process().Kill(SIGHUP);
     reloaded =
         s.process().WaitFor("SIGHUP: reloaded").find("SIGHUP: reloaded") != std::string::npos;
@@ -255,6 +260,8 @@ TEST(ServiceReloadTest, SighupTakesACatalogChangeWhileATransferAndKeepAliveConne
   std::string after = OnConnection(keep, profile, ua);
   EXPECT_NE(after.find("200 OK"), std::string::npos) << after;
   EXPECT_NE(after.find("spa50x-30x-7-6-9.bin"), std::string::npos) << after;
+  EXPECT_NE(after.find("<!-- reloaded template -->"), std::string::npos) << after;
+  EXPECT_EQ(before.find("<!-- reloaded template -->"), std::string::npos);
   EXPECT_FALSE(keep.closed());
   // A broken file changes nothing: the server says why and goes on.
   std::ofstream(dir / "stepup.toml") << "stuck-after = \"many\"\n";
@@ -267,7 +274,9 @@ TEST(ServiceReloadTest, SighupTakesACatalogChangeWhileATransferAndKeepAliveConne
   // The access log: the transfer completed whole, both requests on one connection.
   ASSERT_TRUE(testing::WaitFor(
       [&] {
-        return testing::Slurp(dir / "data" / "access.log").find("big.bin") != std::string::npos;
+        const std::string log = testing::Slurp(dir / "data" / "access.log");
+        return log.find("big.bin") != std::string::npos &&
+               log.find("conn_requests=2") != std::string::npos;
       },
       std::chrono::seconds(5)));
   const std::string log = testing::Slurp(dir / "data" / "access.log");
