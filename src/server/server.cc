@@ -61,6 +61,11 @@ std::string BaseUrl(const std::string& public_url, const std::string& host, uint
   return url;
 }
 
+// --tftp-secrets as the provisioner takes it (the flag's check admits only these three).
+TftpSecrets TftpSecretsOf(const std::string& flag) {
+  return flag == "off" ? TftpSecrets::kOff : flag == "any" ? TftpSecrets::kAny : TftpSecrets::kFollowed;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -246,9 +251,7 @@ Status Server::Impl::MakeProvisioner() {
   auto probe = ParseProbeLimits(cfg.probe_limit);
   if (!probe.ok) return BadInput(probe.error);
   pc.probe_limits = probe.limits;
-  pc.tftp_secrets = cfg.tftp_secrets == "off"   ? TftpSecrets::kOff
-                    : cfg.tftp_secrets == "any" ? TftpSecrets::kAny
-                                                : TftpSecrets::kFollowed;
+  pc.tftp_secrets = TftpSecretsOf(cfg.tftp_secrets);
   pc.catalog = &ws.catalog;
   pc.renderer = &ws.renderer;
   metered = std::make_unique<MeteredInventory>(*ws.inventory, metrics);
@@ -393,9 +396,7 @@ Result<std::vector<std::string>> Server::Reload(const ServerConfig& next) {
   k.stuck_after = next.stuck_after;
   k.learn_after_ms = int64_t{next.learn_after} * 1000;
   k.auto_enroll = next.auto_enroll;
-  k.tftp_secrets = next.tftp_secrets == "off"   ? TftpSecrets::kOff
-                   : next.tftp_secrets == "any" ? TftpSecrets::kAny
-                                                : TftpSecrets::kFollowed;
+  k.tftp_secrets = TftpSecretsOf(next.tftp_secrets);
   auto changed = [&](const char* name, const std::string& was, const std::string& now) {
     if (was != now) changes.push_back(std::string(name) + ": " + was + " -> " + now);
   };
