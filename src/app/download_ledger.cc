@@ -1,6 +1,7 @@
 #include "app/download_ledger.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace stepup {
 namespace {
@@ -165,6 +166,112 @@ Downloads DownloadLedger::Of(int64_t device, const std::string& load) const {
   std::lock_guard lock(mu_);
   auto it = downloads_.find(device);
   return it != downloads_.end() && it->second.for_load == load ? it->second : Downloads{};
+}
+
+nlohmann::json DownloadLedger::TakeSlice(const std::string& ip,
+                                         const std::set<int64_t>& devices) {
+  std::lock_guard lock(mu_);
+  const std::string prefix = ip + '\0';
+  std::set<int64_t> mine = devices;
+  nlohmann::json awaiting = nlohmann::json::array(), transfers = nlohmann::json::array();
+  for (auto it = awaiting_.begin(); it != awaiting_.end();) {
+    if (it->second.ip != ip) {
+      ++it;
+      continue;
+    }
+    const Awaiting& a = it->second;
+    awaiting.push_back({{"device", it->first},
+                        {"seq", a.seq},
+                        {"files", a.files},
+                        {"in_flight", a.in_flight},
+                        {"staged", a.staged},
+                        {"images_open", a.images_open}});
+    mine.insert(it->first);
+    Unqueue(it->first, a);
+    it = awaiting_.erase(it);
+  }
+  for (auto it = transfers_.begin(); it != transfers_.end();) {
+    if (it->second.ip != ip) {
+      ++it;
+      continue;
+    }
+    transfers.push_back({{"key", it->first}, {"owner", it->second.owner}});
+    mine.insert(it->second.owner);
+    it = transfers_.erase(it);
+  }
+  nlohmann::json downloads = nlohmann::json::array(), sites = nlohmann::json::array();
+  for (int64_t d : mine) {
+    auto it = downloads_.find(d);
+    if (it == downloads_.end()) continue;
+    downloads.push_back({{"device", d},
+                         {"for_load", it->second.for_load},
+                         {"started", it->second.started},
+                         {"completed", it->second.completed}});
+    downloads_.erase(it);
+  }
+  for (auto it = sites_.begin(); it != sites_.end();) {
+    if (it->first.rfind(prefix, 0) != 0) {
+      ++it;
+      continue;
+    }
+    sites.push_back({{"load", it->first.substr(prefix.size())},
+                     {"completed", it->second.completed},
+                     {"hops", it->second.hops}});
+    it = sites_.erase(it);
+  }
+  if (awaiting.empty() && transfers.empty() && downloads.empty() && sites.empty()) return nullptr;
+  return {{"awaiting", std::move(awaiting)},
+          {"transfers", std::move(transfers)},
+          {"downloads", std::move(downloads)},
+          {"sites", std::move(sites)}};
+}
+
+void DownloadLedger::PutSlice(const std::string& ip, const nlohmann::json& slice) {
+  if (!slice.is_object()) return;
+  std::lock_guard lock(mu_);
+  for (const auto& j : slice.value("downloads", nlohmann::json::array())) {
+    downloads_[j.at("device").get<int64_t>()] = {j.at("for_load").get<std::string>(),
+                                                 j.at("started").get<std::set<std::string>>(),
+                                                 j.at("completed").get<std::set<std::string>>()};
+  }
+  for (const auto& j : slice.value("transfers", nlohmann::json::array()))
+    transfers_[j.at("key").get<std::string>()] = {j.at("owner").get<int64_t>(), ip};
+  for (const auto& j : slice.value("sites", nlohmann::json::array())) {
+    Site& site = sites_[Key(ip, j.at("load").get<std::string>())];
+    site.completed = j.at("completed").get<std::unordered_map<std::string, int64_t>>();
+    site.hops = j.at("hops").get<int64_t>();
+  }
+  for (const auto& j : slice.value("awaiting", nlohmann::json::array())) {
+    const int64_t device = j.at("device").get<int64_t>();
+    if (auto old = awaiting_.find(device); old != awaiting_.end()) Unqueue(device, old->second);
+    Awaiting& a = awaiting_[device] = {ip,
+                                       j.at("seq").get<uint64_t>(),
+                                       j.at("files").get<std::set<std::string>>(),
+                                       j.at("in_flight").get<std::set<std::string>>(),
+                                       j.at("staged").get<bool>(),
+                                       j.at("images_open").get<bool>()};
+    // Sequence numbers order the devices at one address: this node's next ones come after.
+    next_seq_ = std::max(next_seq_, a.seq);
+    Requeue(device, a, /*acted=*/false);
+  }
+}
+
+nlohmann::json Whereabouts::TakeSlice(const std::string& ip) {
+  std::lock_guard lock(mu_);
+  auto it = by_ip_.find(ip);
+  if (it == by_ip_.end()) return nullptr;
+  nlohmann::json j = {{"device", it->second.device},
+                      {"at", it->second.at_ms},
+                      {"other_at", it->second.other_at_ms}};
+  by_ip_.erase(it);
+  return j;
+}
+
+void Whereabouts::PutSlice(const std::string& ip, const nlohmann::json& slice) {
+  if (!slice.is_object()) return;
+  std::lock_guard lock(mu_);
+  by_ip_[ip] = {slice.at("device").get<int64_t>(), slice.at("at").get<int64_t>(),
+                slice.at("other_at").get<int64_t>()};
 }
 
 void Whereabouts::Seen(const std::string& ip, int64_t device, int64_t now_ms) {

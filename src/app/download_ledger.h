@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -58,6 +59,13 @@ class DownloadLedger {
   enum class Credit { kNo, kOwn, kSite };
   Credit Completes(int64_t device, const std::string& ip, const std::string& load,
                    const std::set<std::string>& needed, bool partial = false);
+
+  // Nodes sharing a fleet (app/shared_state.h): the part of the ledger about one address (the
+  // devices awaiting files there and `devices`, their downloads, the transfers from there, the
+  // address's site counts) taken out of memory as JSON, and put back (PutSlice adds to what
+  // memory holds; the queues are rebuilt from what each device awaits).
+  nlohmann::json TakeSlice(const std::string& ip, const std::set<int64_t>& devices);
+  void PutSlice(const std::string& ip, const nlohmann::json& slice);
 
  private:
   struct Awaiting {  // the files of its pending hop a device has not fetched yet, and where
@@ -107,6 +115,9 @@ class Whereabouts {
   std::optional<int64_t> Last(const std::string& ip, int64_t now_ms) const;
   // The device seen last at ip when no other device was seen there within the window.
   std::optional<int64_t> Sole(const std::string& ip, int64_t now_ms) const;
+  // Nodes sharing a fleet: the address's entry out of memory (null when none), and back.
+  nlohmann::json TakeSlice(const std::string& ip);
+  void PutSlice(const std::string& ip, const nlohmann::json& slice);
 
  private:
   struct Entry {

@@ -18,6 +18,7 @@ class DownloadSlots {
   // cap 0: no cap. A slot not refreshed within hold_ms is given back.
   explicit DownloadSlots(int cap = 0, int64_t hold_ms = 120000) : cap_(cap), hold_ms_(hold_ms) {}
   int cap() const { return cap_; }
+  int64_t hold_ms() const { return hold_ms_; }
   // A slot for this device (it keeps its own if it has one); false when all are taken.
   bool Take(int64_t device, int64_t now_ms);
   void Release(int64_t device);

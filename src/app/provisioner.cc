@@ -144,6 +144,8 @@ Response Provisioner::Handle(const Request& req) {
   const SettledAnswers::Stamp stamp{&key, cfg_.inventory->DevicesVersion(),
                                     firmware_generation_.load(std::memory_order_acquire)};
   if (auto settled = settled_.Find(stamp)) {
+    AddressScope scope(*this, req.peer_ip);
+    if (!scope.ok()) return Unavailable();
     Remember(req, settled->first);
     (void)cfg_.inventory->AppendEvent(settled->first, RequestEvent(req), /*batched=*/true);
     return std::move(settled->second);
@@ -178,6 +180,8 @@ Response Provisioner::Handle(const Request& req) {
 Response Provisioner::ForIdentity(const Presented& who, const Request& req, const std::string& name,
                                   const SettledAnswers::Stamp& stamp) {
   const Identity& id = who.merged->identity;
+  AddressScope scope(*this, req.peer_ip);  // before the device's lock
+  if (!scope.ok()) return Unavailable();
   // Lock before reading, so the device read here is the one this request updates.
   std::lock_guard lock(LockFor(id.mac.empty() ? id.serial : id.mac));
   auto found = cfg_.inventory->Find(id.mac, id.serial);
@@ -247,6 +251,8 @@ Response Provisioner::Bootstrap(const Model& model) {
 Response Provisioner::XmlDefault(const Request& req) {
   std::vector<DefaultLoad> loads;
   std::string device;
+  AddressScope scope(*this, req.peer_ip);
+  if (!scope.ok()) return Unavailable();
   // Tied to the phone that last identified itself from this address: its next hop.
   if (auto d = DeviceAt(req.peer_ip); d && !d->pending_load.empty()) {
     const Model* m = cfg_.catalog->FindModel(d->model);

@@ -31,6 +31,7 @@
 #include "app/reload_gate.h"
 #include "app/request.h"
 #include "app/settled_answers.h"
+#include "app/shared_state.h"
 #include "core/catalog.h"
 #include "core/identify.h"
 #include "core/render.h"
@@ -50,6 +51,9 @@ struct ProvisionerConfig {
   const Catalog* catalog = nullptr;
   const Renderer* renderer = nullptr;
   Inventory* inventory = nullptr;
+  // Several nodes sharing one fleet (app/shared_state.h): the working state between a phone's
+  // requests and the download slots live there, not in this process. nullptr: in memory.
+  SharedState* shared = nullptr;
   FileStore firmware;  // images, served at /firmware/<name> and by bare name
   FileStore extras;    // operator files (dial plans, tones, CTL/ITL if supplied)
   std::string base_url = "http://127.0.0.1:8069";  // written into profiles (--public-url)
@@ -313,7 +317,7 @@ class Provisioner {
   // Sweep's part for quiet_targets_: offered its target again at an address other phones
   // share and silent for learn_after_ms since, it runs it (one that does not reboots at once
   // to fetch it): the hop completes, as weakly as kSiteDownloads.
-  void SweepQuietTargets(int64_t now);
+  void SweepQuietTargets(int64_t now, const std::string* only_ip = nullptr);
   // A plan for a device whose firmware is unknown: the uncertain offer as its one hop.
   Result<Plan> UncertainPlan(const ProfileSetup& setup, Device& d, std::string& why);
   static bool Enterprise(const Catalog& cat, const Device& d);
@@ -334,6 +338,38 @@ class Provisioner {
 
   // RescanFirmware without pinning (Reload holds the gate exclusively).
   void Rescan();
+
+  // Nodes sharing a fleet (provisioner_shared.cc): holds the address across nodes and brings
+  // its working state into this process for the scope's duration, then writes it back and
+  // forgets it. Take it before any device lock. Does nothing without shared state, or when
+  // this thread holds the address already.
+  class AddressScope {
+   public:
+    AddressScope(Provisioner& p, const std::string& ip);
+    ~AddressScope();
+    AddressScope(const AddressScope&) = delete;
+    AddressScope& operator=(const AddressScope&) = delete;
+    // False when the shared state could not be read: the request is answered 503.
+    bool ok() const { return ok_; }
+
+   private:
+    Provisioner& p_;
+    std::string ip_;
+    std::unique_ptr<SharedState::Lease> lease_;
+    bool ok_ = true;
+  };
+  // The address's working state out of memory (serialised; "" when there is none), with when
+  // the sweep should look at it again; and back in.
+  std::string TakeState(const std::string& ip, std::optional<int64_t>& due);
+  void PutState(const std::string& ip, const std::string& state);
+  // The download cap, in the shared state or in this process.
+  bool TakeSlot(int64_t device, int64_t now);
+  void RefreshSlot(int64_t device, int64_t now);
+  void ReleaseSlot(int64_t device);
+  // Sweep's parts for learning; with `only_ip`, just the devices of that address.
+  void SweepUncertainOffers(int64_t now, const std::string* only_ip);
+  // Whether the device's last address is ip (always, without one).
+  bool AtAddress(int64_t device, const std::string* ip);
 
   ProvisionerConfig cfg_;
   ReloadGate gate_;

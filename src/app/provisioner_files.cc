@@ -45,10 +45,12 @@ Response Provisioner::ServeFile(const Result<std::string>& path, const std::stri
   if (firmware) {
     // Image requests name no device: the one at this address that awaits this file, else the
     // only one seen there lately (app/download_ledger.h).
+    AddressScope scope(*this, req.peer_ip);
+    if (!scope.ok()) return Unavailable();
     auto sole = seen_.Sole(req.peer_ip, cfg_.now_ms());
     if (auto id = ledger_.Started(req.peer_ip, req.peer, ToLower(name), sole)) {
       if (auto d = cfg_.inventory->FindById(*id); d && d->has_value()) r.device = (*d)->key();
-      slots_.Refresh(*id, cfg_.now_ms());  // downloading: its slot does not expire under it
+      RefreshSlot(*id, cfg_.now_ms());  // downloading: its slot does not expire under it
     }
   }
   return r;
@@ -57,10 +59,12 @@ Response Provisioner::ServeFile(const Result<std::string>& path, const std::stri
 void Provisioner::TransferDone(const Request& req, const std::string& file, bool complete) {
   ReloadGate::Pin pin(gate_);
   std::string name = ToLower(file.substr(file.find_last_of('/') + 1));
+  AddressScope scope(*this, req.peer_ip);
+  if (!scope.ok()) return;
   auto owner = ledger_.Finished(req.peer, name, complete);
   if (!owner) owner = seen_.Sole(req.peer_ip, cfg_.now_ms());  // an operator file
   if (!owner) return;
-  slots_.Refresh(*owner, cfg_.now_ms());  // the slot outlasts the download by hold_ms
+  RefreshSlot(*owner, cfg_.now_ms());  // the slot outlasts the download by hold_ms
   (void)cfg_.inventory->AppendEvent(
       *owner, MakeEvent(req, complete ? "download" : "download-failed", name), /*batched=*/true);
 }
@@ -70,6 +74,8 @@ void Provisioner::Evidence(const std::string& peer_ip, const std::string& messag
   Request req;
   req.transport = "syslog";
   req.peer = req.peer_ip = peer_ip;
+  AddressScope scope(*this, peer_ip);
+  if (!scope.ok()) return;
   // A line from an address many phones share (a site behind NAT) names no one phone.
   if (auto d = SoleDeviceAt(peer_ip)) {
     (void)cfg_.inventory->AppendEvent(d->id, MakeEvent(req, "evidence", message.substr(0, 1024)),

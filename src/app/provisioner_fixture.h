@@ -57,6 +57,13 @@ class ProvisionerTest : public ::testing::Test {
     cfg.now_ms = [this] { return now_ms_; };
     cfg.auto_enroll = std::move(auto_enroll);
     if (more) more(cfg);
+    other_.reset();
+    if (nodes_ == 2) {
+      // Two nodes over one fleet: requests alternate between them (SharedTwoNodes suites).
+      if (!shared_) shared_ = NewMemorySharedState();
+      cfg.shared = shared_.get();
+      other_ = std::make_unique<Provisioner>(cfg);
+    }
     prov_ = std::make_unique<Provisioner>(std::move(cfg));
   }
 
@@ -81,9 +88,16 @@ class ProvisionerTest : public ::testing::Test {
     r.peer_ip = ip;
     r.peer = ip + ":5060";
     now_ms_ += 1000;
-    return prov_->Handle(r);
+    Response out = prov_->Handle(r);
+    if (other_) std::swap(prov_, other_);  // the next request goes to the other node
+    return out;
   }
 
+  // The firmware directory changed: every node reads it again.
+  void RescanFirmware() {
+    prov_->RescanFirmware();
+    if (other_) other_->RescanFirmware();
+  }
   // A TFTP read request from `ip`.
   Response Tftp(const std::string& name, const std::string& ip = "127.0.0.10") {
     return Get("/" + name, "", ip, "tftp");
@@ -116,9 +130,28 @@ class ProvisionerTest : public ::testing::Test {
   std::unique_ptr<Renderer> renderer_;
   std::unique_ptr<Inventory> inv_;
   std::unique_ptr<Provisioner> prov_;
+  // With nodes_ == 2 (set before SetUp): a second provisioner sharing the fleet's state.
+  int nodes_ = 1;
+  std::unique_ptr<SharedState> shared_;
+  std::unique_ptr<Provisioner> other_;
   fs::path dir_;
   int64_t now_ms_ = 1764028800000;
 };
+
+// A suite run twice: on one node, and on two nodes sharing the fleet's working state
+// (app/shared_state.h) with requests alternating between them, which must walk every phone
+// exactly as one node does.
+template <class Base>
+class OneAndTwoNodes : public Base, public ::testing::WithParamInterface<int> {
+ protected:
+  void SetUp() override {
+    this->nodes_ = GetParam();
+    Base::SetUp();
+  }
+};
+inline std::string NodesName(const ::testing::TestParamInfo<int>& info) {
+  return info.param == 1 ? "OneNode" : "TwoNodes";
+}
 
 }  // namespace
 }  // namespace stepup

@@ -85,6 +85,7 @@ std::optional<uint64_t> Provisioner::ProbeFor(const Device& d, const Request& re
 void Provisioner::OnProbe(int64_t device_id, const Request& req, uint64_t ticket,
                           const std::optional<std::string>& body) {
   ReloadGate::Pin pin(gate_);
+  AddressScope scope(*this, req.peer_ip);  // the phone's address: its state comes in
   const std::string url = "http://" + req.peer_ip + "/DeviceInformationX";
   auto found = cfg_.inventory->FindById(device_id);
   if (found && found->has_value()) {
@@ -301,12 +302,13 @@ void Provisioner::NothingLearned(Device& d, const Request& req, const std::strin
   if (event) events.push_back(MakeEvent(req, event, d.state_detail));
 }
 
-void Provisioner::SweepQuietTargets(int64_t now) {
+void Provisioner::SweepQuietTargets(int64_t now, const std::string* only_ip) {
   std::vector<std::pair<int64_t, std::string>> due;
   {
     std::lock_guard lock(learn_mu_);
     std::erase_if(quiet_targets_, [&](const auto& kv) {
-      if (now - kv.second.first < cfg_.learn_after_ms) return false;
+      if (now - kv.second.first < cfg_.learn_after_ms || !AtAddress(kv.first, only_ip))
+        return false;
       due.emplace_back(kv.first, kv.second.second);
       return true;
     });
@@ -341,13 +343,31 @@ void Provisioner::SweepQuietTargets(int64_t now) {
 void Provisioner::Sweep() {
   ReloadGate::Pin pin(gate_);
   const int64_t now = cfg_.now_ms();
-  SweepRollout(now);
-  SweepQuietTargets(now);
+  if (!cfg_.shared) {
+    SweepRollout(now);
+    SweepQuietTargets(now);
+    SweepUncertainOffers(now, nullptr);
+    return;
+  }
+  // Nodes sharing a fleet: group triggers once for the fleet (the leader's), and each
+  // address whose offers are due, held while it is looked at.
+  if (cfg_.shared->Lead()) SweepRollout(now);
+  auto due = cfg_.shared->Due(now, 1000);
+  if (!due) return;
+  for (const auto& ip : *due) {
+    AddressScope scope(*this, ip);
+    if (!scope.ok()) return;
+    SweepQuietTargets(now, &ip);
+    SweepUncertainOffers(now, &ip);
+  }
+}
+
+void Provisioner::SweepUncertainOffers(int64_t now, const std::string* only_ip) {
   std::vector<std::pair<int64_t, std::string>> due;
   {
     std::lock_guard lock(learn_mu_);
     for (auto it = uncertain_offers_.begin(); it != uncertain_offers_.end();) {
-      if (now - it->second.first < cfg_.learn_after_ms) {
+      if (now - it->second.first < cfg_.learn_after_ms || !AtAddress(it->first, only_ip)) {
         ++it;
         continue;
       }

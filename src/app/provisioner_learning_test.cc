@@ -9,7 +9,7 @@
 namespace stepup {
 namespace {
 
-class LearningTest : public ProvisionerTest {
+class LearningBase : public ProvisionerTest {
  protected:
   // A 7970G enrolled with MAC, model and target only.
   Device AddUnknown(const std::string& protocol = "") {
@@ -43,8 +43,10 @@ class LearningTest : public ProvisionerTest {
   std::vector<std::string> probed_;
   std::vector<std::function<void()>> answers_;
 };
+using LearningTest = OneAndTwoNodes<LearningBase>;
+INSTANTIATE_TEST_SUITE_P(Nodes, LearningTest, ::testing::Values(1, 2), NodesName);
 
-TEST_F(LearningTest, ThePhonesOwnPageSaysWhatItRunsBeforeItsConfigIsAnswered) {
+TEST_P(LearningTest, ThePhonesOwnPageSaysWhatItRunsBeforeItsConfigIsAnswered) {
   Pages(
       "<DeviceInformation><MACAddress>00270DC01C92</MACAddress>"
       "<versionID>SCCP70.8-5-2S</versionID></DeviceInformation>");
@@ -61,7 +63,7 @@ TEST_F(LearningTest, ThePhonesOwnPageSaysWhatItRunsBeforeItsConfigIsAnswered) {
   EXPECT_EQ(probed_.size(), 1u);  // known now: not read again
 }
 
-TEST_F(LearningTest, AnotherPhonesPageTeachesNothing) {
+TEST_P(LearningTest, AnotherPhonesPageTeachesNothing) {
   Pages(
       "<DeviceInformation><MACAddress>001122334455</MACAddress>"
       "<versionID>SCCP70.8-5-2S</versionID></DeviceInformation>");
@@ -75,7 +77,7 @@ TEST_F(LearningTest, AnotherPhonesPageTeachesNothing) {
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "probe"), kinds.end());
 }
 
-TEST_F(LearningTest, WithNothingSafeToOfferAndNothingLearnedItIsStuckSayingWhatWasTried) {
+TEST_P(LearningTest, WithNothingSafeToOfferAndNothingLearnedItIsStuckSayingWhatWasTried) {
   Pages(std::nullopt);  // web page off
   AddUnknown("sccp");   // SCCP candidates reach 9.4(2)SR3: the SIP 9.4(2)SR1 target is below
   for (int i = 0; i < 3; ++i) {
@@ -92,7 +94,7 @@ TEST_F(LearningTest, WithNothingSafeToOfferAndNothingLearnedItIsStuckSayingWhatW
   EXPECT_TRUE(d.pending_load.empty());
 }
 
-TEST_F(LearningTest, AStalledHopAfterACreditAtASharedAddressReopensWhatItRuns) {
+TEST_P(LearningTest, AStalledHopAfterACreditAtASharedAddressReopensWhatItRuns) {
   // Behind NAT the hop to SCCP 8.5(2) was credited from downloads others there made too; the
   // phone then never takes the next hop. With a credit of its own the same phone is stuck.
   Pages(std::nullopt);
@@ -128,7 +130,7 @@ TEST_F(LearningTest, AStalledHopAfterACreditAtASharedAddressReopensWhatItRuns) {
   }
 }
 
-TEST_F(LearningTest, BehindASharedAddressATargetOfferedAgainAndMetWithSilenceIsItsLoad) {
+TEST_P(LearningTest, BehindASharedAddressATargetOfferedAgainAndMetWithSilenceIsItsLoad) {
   // Two 7970s behind one address; the first is offered its target twice (its downloads were
   // credited to its neighbour) and then never asks again: it runs it. At an address of its
   // own the same silence teaches nothing.
@@ -169,7 +171,7 @@ TEST_F(LearningTest, BehindASharedAddressATargetOfferedAgainAndMetWithSilenceIsI
   EXPECT_EQ(alone.firmware, "SCCP70.8-5-3S");
 }
 
-TEST_F(LearningTest, ASameBootRetryOfItsConfigurationIsNotAnAnswerToTheOffer) {
+TEST_P(LearningTest, ASameBootRetryOfItsConfigurationIsNotAnAnswerToTheOffer) {
   // A busy server: the phone's TFTP client asks for its configuration again in the same boot
   // (no trust lists asked since the offer). It gets the same offer, counted once, and "it
   // asked again without fetching" is not inferred until it really booted again.

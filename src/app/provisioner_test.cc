@@ -7,7 +7,10 @@
 namespace stepup {
 namespace {
 
-TEST_F(ProvisionerTest, Spa504GWalksSeed003ChainHopByHop) {
+using WalkTest = OneAndTwoNodes<ProvisionerTest>;
+INSTANTIATE_TEST_SUITE_P(Nodes, WalkTest, ::testing::Values(1, 2), NodesName);
+
+TEST_P(WalkTest, Spa504GWalksSeed003ChainHopByHop) {
   AddSpa();
   Response r1 = Get("/spa504G.cfg", Spa("7.3.7"));
   ASSERT_EQ(r1.status, 200) << r1.reason;
@@ -36,7 +39,7 @@ TEST_F(ProvisionerTest, Spa504GWalksSeed003ChainHopByHop) {
   EXPECT_EQ(Stored().state, kStateCurrent);
 }
 
-TEST_F(ProvisionerTest, UnknownDeviceGetsForbiddenAndNothingElseAndIsRecorded) {
+TEST_P(WalkTest, UnknownDeviceGetsForbiddenAndNothingElseAndIsRecorded) {
   AddSpa();
   Response r = Get("/cfg/0002fdff2103.xml", "Cisco/SPA504G-7.3.7 (0002FDFF2103)(CBT141400UK)");
   EXPECT_EQ(r.status, 403);
@@ -52,7 +55,7 @@ TEST_F(ProvisionerTest, UnknownDeviceGetsForbiddenAndNothingElseAndIsRecorded) {
   EXPECT_EQ(clash.body.find("pw-"), std::string::npos);
 }
 
-TEST_F(ProvisionerTest, PhoneThatKeepsComingBackOnItsOldReleaseIsStuck) {
+TEST_P(WalkTest, PhoneThatKeepsComingBackOnItsOldReleaseIsStuck) {
   AddSpa();
   for (int i = 0; i < 3; ++i) {
     Response r = Get("/cfg/58bfea1104e6.xml?sw=7.3.7", Spa("7.3.7"));
@@ -73,7 +76,7 @@ TEST_F(ProvisionerTest, PhoneThatKeepsComingBackOnItsOldReleaseIsStuck) {
   EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "stuck"), 1);
 }
 
-TEST_F(ProvisionerTest, StuckReasonSaysTheImageWasRejectedWhenItWasDownloaded) {
+TEST_P(WalkTest, StuckReasonSaysTheImageWasRejectedWhenItWasDownloaded) {
   AddSpa();
   for (int i = 0; i < 3; ++i) {
     Get("/cfg/58bfea1104e6.xml?sw=7.3.7", Spa("7.3.7"));
@@ -91,7 +94,7 @@ TEST_F(ProvisionerTest, StuckReasonSaysTheImageWasRejectedWhenItWasDownloaded) {
       << Stored().state_detail;
 }
 
-TEST_F(ProvisionerTest, ServesFirmwareSafelyAndBootstrapsModelOnlyRequests) {
+TEST_P(WalkTest, ServesFirmwareSafelyAndBootstrapsModelOnlyRequests) {
   Response f = Get("/firmware/spa50x-30x-7-6-1.bin");
   EXPECT_EQ(f.status, 200);
   EXPECT_EQ(fs::path(f.file).filename(), "spa50x-30x-7-6-1.bin");
@@ -112,7 +115,7 @@ TEST_F(ProvisionerTest, ServesFirmwareSafelyAndBootstrapsModelOnlyRequests) {
   EXPECT_EQ(Get("/nothing-here").status, 404);
 }
 
-TEST_F(ProvisionerTest, EnterprisePhoneIsWalkedByDownloadsAndLoadInformation) {
+TEST_P(WalkTest, EnterprisePhoneIsWalkedByDownloadsAndLoadInformation) {
   Device d;
   d.mac = "001b2a893698";
   d.model = "CP-7970G";
@@ -138,7 +141,7 @@ TEST_F(ProvisionerTest, EnterprisePhoneIsWalkedByDownloadsAndLoadInformation) {
   EXPECT_EQ(Stored("001b2a893698").firmware, "SCCP70.8-5-2S");
 }
 
-TEST_F(ProvisionerTest, HeldDevicesGetNoUpgradeAndAutoEnrolledOnesNoSecrets) {
+TEST_P(WalkTest, HeldDevicesGetNoUpgradeAndAutoEnrolledOnesNoSecrets) {
   Device d = AddSpa();
   d.hold = true;
   ASSERT_TRUE(inv_->Update(d).ok());
@@ -157,9 +160,9 @@ TEST_F(ProvisionerTest, HeldDevicesGetNoUpgradeAndAutoEnrolledOnesNoSecrets) {
             403);  // not matched
 }
 
-TEST_F(ProvisionerTest, SettledAnswerIsReusedUntilTheDeviceOrTheFirmwareChanges) {
+TEST_P(WalkTest, SettledAnswerIsReusedUntilTheDeviceOrTheFirmwareChanges) {
   fs::remove(dir_ / "firmware" / "spa50x-30x-7-6-1.bin");
-  prov_->RescanFirmware();
+  RescanFirmware();
   Device d = AddSpa();
   const std::string path = "/cfg/58bfea1104e6.xml?sn=CCQ16380FYH&sw=7.5.2b";
   // 7.6.1 is not on hand: no-path, settled from the second request on.
@@ -186,7 +189,7 @@ TEST_F(ProvisionerTest, SettledAnswerIsReusedUntilTheDeviceOrTheFirmwareChanges)
 
   // The missing image arrives: the next answer offers it.
   std::ofstream(dir_ / "firmware" / "spa50x-30x-7-6-1.bin") << "image";
-  prov_->RescanFirmware();
+  RescanFirmware();
   Response offered = Get(path, Spa("7.5.2b"));
   EXPECT_NE(offered.body.find("/firmware/spa50x-30x-7-6-1.bin</Upgrade_Rule>"), std::string::npos)
       << offered.body;

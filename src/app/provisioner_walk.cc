@@ -196,9 +196,9 @@ Response Provisioner::Walk(Device& d, const Device& before, const IdentityVerdic
   bool capped = false;
   Result<Plan> plan = Plan{};
   if (held) {
-    slots_.Release(d.id);
+    ReleaseSlot(d.id);
     NoteHeld(d, rollout.held, req);
-  } else if (uncertain && !d.hold && !slots_.Take(d.id, now)) {
+  } else if (uncertain && !d.hold && !TakeSlot(d.id, now)) {
     capped = true;
   } else {
     plan = uncertain ? UncertainPlan(setup, d, uncertain_why) : PlanForDevice(setup, d, d.firmware);
@@ -208,10 +208,10 @@ Response Provisioner::Walk(Device& d, const Device& before, const IdentityVerdic
   } else if (!plan) {
     d.state_detail = plan.error().message;
   } else if (plan->status != PlanStatus::kOk) {
-    slots_.Release(d.id);  // at target, or no path: nothing to download
+    ReleaseSlot(d.id);  // at target, or no path: nothing to download
     if (!d.hold) ApplyPlan(d, before, *plan, req, events, uncertain ? &uncertain_why : nullptr);
   } else if (!d.hold) {
-    if (slots_.Take(d.id, now)) {
+    if (TakeSlot(d.id, now)) {
       ApplyPlan(d, before, *plan, req, events, uncertain ? &uncertain_why : nullptr);
     } else {
       capped = true;

@@ -28,6 +28,7 @@
 #include "store/access_log_file.h"
 #include "store/file_store.h"
 #include "store/image_cache.h"
+#include "store/inventory.h"
 
 namespace stepup {
 namespace {
@@ -82,6 +83,7 @@ struct Server::Impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::unique_ptr<PhoneProber> prober;
   Metrics metrics;  // /metrics: every listener and the provisioner's events count here
+  std::unique_ptr<SharedState> shared;  // nodes on one PostgreSQL fleet; else nullptr
   std::unique_ptr<MeteredInventory> metered;
   std::unique_ptr<Provisioner> prov;
   std::unique_ptr<AdminApi> admin_api;
@@ -256,6 +258,12 @@ Status Server::Impl::MakeProvisioner() {
   pc.renderer = &ws.renderer;
   metered = std::make_unique<MeteredInventory>(*ws.inventory, metrics);
   pc.inventory = metered.get();
+  // Several nodes on one PostgreSQL fleet: the working state between a phone's requests and
+  // the download cap live in the database (app/shared_state.h).
+  auto opened = OpenSharedState(cfg.data.db);
+  if (!opened) return opened.error();
+  shared = std::move(opened).value();
+  pc.shared = shared.get();
   pc.firmware = DirFileStore(firmware_dir, FileChecks(ws.catalog));  // wrong size/hash: not offered
   pc.extras = DirFileStore((fs::path(cfg.data.dir) / "files").string());
   pc.stuck_after = cfg.stuck_after;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/inventory.h"
+#include "app/shared_state.h"
 #include "core/result.h"
 
 namespace stepup {
@@ -18,6 +19,11 @@ namespace stepup {
 Result<std::unique_ptr<Inventory>> OpenInventory(const std::string& url,
                                                  std::vector<std::string>* notes = nullptr);
 std::unique_ptr<Inventory> NewMemoryInventory();
+// The state nodes sharing the fleet at `url` keep in its database (app/shared_state.h): for a
+// PostgreSQL URL, its tables created as needed; nullptr for SQLite (one node keeps it in memory).
+Result<std::unique_ptr<SharedState>> OpenSharedState(const std::string& url);
+// Shared state in this process's memory (tests: several provisioners, one fleet).
+std::unique_ptr<SharedState> NewMemorySharedState();
 // Whether `url` names a PostgreSQL inventory.
 bool IsPostgresUrl(const std::string& url);
 // The URL as messages may show it: a PostgreSQL URL's password replaced by ***.

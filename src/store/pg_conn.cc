@@ -71,13 +71,26 @@ PgResult PgConn::Exec(const std::string& sql, const PgParams& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  PGresult* r = PQexecParams(c_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                             values.data(), nullptr, nullptr, 0);
+  return Wrapped(PQexecParams(c_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                              values.data(), nullptr, nullptr, 0));
+}
+
+PgResult PgConn::Wrapped(PGresult* r) {
   const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return PgResult(r, "");
   std::string why = Trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(c_));
   if (why.empty()) why = "PostgreSQL failed without saying why";
   return PgResult(r, why);
+}
+
+PgResult PgConn::Simple(const std::string& sql) { return Wrapped(PQexec(c_, sql.c_str())); }
+
+std::string PgConn::Literal(const std::string& s) {
+  char* q = PQescapeLiteral(c_, s.data(), s.size());
+  if (!q) return "NULL";  // only when out of memory or not valid in the encoding
+  std::string out = q;
+  PQfreemem(q);
+  return out;
 }
 
 Status PgConn::Run(const std::string& sql, const std::string& what, const PgParams& params) {

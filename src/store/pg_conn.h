@@ -57,6 +57,10 @@ class PgConn {
   PgResult Exec(const std::string& sql, const PgParams& params = {});
   // Runs SQL that returns nothing it needs; an I/O error naming `what` on failure.
   Status Run(const std::string& sql, const std::string& what, const PgParams& params = {});
+  // Runs several statements without parameters in one round trip; the last one's result.
+  PgResult Simple(const std::string& sql);
+  // `s` as an SQL string literal, quoted and escaped for this connection.
+  std::string Literal(const std::string& s);
   // Runs several statements without parameters (a migration); an I/O error naming `what`.
   Status Script(const std::string& sql, const std::string& what);
   // After a failure: ends an open (failed) transaction; reconnects a broken connection.
@@ -64,6 +68,7 @@ class PgConn {
   bool InTransaction() const;
 
  private:
+  PgResult Wrapped(PGresult* r);  // its error in PostgreSQL's words, if it failed
   PGconn* c_ = nullptr;
 };
 
