@@ -260,9 +260,12 @@ nlohmann::json Whereabouts::TakeSlice(const std::string& ip) {
   std::lock_guard lock(mu_);
   auto it = by_ip_.find(ip);
   if (it == by_ip_.end()) return nullptr;
+  // To 10 s (the window is minutes): a phone's requests in that time leave the state as it
+  // was, and a node has nothing to write back.
+  auto coarse = [](int64_t ms) { return ms - ms % 10000; };
   nlohmann::json j = {{"device", it->second.device},
-                      {"at", it->second.at_ms},
-                      {"other_at", it->second.other_at_ms}};
+                      {"at", coarse(it->second.at_ms)},
+                      {"other_at", coarse(it->second.other_at_ms)}};
   by_ip_.erase(it);
   return j;
 }
