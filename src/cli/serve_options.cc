@@ -92,6 +92,10 @@ void DeclareServeOptions(CLI::App& cmd, ServerConfig& o) {
                  "configuration without the upgrade and is offered it at its next resync")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000000));
+  cmd.add_option("--trusted-proxy", o.trusted_proxies,
+                 "address or ADDRESS/BITS of a load balancer in front of this node (repeat for "
+                 "several): from there, X-Real-IP (else X-Forwarded-For) names the phone's "
+                 "address; from anywhere else those headers are ignored (deploy/README.md)");
   cmd.add_option("--auto-enroll", o.auto_enroll,
                  "admit unknown devices of models matching PATTERN to quarantine");
   cmd.add_option("--bench", o.bench,

@@ -1,5 +1,6 @@
 #include "net/http_server.h"
 
+#include <charconv>
 #include <fcntl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -90,7 +91,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (!ec) {
       req_.peer_ip = PeerIp(ep.address());
       req_.peer = PeerText(req_.peer_ip, ep.port());
+      from_proxy_ = InRanges(ep.address(), srv_->opt.trusted_proxies);
     }
+    conn_ip_ = req_.peer_ip;
+    conn_peer_ = req_.peer;
     req_.transport = tls_ ? "https" : "http";
     ++srv_->active;
   }
@@ -123,6 +127,32 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
  private:
+  // A request a trusted load balancer relayed: the phone's address from its headers. False
+  // (answered 400) when a header is malformed: the balancer is misconfigured.
+  bool Relayed() {
+    req_.peer_ip = conn_ip_;
+    req_.peer = conn_peer_;
+    relayed_ = false;
+    std::string bad;
+    auto client =
+        RelayedClient(head_.real_ip, head_.forwarded_for, srv_->opt.trusted_proxies, bad);
+    if (!bad.empty()) {
+      Refuse(400, "bad request: " + bad + " is not an address (from trusted proxy " + conn_ip_ +
+                      ")");
+      return false;
+    }
+    if (!client) return true;  // no header: the balancer's own request (a health check)
+    unsigned port = 0;
+    const std::string& p = head_.real_port;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+    if (p.empty() || ec != std::errc() || end != p.data() + p.size() || port > 65535)
+      port = std::stoul(conn_peer_.substr(conn_peer_.rfind(':') + 1));
+    req_.peer_ip = *client;
+    req_.peer = PeerText(*client, static_cast<uint16_t>(port));
+    relayed_ = true;
+    return true;
+  }
+
   void SetDeadline(int seconds) { deadline_.SetAfter(std::chrono::seconds(seconds)); }
 
   // The socket, or the TLS stream over it.
@@ -218,6 +248,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void OnRequest() {
     start_ = Clock::now();
+    if (from_proxy_ && !Relayed()) return;
     req_.method = head_.method;
     req_.target = head_.target;
     req_.user_agent = head_.user_agent;
@@ -227,7 +258,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     version_ = head_.version;
     keep_alive_ = parser_->keep_alive() && !srv_->stopping;
     head_only_ = head_.verb == http::verb::head;
-    const bool admin = srv_->opt.admin && AdminApi::Routes(req_.target);
+    // Through a balancer the admin routes are not served here (the balancer would make a
+    // loopback listener's API public): use --admin for them.
+    const bool admin = srv_->opt.admin && !relayed_ && AdminApi::Routes(req_.target);
     const bool write = head_.verb == http::verb::post || head_.verb == http::verb::put ||
                        head_.verb == http::verb::patch || head_.verb == http::verb::delete_;
     if (head_.verb != http::verb::get && !head_only_ && !(admin && write)) {
@@ -531,6 +564,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool timed_out_ = false;
   bool in_flight_ = false;  // a file transfer counted in the metrics
   RequestHead head_;
+  bool from_proxy_ = false;        // the connection comes from a --trusted-proxy address
+  bool relayed_ = false;           // this request names its client in a balancer's header
+  std::string conn_ip_, conn_peer_;  // the connection's own peer
   std::optional<RequestParser> parser_;
   Request req_;
   std::string out_, line_;  // the answer's bytes (head and small body), the access-log line

@@ -9,12 +9,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app/admin_api.h"
 #include "app/metrics.h"
 #include "app/provisioner.h"
 #include "core/result.h"
 #include "net/listen_address.h"
+#include "net/trusted_proxy.h"
 
 namespace boost::asio::ssl {
 class context;
@@ -39,6 +41,8 @@ struct HttpOptions {
   AdminApi* admin = nullptr;
   bool phones = true;
   Metrics* metrics = nullptr;  // counts every answer and file transfer (app/metrics.h), if set
+  // Load balancers whose X-Real-IP / X-Forwarded-For name the client (net/trusted_proxy.h).
+  std::vector<AddressRange> trusted_proxies;
 };
 
 // One access-log line a request: time, peer, device, method, path, status, bytes, duration,

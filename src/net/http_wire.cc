@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include <boost/beast/core/string.hpp>
+
 #include "core/text.h"
 
 namespace stepup {
@@ -132,15 +134,23 @@ void RequestParser::on_response_impl(int, beast::string_view, int, beast::error_
   ec = http::error::bad_method;  // never called for a request parser
 }
 
-void RequestParser::on_field_impl(http::field name, beast::string_view, beast::string_view value,
-                                  beast::error_code&) {
+void RequestParser::on_field_impl(http::field name, beast::string_view name_string,
+                                  beast::string_view value, beast::error_code&) {
   std::string* into = name == http::field::user_agent          ? &head_.user_agent
                       : name == http::field::range             ? &head_.range
                       : name == http::field::if_modified_since ? &head_.if_modified_since
                       : name == http::field::authorization     ? &head_.authorization
                       : name == http::field::content_type      ? &head_.content_type
-                                                               : nullptr;
-  if (into) into->assign(value.data(), value.size());
+                      : beast::iequals(name_string, "x-real-ip")       ? &head_.real_ip
+                      : beast::iequals(name_string, "x-real-port")     ? &head_.real_port
+                      : beast::iequals(name_string, "x-forwarded-for") ? &head_.forwarded_for
+                                                                       : nullptr;
+  if (!into) return;
+  if (into == &head_.forwarded_for && !into->empty()) {
+    into->append(",").append(value.data(), value.size());  // several lines are one list, in order
+  } else {
+    into->assign(value.data(), value.size());
+  }
 }
 
 }  // namespace stepup

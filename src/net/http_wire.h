@@ -44,12 +44,15 @@ struct RequestHead {
   http::verb verb = http::verb::unknown;
   unsigned version = 11;
   std::string method, target, user_agent, range, if_modified_since, authorization, content_type;
+  // What a load balancer says of the client (believed from --trusted-proxy peers only).
+  std::string real_ip, forwarded_for, real_port;
   std::string body;  // what came (within body_limit): the admin API's JSON; phones send none
   void Clear() {
     verb = http::verb::unknown;
     version = 11;
     for (std::string* s : {&method, &target, &user_agent, &range, &if_modified_since,
-                           &authorization, &content_type, &body})
+                           &authorization, &content_type, &real_ip, &forwarded_for, &real_port,
+                           &body})
       s->clear();
   }
 };

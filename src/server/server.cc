@@ -25,6 +25,7 @@
 #include "net/phone_probe.h"
 #include "net/syslog_receiver.h"
 #include "net/tftp_server.h"
+#include "net/trusted_proxy.h"
 #include "store/access_log_file.h"
 #include "store/file_store.h"
 #include "store/image_cache.h"
@@ -83,6 +84,7 @@ struct Server::Impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::unique_ptr<PhoneProber> prober;
   Metrics metrics;  // /metrics: every listener and the provisioner's events count here
+  std::vector<AddressRange> trusted_proxies;  // --trusted-proxy
   std::unique_ptr<SharedState> shared;  // nodes on one PostgreSQL fleet; else nullptr
   std::unique_ptr<MeteredInventory> metered;
   std::unique_ptr<Provisioner> prov;
@@ -155,6 +157,11 @@ Status Server::Impl::ParseAddresses() {
     if (!s) return s.error();
     https_at = *s;
   }
+  for (const std::string& range : cfg.trusted_proxies) {
+    auto r = ParseAddressRange(range);
+    if (!r) return BadInput("--trusted-proxy: " + r.error().message);
+    trusted_proxies.push_back(*r);
+  }
   if (!cfg.tftp.empty() && cfg.tftp != "off") {
     auto t = ParseListenAddress("--tftp", cfg.tftp);
     if (!t) return t.error();
@@ -190,6 +197,7 @@ Status Server::Impl::StartHttps() {
   o.address = https_at->first;
   o.port = https_at->second;
   o.read_timeout_s = cfg.read_timeout;
+  o.trusted_proxies = trusted_proxies;
   o.tls = tls;
   o.require_client_cert = cfg.tls.require_client_cert;
   https = std::make_unique<HttpServer>(ioc, *prov, o, Log());
@@ -365,6 +373,7 @@ std::vector<std::string> NeedRestart(const ServerConfig& a, const ServerConfig& 
       {"probe-limit", {a.probe_limit, b.probe_limit}},
       {"probe-phones", {a.probe_phones, b.probe_phones}},
       {"probe-port", {std::to_string(a.probe_port), std::to_string(b.probe_port)}},
+      {"trusted-proxy", {join(a.trusted_proxies), join(b.trusted_proxies)}},
       {"threads", {std::to_string(a.threads), std::to_string(b.threads)}},
       {"max-downloads", {std::to_string(a.max_downloads), std::to_string(b.max_downloads)}},
       {"read-timeout", {std::to_string(a.read_timeout), std::to_string(b.read_timeout)}},
@@ -472,6 +481,7 @@ Status Server::Start() {
   hopt.address = m.http_at.first;
   hopt.port = m.http_at.second;
   hopt.read_timeout_s = m.cfg.read_timeout;
+  hopt.trusted_proxies = m.trusted_proxies;
   // contract.md: the admin routes are on the HTTP listener when it is bound to loopback.
   if (IsLoopbackAddress(m.http_at.first)) hopt.admin = m.admin_api.get();
   m.http = std::make_unique<HttpServer>(m.ioc, *m.prov, hopt, m.Log());

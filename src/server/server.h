@@ -49,6 +49,9 @@ struct ServerConfig {
   std::string public_url;               // --public-url ("" : the HTTP listener's URL)
   std::string access_log = "-";         // --access-log FILE, "-" : stdout
   std::vector<std::string> auto_enroll;
+  // --trusted-proxy: address ranges of load balancers whose X-Real-IP / X-Forwarded-For name
+  // the client (net/trusted_proxy.h).
+  std::vector<std::string> trusted_proxies;
   std::string log_format = "text";  // --log-format text | json (access log and server lines)
   std::string bench;  // --bench GROUP: a staging bench (ProvisionerConfig::bench_group)
   uint32_t tftp_rate = SourceLimit{}.rate, tftp_transfers = SourceLimit{}.transfers;
