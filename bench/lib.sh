@@ -48,3 +48,22 @@ bench_build() {
     { echo "bench: the Release build failed (cmake --build $build)" >&2; return 1; }
   echo "$build/stepup"
 }
+
+# deploy/nginx/stepup-lb.conf with this run's values put in: bench_lb_conf OUT LISTEN FIRMWARE_DIR
+# NODE... (LISTEN and each NODE as ADDR:PORT). Fails if the example's EDIT lines changed shape.
+bench_lb_conf() {
+  python3 - "$@" <<'PY'
+import re, sys
+out, listen, firmware, nodes = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+text = open("deploy/nginx/stepup-lb.conf").read()
+servers = re.findall(r"^    server \S+ (.*);$", text, re.M)
+if len(servers) < 1 or "    listen 80;" not in text or "alias /var/lib/stepup/firmware/;" not in text:
+    sys.exit("bench_lb_conf: deploy/nginx/stepup-lb.conf no longer has the lines it edits")
+opts = servers[0]
+text = re.sub(r"^    server \S+ .*;\n", "", text, flags=re.M)
+text = text.replace("    keepalive 64;", "".join(f"    server {n} {opts};\n" for n in nodes) + "    keepalive 64;")
+text = text.replace("    listen 80;", f"    listen {listen};")
+text = text.replace("alias /var/lib/stepup/firmware/;", f"alias {firmware.rstrip('/')}/;")
+open(out, "w").write(text)
+PY
+}

@@ -42,6 +42,7 @@ Response Provisioner::ServeFile(const Result<std::string>& path, const std::stri
   Response r;
   r.file = *path;
   r.content_type = "application/octet-stream";
+  r.firmware = firmware;
   if (firmware) {
     // Image requests name no device: the one at this address that awaits this file, else the
     // only one seen there lately (app/download_ledger.h).

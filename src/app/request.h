@@ -31,6 +31,7 @@ struct Response {
   std::string content_type = "application/octet-stream";
   std::string body;    // content, when not a file
   std::string file;    // a file to send instead of body (firmware, operator extras)
+  bool firmware = false;  // `file` is a firmware image (a balancer may send it: X-Accel-Redirect)
   std::string device;  // device key for the access log, "" if none
   std::string reason;  // short prose for errors and logs
   // Hop progress this answer reports or offers: the transport sends the answer only once

@@ -96,6 +96,10 @@ void DeclareServeOptions(CLI::App& cmd, ServerConfig& o) {
                  "address or ADDRESS/BITS of a load balancer in front of this node (repeat for "
                  "several): from there, X-Real-IP (else X-Forwarded-For) names the phone's "
                  "address; from anywhere else those headers are ignored (deploy/README.md)");
+  cmd.add_option("--accel-redirect", o.accel_redirect,
+                 "PREFIX (e.g. /_stepup_firmware/): firmware images asked for through a "
+                 "--trusted-proxy are answered with X-Accel-Redirect: PREFIX<name>, and the "
+                 "balancer sends the file (deploy/nginx/stepup-lb.conf)");
   cmd.add_option("--auto-enroll", o.auto_enroll,
                  "admit unknown devices of models matching PATTERN to quarantine");
   cmd.add_option("--bench", o.bench,

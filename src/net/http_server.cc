@@ -305,6 +305,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     Answer(r);
   }
   void Answer(const Response& r) {
+    if (r.firmware && relayed_ && !srv_->opt.accel_redirect.empty()) return AccelRedirect(r);
     if (!r.file.empty()) return SendFile(r);
     SendBody(r.status, r.content_type, r.body, r.device, &r.headers);
   }
@@ -374,6 +375,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (ec || !self->keep_alive_) return self->Close();
       self->DoRead();
     });
+  }
+
+  // The balancer sends the image (it handles ranges and conditional requests itself). The
+  // transfer counts as complete once handed over: this node does not see the bytes go out, and
+  // a phone whose download broke asks again, as it would for a file sent from here.
+  void AccelRedirect(const Response& r) {
+    BeginHead(200, r.content_type, 0);
+    const std::string name = r.file.substr(r.file.find_last_of('/') + 1);
+    Field("X-Accel-Redirect", srv_->opt.accel_redirect + name);
+    out_ += "\r\n";
+    srv_->prov.TransferDone(req_, r.file, true);
+    Write(200, 0, r.device);
   }
 
   void SendFile(const Response& r) {

@@ -43,6 +43,10 @@ struct HttpOptions {
   Metrics* metrics = nullptr;  // counts every answer and file transfer (app/metrics.h), if set
   // Load balancers whose X-Real-IP / X-Forwarded-For name the client (net/trusted_proxy.h).
   std::vector<AddressRange> trusted_proxies;
+  // With a prefix ("/_stepup_firmware/"), a firmware image answered to a request a trusted
+  // proxy relayed goes as an empty answer with X-Accel-Redirect: PREFIX<name>: the balancer
+  // sends the file from its own location for the firmware directory (deploy/nginx).
+  std::string accel_redirect;
 };
 
 // One access-log line a request: time, peer, device, method, path, status, bytes, duration,

@@ -162,6 +162,13 @@ Status Server::Impl::ParseAddresses() {
     if (!r) return BadInput("--trusted-proxy: " + r.error().message);
     trusted_proxies.push_back(*r);
   }
+  if (!cfg.accel_redirect.empty()) {
+    const std::string& p = cfg.accel_redirect;
+    if (p.front() != '/' || p.back() != '/' || p.find_first_of(" \r\n") != std::string::npos)
+      return BadInput("--accel-redirect \"" + p + "\" must be a path that starts and ends with /");
+    if (cfg.trusted_proxies.empty())
+      return BadInput("--accel-redirect needs --trusted-proxy (the balancer that sends the files)");
+  }
   if (!cfg.tftp.empty() && cfg.tftp != "off") {
     auto t = ParseListenAddress("--tftp", cfg.tftp);
     if (!t) return t.error();
@@ -198,6 +205,7 @@ Status Server::Impl::StartHttps() {
   o.port = https_at->second;
   o.read_timeout_s = cfg.read_timeout;
   o.trusted_proxies = trusted_proxies;
+  o.accel_redirect = cfg.accel_redirect;
   o.tls = tls;
   o.require_client_cert = cfg.tls.require_client_cert;
   https = std::make_unique<HttpServer>(ioc, *prov, o, Log());
@@ -374,6 +382,7 @@ std::vector<std::string> NeedRestart(const ServerConfig& a, const ServerConfig& 
       {"probe-phones", {a.probe_phones, b.probe_phones}},
       {"probe-port", {std::to_string(a.probe_port), std::to_string(b.probe_port)}},
       {"trusted-proxy", {join(a.trusted_proxies), join(b.trusted_proxies)}},
+      {"accel-redirect", {a.accel_redirect, b.accel_redirect}},
       {"threads", {std::to_string(a.threads), std::to_string(b.threads)}},
       {"max-downloads", {std::to_string(a.max_downloads), std::to_string(b.max_downloads)}},
       {"read-timeout", {std::to_string(a.read_timeout), std::to_string(b.read_timeout)}},
@@ -482,6 +491,7 @@ Status Server::Start() {
   hopt.port = m.http_at.second;
   hopt.read_timeout_s = m.cfg.read_timeout;
   hopt.trusted_proxies = m.trusted_proxies;
+  hopt.accel_redirect = m.cfg.accel_redirect;
   // contract.md: the admin routes are on the HTTP listener when it is bound to loopback.
   if (IsLoopbackAddress(m.http_at.first)) hopt.admin = m.admin_api.get();
   m.http = std::make_unique<HttpServer>(m.ioc, *m.prov, hopt, m.Log());

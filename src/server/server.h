@@ -52,6 +52,7 @@ struct ServerConfig {
   // --trusted-proxy: address ranges of load balancers whose X-Real-IP / X-Forwarded-For name
   // the client (net/trusted_proxy.h).
   std::vector<std::string> trusted_proxies;
+  std::string accel_redirect;  // --accel-redirect PREFIX (net/http_server.h)
   std::string log_format = "text";  // --log-format text | json (access log and server lines)
   std::string bench;  // --bench GROUP: a staging bench (ProvisionerConfig::bench_group)
   uint32_t tftp_rate = SourceLimit{}.rate, tftp_transfers = SourceLimit{}.transfers;
