@@ -67,3 +67,21 @@ text = text.replace("alias /var/lib/stepup/firmware/;", f"alias {firmware.rstrip
 open(out, "w").write(text)
 PY
 }
+
+# A private PostgreSQL cluster under DIR on a free loopback port (as the postgres user when run
+# as root: it refuses root), with database "fleet": sets pg_url, pg_bin and pg_stop (the command
+# that stops it; call it from the script's cleanup).
+bench_postgres() {
+  local dir=$1 as=() port
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  [ "$(id -u)" != 0 ] || as=(runuser -u postgres --)
+  mkdir -p "$dir"
+  [ ${#as[@]} -eq 0 ] || chown postgres "$dir"
+  "${as[@]}" "$pg_bin/initdb" -N -A trust -U stepup -E UTF8 -D "$dir/data" >/dev/null
+  port=$(bench_free_port)
+  "${as[@]}" "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o \
+    "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=off" start >/dev/null
+  pg_stop=("${as[@]}" "$pg_bin/pg_ctl" -D "$dir/data" -m immediate -w stop)
+  "${as[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U stepup fleet
+  pg_url="postgresql://stepup@127.0.0.1:$port/fleet"
+}
