@@ -19,6 +19,8 @@
 #include <memory>
 #include <string>
 
+#include "tests/free_port.h"
+
 namespace stepup::testing {
 
 class PostgresServer {
@@ -113,19 +115,7 @@ class PostgresServer {
   // (the package's user) or else `nobody`.
   std::string AsUser() const { return user_.empty() ? "" : "runuser -u " + user_ + " -- "; }
 
-  static int FreePort() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-      port = ntohs(a.sin_port);
-    ::close(fd);
-    return port;
-  }
+
 
   // "" when the server runs, else why not.
   std::string Start() {
@@ -180,9 +170,9 @@ class PostgresServer {
   // pg_ctl start on a free port; its output (ok_ says whether it started).
   std::string StartServer(const std::filesystem::path& data) {
     std::string out;
-    // Another process may take the port between FreePort and the server's bind: try again.
+    // Another process may take the port between FreeLoopbackPort and the server's bind: try again.
     for (int attempt = 0; attempt < 3; ++attempt) {
-      port_ = FreePort();
+      port_ = FreeLoopbackPort();
       out = Run(AsUser() + Quote((bin_ / "pg_ctl").string()) + " -D " + Quote(data.string()) +
                 " -l " + Quote((dir_ / "server.log").string()) + " -w -t 30 -o " +
                 Quote("-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) + " -k " +

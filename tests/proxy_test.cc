@@ -2,12 +2,9 @@
 // addresses put in by bench/lib.sh's bench_lb_conf): the phone's address comes from X-Real-IP
 // only through the trusted proxy, firmware images go out through nginx by X-Accel-Redirect,
 // and the admin routes are not reachable through it.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include "tests/free_port.h"
 #include "tests/server_process.h"
 #include "tests/wait_for.h"
 
@@ -42,7 +39,7 @@ class ProxyE2E : public ::testing::Test {
                                                 "--accel-redirect", "/_stepup_firmware/"});
     ASSERT_GT(server_->port(), 0);
     // nginx: the deploy example in front of this one node.
-    port_ = FreePort();
+    port_ = testing::FreeLoopbackPort();
     const std::string conf = (dir_ / "stepup.conf").string();
     const std::string make = "cd " + Quote(STEPUP_SOURCE_DIR) +
                              " && . bench/lib.sh && bench_lb_conf " + Quote(conf) +
@@ -68,19 +65,6 @@ class ProxyE2E : public ::testing::Test {
     nginx_.reset();
     server_.reset();
     fs::remove_all(dir_);
-  }
-  static int FreePort() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-      port = ntohs(a.sin_port);
-    ::close(fd);
-    return port;
   }
   std::string Nginx(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
