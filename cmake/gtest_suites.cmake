@@ -23,7 +23,7 @@ foreach(line IN LISTS lines)
 endforeach()
 # The suites that take longest start first (ctest has no timings in a fresh clone and starts
 # tests in the order given): end-to-end suites by name, then by their number of tests.
-set(long ZeroTouchTest BenchE2E TftpTest DashboardE2E EscalationTest SimTest SecretsE2E
+set(long FleetNodesE2E ZeroTouchTest BenchE2E TftpTest DashboardE2E EscalationTest SimTest SecretsE2E
     ServiceConfigTest RolloutE2E CliDataTest Cli DbCliTest ServerTest MetricsE2E)
 set(content "")
 foreach(suite IN LISTS suites)

@@ -4,7 +4,7 @@
 // and the admin routes are not reachable through it.
 #include <gtest/gtest.h>
 
-#include "tests/free_port.h"
+#include "tests/nginx_lb.h"
 #include "tests/server_process.h"
 #include "tests/wait_for.h"
 
@@ -39,36 +39,16 @@ class ProxyE2E : public ::testing::Test {
                                                 "--accel-redirect", "/_stepup_firmware/"});
     ASSERT_GT(server_->port(), 0);
     // nginx: the deploy example in front of this one node.
-    port_ = testing::FreeLoopbackPort();
-    const std::string conf = (dir_ / "stepup.conf").string();
-    const std::string make = "cd " + Quote(STEPUP_SOURCE_DIR) +
-                             " && . bench/lib.sh && bench_lb_conf " + Quote(conf) +
-                             " 127.0.0.1:" + std::to_string(port_) + " " +
-                             Quote((data / "firmware").string()) + " 127.0.0.1:" +
-                             std::to_string(server_->port());
-    ASSERT_EQ(std::system(("bash -c " + Quote(make)).c_str()), 0) << make;
-    const std::string d = dir_.string();
-    std::ofstream(dir_ / "nginx.conf")
-        << "worker_processes 1;\ndaemon off;\npid " << d << "/nginx.pid;\nerror_log " << d
-        << "/nginx-error.log;\nevents { worker_connections 256; }\nhttp {\n  access_log off;\n"
-        << "  client_body_temp_path " << d << ";\n  proxy_temp_path " << d
-        << ";\n  fastcgi_temp_path " << d << ";\n  uwsgi_temp_path " << d
-        << ";\n  scgi_temp_path " << d << ";\n  include " << conf << ";\n}\n";
-    ASSERT_EQ(testing::Sh("chmod -R a+rX " + Quote(d)), 0);
-    nginx_ = std::make_unique<testing::Child>(std::vector<std::string>{
-        "/usr/sbin/nginx", "-c", (dir_ / "nginx.conf").string(), "-p", d});
-    ASSERT_TRUE(testing::WaitFor([&] { return Curl(Nginx("/healthz")).status == 200; },
-                                 std::chrono::seconds(10)))
-        << nginx_->WaitFor("\n", 100) << testing::Slurp(dir_ / "nginx-error.log");
+    nginx_ = std::make_unique<testing::NginxLb>(dir_, std::vector<int>{server_->port()},
+                                                data / "firmware");
+    ASSERT_EQ(nginx_->why(), "");
   }
   void TearDown() override {
     nginx_.reset();
     server_.reset();
     fs::remove_all(dir_);
   }
-  std::string Nginx(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
+  std::string Nginx(const std::string& path) const { return nginx_->url(path); }
   // stepup's access log, once a line with `needle` is in it (it is written every 200 ms).
   std::string AccessLogWith(const std::string& needle) {
     const fs::path log = dir_ / "data" / "access.log";
@@ -78,9 +58,8 @@ class ProxyE2E : public ::testing::Test {
   }
 
   fs::path dir_;
-  int port_ = 0;
   std::unique_ptr<testing::Server> server_;
-  std::unique_ptr<testing::Child> nginx_;
+  std::unique_ptr<testing::NginxLb> nginx_;
 };
 
 TEST_F(ProxyE2E, ThroughNginxThePhonesOwnAddressIsTheOneRecorded) {
